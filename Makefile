@@ -1,0 +1,29 @@
+# Tutti: `make run` starts the service, `make test` passes every test. Both install the
+# Debian packages they need first.
+SWIFT ?= swift
+SWIFT_FLAGS ?=
+DATA ?= .tutti-data
+
+.PHONY: run test build deps fixtures bench-transcode clean
+
+deps:
+	@tools/install-deps.sh
+
+build: deps
+	$(SWIFT) build $(SWIFT_FLAGS)
+
+test: deps
+	$(SWIFT) test $(SWIFT_FLAGS)
+
+run: build
+	@tools/run-demo.sh "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/tutti" "$(DATA)"
+
+# Regenerates the audio fixtures in media/fixtures (they are committed; see media/README.md).
+fixtures: deps
+	tools/make-fixtures.sh media/fixtures
+
+bench-transcode: deps
+	tools/bench/transcode.sh
+
+clean:
+	rm -rf .build $(DATA)

@@ -1,0 +1,54 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// A Debian library reached through a module map and a small shim header.
+func systemLibrary(_ name: String, pkgConfig: String, apt: [String]) -> Target {
+    .systemLibrary(name: name, path: "Sources/\(name)", pkgConfig: pkgConfig, providers: [.apt(apt)])
+}
+
+let package = Package(
+    name: "tutti",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tutti", targets: ["tutti"]),
+        .library(name: "AudioCore", targets: ["AudioCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        systemLibrary("COpus", pkgConfig: "opus", apt: ["libopus-dev"]),
+        systemLibrary("COgg", pkgConfig: "ogg", apt: ["libogg-dev"]),
+        systemLibrary("CSndfile", pkgConfig: "sndfile", apt: ["libsndfile1-dev"]),
+        systemLibrary("CSoxr", pkgConfig: "soxr", apt: ["libsoxr-dev"]),
+        systemLibrary("CEbur128", pkgConfig: "libebur128", apt: ["libebur128-dev"]),
+        systemLibrary("COpusfile", pkgConfig: "opusfile", apt: ["libopusfile-dev"]),
+
+        .target(
+            name: "AudioCore",
+            dependencies: ["COpus", "COgg", "CSndfile", "CSoxr", "CEbur128"]
+        ),
+        .executableTarget(
+            name: "tutti",
+            dependencies: [
+                "AudioCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Helpers the test targets share: fixtures, a reference Opus reader, third-party tools.
+        .target(
+            name: "TuttiTestSupport",
+            dependencies: ["COpusfile"]
+        ),
+        .testTarget(
+            name: "AudioCoreTests",
+            dependencies: ["AudioCore", "TuttiTestSupport"]
+        ),
+        .testTarget(
+            name: "TuttiCommandTests",
+            dependencies: ["TuttiTestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,4 @@
+#ifndef TUTTI_CSNDFILE_SHIM_H
+#define TUTTI_CSNDFILE_SHIM_H
+#include <sndfile.h>
+#endif

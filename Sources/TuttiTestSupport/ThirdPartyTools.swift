@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+
+/// Runs programs from Debian's packages (opus-tools, oggz-tools, ffmpeg) on Tutti's output.
+public enum ThirdPartyTools {
+    public struct Output {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// Runs `executable` (found on PATH) with `arguments` and collects its output.
+    public static func run(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [executable] + arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Read both pipes while the process runs, so a chatty child never blocks on a full pipe.
+        let group = DispatchGroup()
+        nonisolated(unsafe) var outData = Data()
+        nonisolated(unsafe) var errData = Data()
+        DispatchQueue.global().async(group: group) { outData = out.fileHandleForReading.readDataToEndOfFile() }
+        DispatchQueue.global().async(group: group) { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        process.waitUntilExit()
+        group.wait()
+        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Checks `path` with opusinfo and oggz-validate: both must accept it without a warning.
+    public static func expectValid(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let opusinfo = try run("opusinfo", [path])
+        #expect(opusinfo.status == 0, "opusinfo: \(opusinfo.stdout)\(opusinfo.stderr)", sourceLocation: sourceLocation)
+        let complaints = (opusinfo.stdout + opusinfo.stderr).split(separator: "\n").filter {
+            $0.contains("WARNING") || $0.contains("ERROR") || $0.contains("error")
+        }
+        #expect(complaints.isEmpty, "opusinfo complains: \(complaints)", sourceLocation: sourceLocation)
+        let validate = try run("oggz-validate", [path])
+        #expect(validate.status == 0, "oggz-validate: \(validate.stdout)\(validate.stderr)", sourceLocation: sourceLocation)
+    }
+
+    /// The number of sample frames ffmpeg decodes from `path` (48 kHz, s16), which applies
+    /// pre-skip and end trimming from the granule positions.
+    public static func ffmpegFrames(_ path: String, channels: Int) throws -> Int {
+        let folder = Fixtures.scratch()
+        let raw = folder.appendingPathComponent("decoded.raw").path
+        let result = try run("ffmpeg", ["-nostdin", "-v", "error", "-i", path, "-f", "s16le", "-acodec", "pcm_s16le", "-y", raw])
+        guard result.status == 0 else { throw DecodeFailure(message: "ffmpeg: \(result.stderr)") }
+        let size = try FileManager.default.attributesOfItem(atPath: raw)[.size] as! Int
+        return size / (2 * channels)
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import AudioCore
+import FoundationEssentials
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Transcode: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Transcode an upload (WAV, FLAC, AIFF, MP3, Ogg Vorbis) to Ogg Opus.",
+        discussion: """
+            Decodes INPUT once and writes OUTPUT, plus one file per --also, resampled to 48 kHz \
+            and encoded with libopus (20 ms frames, VBR, complexity 10). Loudness (EBU R128) is \
+            measured in the same pass and written as R128_TRACK_GAIN. Files appear only when \
+            complete; on failure the reason is printed and nothing is left behind.
+            """
+    )
+
+    @Argument(help: "The upload to transcode.")
+    var input: String
+
+    @Argument(help: "The Ogg Opus file to write.")
+    var output: String
+
+    @Option(help: "Bitrate of OUTPUT in kb/s (default: 128 for stereo, 64 for mono).")
+    var bitrate: Int?
+
+    @Option(name: .customLong("also"), help: ArgumentHelp("A further rendition from the same pass, as KBPS:PATH (e.g. 48:low.opus).", valueName: "kbps:path"))
+    var extraRenditions: [String] = []
+
+    @Option(help: ArgumentHelp("Write a JSON manifest: source, loudness, waveform peaks and every rendition's page index.", valueName: "path"))
+    var manifest: String?
+
+    @Option(help: "Bins in the waveform peaks of the manifest.")
+    var peaks: Int = 1_000
+
+    @Option(help: "Title to write instead of the upload's own.")
+    var title: String?
+
+    @Option(help: "Artist to write instead of the upload's own.")
+    var artist: String?
+
+    @Option(help: "Album to write instead of the upload's own.")
+    var album: String?
+
+    @Flag(help: "Print 'progress N' lines (N in percent) to standard error as decoding advances.")
+    var progress = false
+
+    func validate() throws {
+        if let bitrate { try Self.checkBitrate(bitrate) }
+        for extra in extraRenditions { _ = try Self.parseRendition(extra) }
+        guard (1...100_000).contains(peaks) else { throw ValidationError("--peaks must be between 1 and 100000") }
+    }
+
+    static func checkBitrate(_ kbps: Int) throws {
+        guard RenditionSpec.bitrates.contains(kbps * 1000) else {
+            throw ValidationError("bitrate \(kbps) kb/s is outside libopus's range of 6 to 510 kb/s")
+        }
+    }
+
+    static func parseRendition(_ text: String) throws -> RenditionSpec {
+        guard let colon = text.firstIndex(of: ":"), let kbps = Int(text[..<colon]), colon != text.index(before: text.endIndex) else {
+            throw ValidationError("--also takes KBPS:PATH, e.g. 48:low.opus; got '\(text)'")
+        }
+        try checkBitrate(kbps)
+        return RenditionSpec(path: String(text[text.index(after: colon)...]), bitrate: kbps * 1000)
+    }
+
+    func run() throws {
+        var renditions = [RenditionSpec(path: output, bitrate: bitrate.map { $0 * 1000 })]
+        renditions += try extraRenditions.map(Self.parseRendition)
+        let overrides = AudioTags(
+            title: title.flatMap(AudioTags.clean), artist: artist.flatMap(AudioTags.clean), album: album.flatMap(AudioTags.clean))
+        var options = TranscodeOptions(renditions: renditions, peakBins: peaks, tagOverrides: overrides)
+        if progress {
+            options.progress = { fraction in printError("progress \(Int((fraction * 100).rounded()))") }
+        }
+        let result: TranscodeResult
+        do {
+            result = try Transcoder.transcode(input: input, options: options)
+        } catch {
+            throw error.exit(command: "transcode", file: input)
+        }
+        if let manifest {
+            do {
+                try Manifest.write(result, to: manifest)
+            } catch {
+                for rendition in renditions { unlink(rendition.path) }
+                throw AudioError.io(path: manifest, detail: "\(error)").exit(command: "transcode", file: input)
+            }
+        }
+    }
+}
+
+enum Manifest {
+    /// Writes `result` as JSON, atomically.
+    static func write(_ result: TranscodeResult, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(result)
+        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Tutti builds, tests and runs with. Idempotent: apt-get runs
+# only when a package is missing, so repeated `make` calls cost a dpkg query.
+set -euo pipefail
+
+packages=(
+  pkg-config
+  # codec libraries the audio core links (system library targets in Sources/C*)
+  libopus-dev libogg-dev libsndfile1-dev libsoxr-dev libebur128-dev libsqlite3-dev
+  # libopusfile: the reference RFC 7845 reader the tests decode Tutti's output with
+  libopusfile-dev
+  # third-party clients that check what Tutti produces: opusinfo, ffmpeg/ffprobe, oggz-validate
+  opus-tools ffmpeg oggz-tools
+  # fixtures and benchmarks
+  sox curl
+)
+packages+=("$@")
+
+missing=()
+for package in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$package")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "Installing Debian packages: ${missing[*]}"
+sudo=""
+[[ $(id -u) -eq 0 ]] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
