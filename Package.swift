@@ -12,9 +12,22 @@ let package = Package(
     products: [
         .executable(name: "tutti", targets: ["tutti"]),
         .library(name: "AudioCore", targets: ["AudioCore"]),
+        .library(name: "Catalog", targets: ["Catalog"]),
+        .library(name: "TuttiServer", targets: ["TuttiServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // Without default traits: ConfigReader initialisers and full-Foundation form decoding are
+        // not used, and default traits made `swift build` and `swift test` rebuild each other.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     ],
     targets: [
         systemLibrary("COpus", pkgConfig: "opus", apt: ["libopus-dev"]),
@@ -28,11 +41,40 @@ let package = Package(
             name: "AudioCore",
             dependencies: ["COpus", "COgg", "CSndfile", "CSoxr", "CEbur128"]
         ),
+        // Users, tokens, tracks, renditions and the transcode job queue, on GRDB; no HTTP.
+        .target(
+            name: "Catalog",
+            dependencies: [
+                "AudioCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The Hummingbird application: contexts, controllers, middleware, services.
+        .target(
+            name: "TuttiServer",
+            dependencies: [
+                "AudioCore", "Catalog",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+            ]
+        ),
         .executableTarget(
             name: "tutti",
             dependencies: [
-                "AudioCore",
+                "AudioCore", "Catalog", "TuttiServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -48,6 +90,17 @@ let package = Package(
         .testTarget(
             name: "TuttiCommandTests",
             dependencies: ["TuttiTestSupport"]
+        ),
+        .testTarget(
+            name: "CatalogTests",
+            dependencies: ["Catalog", "TuttiTestSupport"]
+        ),
+        .testTarget(
+            name: "TuttiServerTests",
+            dependencies: [
+                "TuttiServer", "Catalog", "AudioCore", "TuttiTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -4,6 +4,8 @@ import FoundationEssentials
 
 #if canImport(Glibc)
 import Glibc
+/// RLIMIT_AS arrives as an enum case Swift cannot pass to setrlimit directly.
+private let RLIMIT_AS_VALUE = __rlimit_resource_t(RLIMIT_AS.rawValue)
 #endif
 
 struct Transcode: ParsableCommand {
@@ -29,6 +31,12 @@ struct Transcode: ParsableCommand {
     @Option(name: .customLong("also"), help: ArgumentHelp("A further rendition from the same pass, as KBPS:PATH (e.g. 48:low.opus).", valueName: "kbps:path"))
     var extraRenditions: [String] = []
 
+    @Option(help: ArgumentHelp("Also write the low-bandwidth rendition (48 kb/s stereo, 24 kb/s mono) here.", valueName: "path"))
+    var low: String?
+
+    @Option(help: ArgumentHelp("Refuse to use more than this many bytes of address space (a safety limit for servers).", valueName: "bytes"))
+    var memoryLimit: Int?
+
     @Option(help: ArgumentHelp("Write a JSON manifest: source, loudness, waveform peaks and every rendition's page index.", valueName: "path"))
     var manifest: String?
 
@@ -51,6 +59,15 @@ struct Transcode: ParsableCommand {
         if let bitrate { try Self.checkBitrate(bitrate) }
         for extra in extraRenditions { _ = try Self.parseRendition(extra) }
         guard (1...100_000).contains(peaks) else { throw ValidationError("--peaks must be between 1 and 100000") }
+        if let memoryLimit, memoryLimit < 64 << 20 { throw ValidationError("--memory-limit must be at least 64 MiB (67108864 bytes)") }
+    }
+
+    /// Caps this process's address space, so a hostile file cannot exhaust the machine.
+    static func limitMemory(to bytes: Int) throws {
+        var limit = rlimit(rlim_cur: rlim_t(bytes), rlim_max: rlim_t(bytes))
+        guard setrlimit(RLIMIT_AS_VALUE, &limit) == 0 else {
+            throw AudioError.io(path: "setrlimit", detail: String(cString: strerror(errno))).exit(command: "transcode", file: "--memory-limit")
+        }
     }
 
     static func checkBitrate(_ kbps: Int) throws {
@@ -69,7 +86,9 @@ struct Transcode: ParsableCommand {
 
     func run() throws {
         var renditions = [RenditionSpec(path: output, bitrate: bitrate.map { $0 * 1000 })]
+        if let low { renditions.append(RenditionSpec(path: low, profile: .low)) }
         renditions += try extraRenditions.map(Self.parseRendition)
+        if let memoryLimit { try Self.limitMemory(to: memoryLimit) }
         let overrides = AudioTags(
             title: title.flatMap(AudioTags.clean), artist: artist.flatMap(AudioTags.clean), album: album.flatMap(AudioTags.clean))
         var options = TranscodeOptions(renditions: renditions, peakBins: peaks, tagOverrides: overrides)

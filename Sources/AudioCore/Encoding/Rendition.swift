@@ -2,16 +2,33 @@
 public struct RenditionSpec: Sendable, Equatable {
     /// Where the finished file goes; it appears only once complete.
     public var path: String
-    /// Target bitrate in bits per second; nil picks the default for the channel count.
+    /// Target bitrate in bits per second; nil picks the profile's for the channel count.
     public var bitrate: Int?
+    public var profile: Profile
 
-    public init(path: String, bitrate: Int? = nil) {
+    public init(path: String, bitrate: Int? = nil, profile: Profile = .standard) {
         self.path = path
         self.bitrate = bitrate
+        self.profile = profile
     }
 
-    /// 128 kb/s for stereo, 64 kb/s for mono.
-    public static func defaultBitrate(channels: Int) -> Int { channels == 1 ? 64_000 : 128_000 }
+    /// The bitrate this rendition gets for a stream of `channels` channels.
+    public func resolvedBitrate(channels: Int) -> Int { bitrate ?? profile.bitrate(channels: channels) }
+
+    /// The renditions every track gets, each with a default bitrate per channel count.
+    public enum Profile: String, Sendable, CaseIterable {
+        /// 128 kb/s stereo, 64 kb/s mono.
+        case standard
+        /// For slow connections: 48 kb/s stereo, 24 kb/s mono.
+        case low
+
+        public func bitrate(channels: Int) -> Int {
+            switch self {
+            case .standard: channels == 1 ? 64_000 : 128_000
+            case .low: channels == 1 ? 24_000 : 48_000
+            }
+        }
+    }
 
     /// Bitrates libopus accepts, in bits per second.
     public static let bitrates = 6_000...510_000
@@ -53,8 +70,7 @@ final class RenditionEncoder: @unchecked Sendable {
         self.temporaryPath = temporaryPath
         self.channels = channels
         self.totalSamples = totalSamples
-        let bitrate = spec.bitrate ?? RenditionSpec.defaultBitrate(channels: channels)
-        encoder = try OpusPacketEncoder(channels: channels, bitrate: bitrate)
+        encoder = try OpusPacketEncoder(channels: channels, bitrate: spec.resolvedBitrate(channels: channels))
         let frameSize = Int64(OpusPacketEncoder.frameSize)
         totalPackets = (totalSamples + Int64(encoder.lookahead) + frameSize - 1) / frameSize
         writer = try OggOpusWriter(

@@ -1,0 +1,33 @@
+import GRDB
+
+/// Opens Tutti's one SQLite database (WAL, through one `DatabasePool`) and migrates it.
+///
+/// Every module that keeps state registers its migrations here, so one file holds the
+/// catalog and the ledger and one transaction can span both.
+public enum TuttiDatabase {
+    /// A migration registrar of one module, e.g. `Ledger.registerMigrations`.
+    public typealias Migrations = (inout DatabaseMigrator) -> Void
+
+    /// Opens (creating if needed) the database at `path`, applying `Catalog`'s migrations and
+    /// then `others` in order.
+    public static func open(path: String, others: [Migrations] = []) throws -> DatabasePool {
+        let pool = try DatabasePool(path: path, configuration: configuration())
+        var migrator = DatabaseMigrator()
+        CatalogMigrations.register(&migrator)
+        for register in others { register(&migrator) }
+        try migrator.migrate(pool)
+        return pool
+    }
+
+    /// Full durability (money lives here): every commit is on disk when it returns;
+    /// throughput comes from committing many changes per transaction, not weaker syncs.
+    public static func configuration() -> Configuration {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        return configuration
+    }
+}

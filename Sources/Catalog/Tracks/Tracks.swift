@@ -1,0 +1,221 @@
+import AudioCore
+import FoundationEssentials
+import GRDB
+
+/// An upload already stored durably under the data folder, ready to become a track.
+public struct StoredUpload: Sendable {
+    /// Relative to the data folder.
+    public var path: String
+    public var format: AudioFormat
+    public var bytes: Int64
+    public var sha256: String
+
+    public init(path: String, format: AudioFormat, bytes: Int64, sha256: String) {
+        self.path = path
+        self.format = format
+        self.bytes = bytes
+        self.sha256 = sha256
+    }
+}
+
+/// Tracks and their renditions: creation, visibility, search, edits.
+public struct Tracks: Sendable {
+    private let database: any DatabaseWriter
+    private let now: @Sendable () -> Date
+
+    public init(database: any DatabaseWriter, now: @escaping @Sendable () -> Date) {
+        self.database = database
+        self.now = now
+    }
+
+    /// Records an uploaded track and queues its transcode, in one transaction.
+    public func create(id: String = Identifier.make(), artist: User, title: String, album: String?, upload: StoredUpload) async throws -> (Track, TranscodeJob) {
+        guard artist.role == .artist || artist.role == .admin else { throw CatalogError.forbidden("only artists upload tracks") }
+        let title = try Self.title(title)
+        let album = try album.flatMap(Self.album)
+        let instant = now()
+        let track = Track(
+            id: id, artistID: artist.id, title: title, album: album, status: .processing, progress: 0,
+            failureReason: nil, published: false, free: false, originalPath: upload.path,
+            originalFormat: upload.format, originalBytes: upload.bytes, originalSHA256: upload.sha256,
+            durationSamples: nil, sourceSampleRate: nil, sourceChannels: nil, loudnessLUFS: nil,
+            truePeakDBTP: nil, trackGainQ78: nil, peaks: nil, createdAt: instant, updatedAt: instant, deletedAt: nil)
+        return try await database.write { db in
+            try track.insert(db)
+            var job = TranscodeJob(id: nil, trackID: track.id, state: .queued, attempts: 0, createdAt: instant, startedAt: nil, finishedAt: nil, error: nil)
+            try job.insert(db)
+            return (track, job)
+        }
+    }
+
+    /// The track, whoever may see it (deleted ones excluded).
+    public func track(id: String) async throws -> Track? {
+        guard Identifier.isValid(id) else { return nil }
+        return try await database.read { db in
+            try Track.filter(Column("id") == id && Column("deletedAt") == nil).fetchOne(db)
+        }
+    }
+
+    /// The track if `viewer` may see it: everyone sees published, ready tracks; artists see
+    /// their own in any state; admins see all. Anything else is "not found", so ids of other
+    /// artists' drafts leak nothing.
+    public func visibleTrack(id: String, viewer: User?) async throws -> Track? {
+        guard let track = try await track(id: id) else { return nil }
+        return Self.isVisible(track, to: viewer) ? track : nil
+    }
+
+    public static func isVisible(_ track: Track, to viewer: User?) -> Bool {
+        if track.deletedAt != nil { return false }
+        if track.published && track.status == .ready { return true }
+        guard let viewer else { return false }
+        return viewer.role == .admin || viewer.id == track.artistID
+    }
+
+    public func renditions(trackID: String) async throws -> [Rendition] {
+        try await database.read { db in
+            try Rendition.filter(Column("trackID") == trackID).order(Column("bitrate").desc).fetchAll(db)
+        }
+    }
+
+    public func rendition(trackID: String, name: String) async throws -> Rendition? {
+        try await database.read { db in try Rendition.fetchOne(db, key: ["trackID": trackID, "name": name]) }
+    }
+
+    /// Published, ready tracks matching `query`; with `viewer`, also the viewer's own tracks
+    /// (any state) when listing that artist.
+    public func list(_ query: TrackQuery, viewer: User?) async throws -> Page<TrackListing> {
+        var conditions = ["t.deletedAt IS NULL"]
+        var strings: [String] = []
+        if let artistID = query.artistID {
+            conditions.append("t.artistID = ?")
+            strings.append(artistID)
+        }
+        if let viewer, viewer.role == .admin || viewer.id == query.artistID {
+            // Admins, and artists listing themselves, see unpublished and failed tracks too.
+        } else {
+            conditions.append("t.published = 1 AND t.status = 'ready'")
+        }
+        for word in (query.text ?? "").split(separator: " ").prefix(8) {
+            conditions.append("(t.title LIKE ? ESCAPE '\\' OR t.album LIKE ? ESCAPE '\\' OR u.displayName LIKE ? ESCAPE '\\' OR u.username LIKE ? ESCAPE '\\')")
+            let pattern = "%" + Self.escapeLike(String(word)) + "%"
+            strings += [pattern, pattern, pattern, pattern]
+        }
+        let whereClause = conditions.joined(separator: " AND ")
+        let arguments = strings
+        return try await database.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tracks t JOIN users u ON u.id = t.artistID WHERE \(whereClause)", arguments: StatementArguments(arguments)) ?? 0
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT t.*, u.displayName AS artistName FROM tracks t JOIN users u ON u.id = t.artistID WHERE \(whereClause) ORDER BY t.createdAt DESC, t.id LIMIT ? OFFSET ?",
+                arguments: StatementArguments(arguments) + [query.limit, query.offset])
+            let items = try rows.map { row in TrackListing(track: try Track(row: row), artistName: row["artistName"]) }
+            return Page(items: items, total: total, limit: query.limit, offset: query.offset)
+        }
+    }
+
+    /// Artists with at least one published, ready track, matching `text` by name.
+    public func artists(text: String?, limit: Int, offset: Int) async throws -> Page<ArtistListing> {
+        var strings: [String] = []
+        var filter = ""
+        for word in (text.map(TextField.clean) ?? "").split(separator: " ").prefix(8) {
+            filter += " AND (u.displayName LIKE ? ESCAPE '\\' OR u.username LIKE ? ESCAPE '\\')"
+            let pattern = "%" + Self.escapeLike(String(word)) + "%"
+            strings += [pattern, pattern]
+        }
+        let arguments = strings
+        let limit = min(max(limit, TrackQuery.limits.lowerBound), TrackQuery.limits.upperBound)
+        let offset = max(0, offset)
+        let base = """
+            FROM users u JOIN tracks t ON t.artistID = u.id
+            WHERE t.published = 1 AND t.status = 'ready' AND t.deletedAt IS NULL\(filter)
+            """
+        return try await database.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT u.id) \(base)", arguments: StatementArguments(arguments)) ?? 0
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT u.id, u.username, u.displayName, COUNT(t.id) AS trackCount \(base) GROUP BY u.id ORDER BY u.displayName, u.id LIMIT ? OFFSET ?",
+                arguments: StatementArguments(arguments) + [limit, offset])
+            let items = rows.map { row in
+                ArtistListing(id: row["id"], username: row["username"], displayName: row["displayName"], trackCount: row["trackCount"])
+            }
+            return Page(items: items, total: total, limit: limit, offset: offset)
+        }
+    }
+
+    /// Applies `changes` to a track of `user`'s (or any, for an admin).
+    public func update(id: String, by user: User, _ changes: TrackChanges) async throws -> Track {
+        let title = try changes.title.map(Self.title)
+        let album: String?? = try changes.album.map { try $0.flatMap(Self.album) }
+        let instant = now()
+        return try await database.write { db in
+            var track = try Self.editable(id: id, by: user, db)
+            if let title { track.title = title }
+            if let album { track.album = album }
+            if let free = changes.free { track.free = free }
+            if let published = changes.published {
+                if published && track.status != .ready {
+                    throw CatalogError.conflict("a track can be published once it is ready; it is \(track.status.rawValue)")
+                }
+                track.published = published
+            }
+            track.updatedAt = instant
+            try track.update(db)
+            return track
+        }
+    }
+
+    /// Hides a track for good. Its rows stay, so plays and payments that name it keep
+    /// their meaning; its files stay for listeners who own it.
+    public func delete(id: String, by user: User) async throws {
+        let instant = now()
+        try await database.write { db in
+            var track = try Self.editable(id: id, by: user, db)
+            track.deletedAt = instant
+            track.published = false
+            track.updatedAt = instant
+            try track.update(db)
+        }
+    }
+
+    /// The number of published tracks by `artistID`: membership of the cooperative.
+    public func publishedCount(artistID: String) async throws -> Int {
+        try await database.read { db in
+            try Track.filter(Column("artistID") == artistID && Column("published") == true && Column("deletedAt") == nil).fetchCount(db)
+        }
+    }
+
+    // MARK: Rules
+
+    private static func editable(id: String, by user: User, _ db: Database) throws -> Track {
+        guard Identifier.isValid(id), let track = try Track.filter(Column("id") == id && Column("deletedAt") == nil).fetchOne(db) else {
+            throw CatalogError.notFound(kind: "track", id: id)
+        }
+        guard user.role == .admin || user.id == track.artistID else {
+            // Other artists' tracks answer as if they did not exist unless they are public.
+            if isVisible(track, to: user) { throw CatalogError.forbidden("only the track's artist can change it") }
+            throw CatalogError.notFound(kind: "track", id: id)
+        }
+        return track
+    }
+
+    static func title(_ raw: String) throws(CatalogError) -> String {
+        let title = TextField.clean(raw)
+        guard (1...200).contains(title.count) else { throw .invalidField(name: "title", reason: "use 1 to 200 characters") }
+        return title
+    }
+
+    static func album(_ raw: String) throws(CatalogError) -> String? {
+        let album = TextField.clean(raw)
+        guard album.count <= 200 else { throw .invalidField(name: "album", reason: "use at most 200 characters") }
+        return album.isEmpty ? nil : album
+    }
+
+    static func escapeLike(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
+    }
+}

@@ -1,0 +1,47 @@
+import Catalog
+import GRDB
+import HummingbirdBcrypt
+import NIOPosix
+
+/// The parts every controller shares: storage, domain services, metrics.
+struct AppServices: Sendable {
+    let configuration: ServerConfiguration
+    let database: DatabasePool
+    let accounts: Accounts
+    let tracks: Tracks
+    let jobs: JobQueue
+    let metrics: TuttiMetrics
+    let media: MediaFiles
+    let loginLimiter: LoginRateLimiter
+    /// Wakes the transcode runner when an upload queues a job.
+    let jobSignal: JobSignal
+    /// Runs CPU-heavy or blocking work (bcrypt, hashing) off the event loops.
+    let threadPool: NIOThreadPool
+
+    init(configuration: ServerConfiguration, database: DatabasePool, metrics: TuttiMetrics, threadPool: NIOThreadPool = .singleton) {
+        self.configuration = configuration
+        self.database = database
+        accounts = Accounts(database: database, now: configuration.now)
+        tracks = Tracks(database: database, now: configuration.now)
+        jobs = JobQueue(database: database, now: configuration.now)
+        self.metrics = metrics
+        media = MediaFiles(threadPool: threadPool)
+        loginLimiter = LoginRateLimiter(attempts: configuration.loginAttempts, window: configuration.loginWindow, now: configuration.now)
+        jobSignal = JobSignal()
+        self.threadPool = threadPool
+    }
+
+    /// bcrypt-hashes a password on the thread pool.
+    func hashPassword(_ password: String) async throws -> String {
+        let cost = configuration.bcryptCost
+        return try await threadPool.runIfActive { Bcrypt.hash(password, cost: cost) }
+    }
+
+    /// Checks a password against a bcrypt hash on the thread pool.
+    func verifyPassword(_ password: String, hash: String) async throws -> Bool {
+        try await threadPool.runIfActive { Bcrypt.verify(password, hash: hash) }
+    }
+
+    /// Absolute path of a file stored relative to the data folder.
+    func path(_ relative: String) -> String { configuration.absolute(relative) }
+}

@@ -1,0 +1,70 @@
+import Catalog
+import GRDB
+import Hummingbird
+import HummingbirdAuth
+import Logging
+import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Builds Tutti's HTTP application and the services that run beside it.
+public enum TuttiApplication {
+    /// Prepares the data folder, opens and migrates the database, and returns the
+    /// application (with the transcode runner as a service), ready to `runService()`.
+    /// - Parameter demoDirectory: with a folder of audio files, an empty service is filled with
+    ///   demo accounts and those files as published tracks.
+    public static func build(configuration: ServerConfiguration, logger: Logger, demoDirectory: String? = nil) throws -> some ApplicationProtocol {
+        let (services, router) = try prepare(configuration: configuration)
+        var app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tutti"),
+            logger: logger)
+        app.addServices(TranscodeRunner(services: services, logger: logger))
+        if let demoDirectory {
+            app.addServices(DemoCatalog(services: services, sourceDirectory: demoDirectory, logger: logger))
+        }
+        return app
+    }
+
+    /// The router alone (and the services behind it), for tests and the OpenAPI check.
+    static func prepare(configuration: ServerConfiguration) throws -> (AppServices, Router<TuttiRequestContext>) {
+        try createDirectories(configuration)
+        let database = try TuttiDatabase.open(path: configuration.databasePath)
+        let services = AppServices(configuration: configuration, database: database, metrics: TuttiMetrics())
+        return (services, router(services))
+    }
+
+    static func router(_ services: AppServices) -> Router<TuttiRequestContext> {
+        let router = Router(context: TuttiRequestContext.self)
+        // Outermost first: every response, errors included, gets the security headers and is
+        // counted; errors become problem+json before that.
+        router.addMiddleware {
+            SecurityHeadersMiddleware()
+            RequestMetricsMiddleware(metrics: services.metrics)
+            ProblemMiddleware()
+            BearerAuthenticator(accounts: services.accounts)
+        }
+        let api = router.group("api/v1")
+        let signedIn = api.group(context: SignedInContext.self)
+        ServiceController(services: services).addRoutes(root: router, api: api)
+        AccountsController(services: services).addRoutes(public: api, signedIn: signedIn)
+        TracksController(services: services).addRoutes(public: api, signedIn: signedIn)
+        ArtistsController(services: services).addRoutes(to: api)
+        StreamController(services: services).addRoutes(to: api)
+        return router
+    }
+
+    /// Creates the data folder and its subfolders if they are missing.
+    public static func createDirectories(_ configuration: ServerConfiguration) throws {
+        for directory in [configuration.dataDirectory, configuration.uploadsDirectory, configuration.originalsDirectory,
+                          configuration.mediaDirectory, configuration.workDirectory] {
+            if mkdir(directory, 0o755) != 0 && errno != EEXIST {
+                throw ChildProcessError.call("mkdir \(directory)", errno)
+            }
+        }
+        // Partial uploads from before a crash are never going to complete.
+        TranscodeRunner.removeFiles(in: configuration.uploadsDirectory)
+    }
+}

@@ -1,0 +1,96 @@
+import Catalog
+import FoundationEssentials
+import HTTPTypes
+import Hummingbird
+
+/// Serves each rendition at its own URL with HTTP range requests (RFC 9110 §14),
+/// conditional requests (§13) and the headers browsers, ffmpeg, mpv and VLC need to play
+/// and seek.
+struct StreamController {
+    let services: AppServices
+
+    static let contentType = "audio/ogg; codecs=opus"
+
+    static func path(trackID: String, rendition: String) -> String {
+        "/api/v1/tracks/\(trackID)/audio/\(rendition)"
+    }
+
+    func addRoutes(to group: RouterGroup<TuttiRequestContext>) {
+        group.get("tracks/{id}/audio/{rendition}", use: stream)
+        group.head("tracks/{id}/audio/{rendition}", use: stream)
+    }
+
+    @Sendable func stream(_ request: Request, context: TuttiRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let name = try context.parameters.require("rendition")
+        guard let track = try await services.tracks.visibleTrack(id: id, viewer: context.identity),
+              track.status == .ready,
+              let rendition = try await services.tracks.rendition(trackID: track.id, name: name) else {
+            throw Problem(.notFound, title: "Not found", detail: "There is no such track or rendition, or it is not visible to you.")
+        }
+        guard let file = try await services.media.open(services.path(rendition.path)) else {
+            context.logger.error("rendition file missing", metadata: ["path": "\(rendition.path)"])
+            throw Problem(.serviceUnavailable, title: "Audio unavailable", detail: "This rendition's file is missing on the server; try again later.")
+        }
+        let validators = Validators(
+            etag: "\"\(rendition.sha256.prefix(32))\"",
+            lastModified: Date(timeIntervalSince1970: rendition.createdAt.timeIntervalSince1970.rounded(.down)))
+        let size = file.size
+        var headers: HTTPFields = [
+            .contentType: Self.contentType,
+            .acceptRanges: "bytes",
+            .eTag: validators.etag,
+            .lastModified: HTTPDate.format(validators.lastModified),
+            .cacheControl: "private, no-cache",
+            .contentDisposition: Self.contentDisposition(title: track.title, rendition: name),
+            .accessControlAllowOrigin: "*",
+            .accessControlExposeHeaders: "Content-Range, Content-Length, Accept-Ranges, ETag",
+        ]
+        let honourRange: Bool
+        switch validators.evaluate(request.headers) {
+        case .notModified:
+            headers[.contentType] = nil
+            return Response(status: .notModified, headers: headers)
+        case .preconditionFailed:
+            throw Problem(.preconditionFailed, title: "Precondition failed", detail: "The rendition has changed since your copy (If-Match / If-Unmodified-Since).")
+        case .proceed(let honour):
+            honourRange = honour
+        }
+        let selection = honourRange ? RangeSelection(header: request.headers[.range], size: size) : .whole
+        let status: HTTPResponse.Status
+        let range: ClosedRange<Int64>?
+        switch selection {
+        case .unsatisfiable:
+            throw Problem(.rangeNotSatisfiable, title: "Range not satisfiable",
+                          detail: "The requested range lies outside the \(size) bytes of this rendition.",
+                          headers: [.contentRange: "bytes */\(size)", .acceptRanges: "bytes"])
+        case .whole:
+            status = .ok
+            range = size > 0 ? 0...(size - 1) : nil
+        case .partial(let bytes):
+            status = .partialContent
+            range = bytes
+            headers[.contentRange] = "bytes \(bytes.lowerBound)-\(bytes.upperBound)/\(size)"
+        }
+        headers[.contentLength] = String(range?.count ?? 0)
+        guard request.method == .get, let range else {
+            return Response(status: status, headers: headers, body: .init())
+        }
+        return Response(status: status, headers: headers, body: services.media.body(file, range: range, metrics: services.metrics))
+    }
+
+    /// `inline` with the track's title as the file name: ASCII-safe fallback plus RFC 8187 UTF-8.
+    static func contentDisposition(title: String, rendition: String) -> String {
+        let name = "\(title) (\(rendition)).opus"
+        let fallback = String(name.unicodeScalars.map { scalar -> Character in
+            scalar.isASCII && scalar.value >= 0x20 && !"\"\\/%;".unicodeScalars.contains(scalar) ? Character(scalar) : "_"
+        })
+        let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
+        let encoded = name.utf8.map { unreserved.contains($0) ? String(UnicodeScalar($0)) : String(format: "%%%02X", $0) }.joined()
+        return "inline; filename=\"\(fallback)\"; filename*=UTF-8''\(encoded)"
+    }
+}
+
+extension HTTPField.Name {
+    static let accessControlExposeHeaders = Self("Access-Control-Expose-Headers")!
+}

@@ -1,0 +1,138 @@
+import AudioCore
+import Catalog
+import FoundationEssentials
+import Hummingbird
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Uploads, the catalog of tracks, and artists' edits.
+struct TracksController {
+    let services: AppServices
+
+    func addRoutes(public group: RouterGroup<TuttiRequestContext>, signedIn: RouterGroup<SignedInContext>) {
+        group.get("tracks", use: list)
+        group.get("tracks/{id}", use: detail)
+        signedIn.post("tracks", use: upload)
+        signedIn.patch("tracks/{id}", use: update)
+        signedIn.delete("tracks/{id}", use: delete)
+    }
+
+    // MARK: Upload
+
+    /// Accepts an audio file as the raw body (`?title=...&album=...`) or as the `file` part of
+    /// a multipart form with `title` and `album` fields; answers 202 while it transcodes.
+    @Sendable func upload(_ request: Request, context: SignedInContext) async throws -> EditedResponse<UploadAccepted> {
+        try context.require(.artist, to: "upload tracks")
+        let configuration = services.configuration
+        let receiver = UploadReceiver(directory: configuration.uploadsDirectory, limit: configuration.uploadLimit, threadPool: services.threadPool)
+        let received = try await receiver.receive(request)
+        var kept = false
+        defer { if !kept { unlink(received.path) } }
+        let title = received.fields["title"] ?? request.uri.queryParameters.get("title")
+        let album = received.fields["album"] ?? request.uri.queryParameters.get("album")
+        guard let title, !TextField.clean(title).isEmpty else {
+            throw Problem(.unprocessableContent, title: "Title missing", detail: "Give the track a title: a 'title' form field or a ?title= query parameter.")
+        }
+        let path = received.path
+        let format: AudioFormat
+        switch try await services.threadPool.runIfActive({ FormatSniffer.sniff(path: path) }) {
+        case .success(let sniffed): format = sniffed
+        case .failure(let error): throw UploadProblem.unsupported(error)
+        }
+        let trackID = Identifier.make()
+        let relative = "originals/\(trackID).\(format.fileExtension)"
+        let destination = configuration.absolute(relative)
+        try await services.threadPool.runIfActive {
+            guard rename(path, destination) == 0 else { throw UploadFileError.call("rename", errno) }
+            TranscodeRunner.syncDirectory(configuration.originalsDirectory)
+        }
+        kept = true
+        do {
+            _ = try await services.tracks.create(
+                id: trackID, artist: context.user, title: title, album: album,
+                upload: StoredUpload(path: relative, format: format, bytes: received.bytes, sha256: received.sha256))
+        } catch {
+            unlink(destination)
+            throw error
+        }
+        services.jobSignal.signal()
+        let status = "/api/v1/tracks/\(trackID)"
+        return EditedResponse(status: .accepted, headers: [.location: status], response: UploadAccepted(id: trackID, status: TrackStatus.processing.rawValue, statusURL: status))
+    }
+
+    // MARK: Catalog
+
+    @Sendable func list(_ request: Request, context: TuttiRequestContext) async throws -> PageResource<TrackResource> {
+        let parameters = request.uri.queryParameters
+        let query = TrackQuery(
+            text: parameters.get("q"), artistID: parameters.get("artist"),
+            limit: parameters.get("limit", as: Int.self) ?? 20, offset: parameters.get("offset", as: Int.self) ?? 0)
+        let page = try await services.tracks.list(query, viewer: context.identity)
+        var next: String?
+        if page.hasMore {
+            var items = ["limit=\(page.limit)", "offset=\(page.offset + page.items.count)"]
+            if let text = query.text { items.append("q=\(Self.percentEncode(text))") }
+            if let artist = query.artistID { items.append("artist=\(Self.percentEncode(artist))") }
+            next = "/api/v1/tracks?" + items.joined(separator: "&")
+        }
+        return PageResource(
+            items: page.items.map { TrackResource($0.track, artistName: $0.artistName) },
+            total: page.total, limit: page.limit, offset: page.offset, next: next)
+    }
+
+    @Sendable func detail(_ request: Request, context: TuttiRequestContext) async throws -> TrackResource {
+        let id = try context.parameters.require("id")
+        guard let track = try await services.tracks.visibleTrack(id: id, viewer: context.identity) else {
+            throw CatalogError.notFound(kind: "track", id: id)
+        }
+        return try await resource(track)
+    }
+
+    // MARK: Edits
+
+    struct Changes: Decodable {
+        var title: String?
+        var album: String??
+        var published: Bool?
+        var free: Bool?
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            title = try container.decodeIfPresent(String.self, forKey: .title)
+            // An explicit null removes the album; a missing key leaves it.
+            album = container.contains(.album) ? .some(try container.decodeIfPresent(String.self, forKey: .album)) : nil
+            published = try container.decodeIfPresent(Bool.self, forKey: .published)
+            free = try container.decodeIfPresent(Bool.self, forKey: .free)
+        }
+
+        enum CodingKeys: String, CodingKey { case title, album, published, free }
+    }
+
+    @Sendable func update(_ request: Request, context: SignedInContext) async throws -> TrackResource {
+        let id = try context.parameters.require("id")
+        let changes = try await request.decode(as: Changes.self, context: context)
+        let track = try await services.tracks.update(
+            id: id, by: context.user,
+            TrackChanges(title: changes.title, album: changes.album, published: changes.published, free: changes.free))
+        return try await resource(track)
+    }
+
+    @Sendable func delete(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        try await services.tracks.delete(id: id, by: context.user)
+        return Response(status: .noContent)
+    }
+
+    private func resource(_ track: Track) async throws -> TrackResource {
+        let artist = try await services.accounts.user(id: track.artistID)
+        let renditions = track.status == .ready ? try await services.tracks.renditions(trackID: track.id) : []
+        return TrackResource(track, artistName: artist?.displayName ?? "", renditions: renditions, includePeaks: true)
+    }
+
+    static func percentEncode(_ text: String) -> String {
+        let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
+        return text.utf8.map { unreserved.contains($0) ? String(UnicodeScalar($0)) : String(format: "%%%02X", $0) }.joined()
+    }
+}

@@ -1,0 +1,108 @@
+import AudioCore
+import Catalog
+import FoundationEssentials
+import Logging
+import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Fills an empty service with demo accounts and tracks (for `make run`), publishes the
+/// tracks once they are transcoded, then stays out of the way until shutdown.
+struct DemoCatalog: Service {
+    let services: AppServices
+    /// Folder of demo audio files, e.g. media/demo.
+    let sourceDirectory: String
+    let logger: Logger
+
+    struct Account {
+        var username: String
+        var displayName: String
+        var role: Role
+        var password: String
+    }
+
+    static let accounts = [
+        Account(username: "admin", displayName: "Tutti Admin", role: .admin, password: "demo-admin-password"),
+        Account(username: "ada", displayName: "Ada Demo", role: .artist, password: "demo-ada-password"),
+        Account(username: "bela", displayName: "Béla Demo", role: .artist, password: "demo-bela-password"),
+        Account(username: "lena", displayName: "Lena Listener", role: .listener, password: "demo-lena-password"),
+    ]
+
+    func run() async throws {
+        if try await services.accounts.userCount() == 0 {
+            try await seed()
+        }
+        try await gracefulShutdown()
+    }
+
+    private func seed() async throws {
+        var users: [String: User] = [:]
+        for account in Self.accounts {
+            let hash = try await services.hashPassword(account.password)
+            users[account.displayName] = try await services.accounts.createUser(
+                username: account.username, displayName: account.displayName, role: account.role, passwordHash: hash)
+        }
+        var created: [(Track, User)] = []
+        for file in Self.audioFiles(in: sourceDirectory) {
+            let path = "\(sourceDirectory)/\(file)"
+            guard case .success(let format) = FormatSniffer.sniff(path: path),
+                  let info = try? SoundFileDecoder(path: path, format: format).info,
+                  let artist = users[info.tags.artist ?? ""] else { continue }
+            let id = Identifier.make()
+            let relative = "originals/\(id).\(format.fileExtension)"
+            let (bytes, digest) = try Self.copy(path, to: services.path(relative))
+            let (track, _) = try await services.tracks.create(
+                id: id, artist: artist, title: info.tags.title ?? file, album: info.tags.album,
+                upload: StoredUpload(path: relative, format: format, bytes: bytes, sha256: digest))
+            created.append((track, artist))
+        }
+        services.jobSignal.signal()
+        printAccounts()
+        // Publish each demo track once the transcoder has made it ready.
+        var pending = created
+        while !pending.isEmpty {
+            try await Task.sleep(for: .milliseconds(250))
+            var still: [(Track, User)] = []
+            for (track, artist) in pending {
+                switch try await services.tracks.track(id: track.id)?.status {
+                case .ready: _ = try await services.tracks.update(id: track.id, by: artist, TrackChanges(published: true))
+                case .processing: still.append((track, artist))
+                default: logger.warning("demo track failed to transcode", metadata: ["title": "\(track.title)"])
+                }
+            }
+            pending = still
+        }
+        logger.info("demo catalog ready", metadata: ["tracks": "\(created.count)"])
+    }
+
+    private func printAccounts() {
+        var lines = ["", "Demo accounts (log in with POST /api/v1/sessions):"]
+        for account in Self.accounts {
+            lines.append("  \(account.role.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(account.username.padding(toLength: 6, withPad: " ", startingAt: 0)) password: \(account.password)")
+        }
+        lines.append("")
+        // Straight to the descriptor: stdout may be a pipe, and this must appear at once.
+        let bytes = Array((lines.joined(separator: "\n") + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+    }
+
+    static func audioFiles(in directory: String) -> [String] {
+        guard let handle = opendir(directory) else { return [] }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if !name.hasPrefix(".") && !name.hasSuffix(".md") { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// Copies a file; returns its size and hex SHA-256.
+    static func copy(_ source: String, to destination: String) throws -> (Int64, String) {
+        let data = try Data(contentsOf: URL(fileURLWithPath: source))
+        try data.write(to: URL(fileURLWithPath: destination), options: .atomic)
+        return (Int64(data.count), try TranscodeRunner.sha256(ofFileAt: destination))
+    }
+}

@@ -1,0 +1,142 @@
+import Logging
+import NIOPosix
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How a child process ended.
+enum ChildTermination: Equatable, Sendable {
+    case exited(Int32)
+    case signalled(Int32)
+}
+
+/// Runs a program in its own process group with standard error piped back line by line,
+/// a wall-clock limit, and a kill on cancellation. Blocking waits run on `threadPool`.
+struct ChildProcess: Sendable {
+    let executable: String
+    let arguments: [String]
+    let environment: [String: String]
+    let threadPool: NIOThreadPool
+
+    struct Outcome: Sendable {
+        var termination: ChildTermination
+        var timedOut: Bool
+        /// The last lines the child wrote to standard error.
+        var stderrTail: [String]
+    }
+
+    /// Starts the child and waits for it; `onLine` sees each line of its standard error.
+    func run(timeLimit: Duration, onLine: @escaping @Sendable (String) -> Void) async throws -> Outcome {
+        let (pid, readEnd) = try spawn()
+        let timedOut = Flag()
+        let killGroup: @Sendable () -> Void = { kill(-pid, SIGKILL) }
+        let outcome = try await withTaskCancellationHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await Task.sleep(for: timeLimit)
+                    timedOut.value.store(true, ordering: .relaxed)
+                    killGroup()
+                }
+                async let tail = threadPool.runIfActive { Self.readLines(readEnd, onLine: onLine) }
+                async let status = threadPool.runIfActive { Self.wait(pid) }
+                let termination = try await status
+                let lines = try await tail
+                group.cancelAll()
+                return Outcome(termination: termination, timedOut: timedOut.value.load(ordering: .relaxed), stderrTail: lines)
+            }
+        } onCancel: {
+            killGroup()
+        }
+        return outcome
+    }
+
+    private func spawn() throws -> (pid_t, Int32) {
+        var pipeEnds: [Int32] = [0, 0]
+        guard pipe(&pipeEnds) == 0 else { throw ChildProcessError.call("pipe", errno) }
+        // Neither end may leak into other children the server starts meanwhile.
+        _ = fcntl(pipeEnds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(pipeEnds[1], F_SETFD, FD_CLOEXEC)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // Its own process group, so a kill reaches anything it starts; default signal handling.
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid = pid_t()
+        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        close(pipeEnds[1])
+        guard result == 0 else {
+            close(pipeEnds[0])
+            throw ChildProcessError.call("posix_spawn \(executable)", result)
+        }
+        return (pid, pipeEnds[0])
+    }
+
+    /// Reads lines until the pipe closes; returns the last 20.
+    private static func readLines(_ descriptor: Int32, onLine: (String) -> Void) -> [String] {
+        defer { close(descriptor) }
+        var tail: [String] = []
+        var pending: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            pending += buffer[..<count]
+            while let newline = pending.firstIndex(of: 10) {
+                let line = String(decoding: pending[..<newline], as: UTF8.self)
+                pending.removeSubrange(...newline)
+                onLine(line)
+                tail.append(line)
+                if tail.count > 20 { tail.removeFirst() }
+            }
+            // A child that never ends its line cannot make us hold unbounded memory.
+            if pending.count > 64 * 1024 { pending.removeAll() }
+        }
+        if !pending.isEmpty { tail.append(String(decoding: pending, as: UTF8.self)) }
+        return tail
+    }
+
+    private static func wait(_ pid: pid_t) -> ChildTermination {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        // WIFEXITED / WTERMSIG are macros Swift cannot import.
+        let signal = status & 0x7F
+        return signal == 0 ? .exited((status >> 8) & 0xFF) : .signalled(signal)
+    }
+}
+
+private final class Flag: Sendable {
+    let value = Atomic<Bool>(false)
+}
+
+enum ChildProcessError: Error, CustomStringConvertible {
+    case call(String, Int32)
+
+    var description: String {
+        switch self {
+        case .call(let call, let code): "\(call) failed: \(String(cString: strerror(code)))"
+        }
+    }
+}

@@ -1,0 +1,240 @@
+import AudioCore
+import Catalog
+import Crypto
+import FoundationEssentials
+import Logging
+import NIOPosix
+import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs queued transcode jobs, each in a child `tutti transcode` process with a time and a
+/// memory limit, at most `jobConcurrency` at once. A child that crashes, hangs or runs out of
+/// memory fails its track with a reason; the server never goes down with it. Jobs running
+/// when the server stops go back to the queue and run again at the next start.
+struct TranscodeRunner: Service {
+    let services: AppServices
+    let logger: Logger
+
+    /// A job started this many times without finishing is failed rather than retried forever.
+    static let maximumAttempts = 5
+
+    func run() async throws {
+        let configuration = services.configuration
+        let requeued = try await services.jobs.requeueInterrupted()
+        if requeued > 0 { logger.info("resuming interrupted transcodes", metadata: ["jobs": "\(requeued)"]) }
+        // Each job holds two pool threads while its child runs (one reads its stderr, one waits).
+        let pool = NIOThreadPool(numberOfThreads: 2 * configuration.jobConcurrency + 1)
+        pool.start()
+        let running = RunningCount()
+        await cancelWhenGracefulShutdown {
+            // One worker per slot; each claims the oldest queued job in a write transaction.
+            await withDiscardingTaskGroup { group in
+                for _ in 0..<configuration.jobConcurrency {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            await refreshGauges(running: running.value.load(ordering: .relaxed))
+                            guard let (job, track) = try? await services.jobs.claimNext() else {
+                                await services.jobSignal.wait(timeout: .seconds(5))
+                                continue
+                            }
+                            running.value.add(1, ordering: .relaxed)
+                            await process(job: job, track: track, pool: pool)
+                            running.value.subtract(1, ordering: .relaxed)
+                        }
+                    }
+                }
+            }
+        }
+        try? await pool.shutdownGracefully()
+    }
+
+    private final class RunningCount: Sendable {
+        let value = Atomic<Int>(0)
+    }
+
+    private func refreshGauges(running: Int) async {
+        let queued = (try? await services.jobs.counts()[.queued]) ?? 0
+        services.metrics.jobsQueued.set(Int64(queued))
+        services.metrics.jobsRunning.set(Int64(running))
+    }
+
+    /// Runs one job to its end: ready, failed, or back in the queue if the server is stopping.
+    func process(job: TranscodeJob, track: Track, pool: NIOThreadPool) async {
+        guard let jobID = job.id else { return }
+        var logger = self.logger
+        logger[metadataKey: "track"] = "\(track.id)"
+        logger[metadataKey: "job"] = "\(jobID)"
+        let started = ContinuousClock.now
+        let outcome: Result<Void, JobFailure>
+        if job.attempts > Self.maximumAttempts {
+            outcome = .failure(JobFailure(reason: "processing was interrupted \(Self.maximumAttempts) times; upload the file again"))
+        } else {
+            outcome = await transcode(jobID: jobID, track: track, pool: pool, logger: logger)
+        }
+        if Task.isCancelled, case .failure(let failure) = outcome, failure.interrupted {
+            // The server is stopping: the job runs again at the next start.
+            try? services.jobs.requeueNow(jobID: jobID)
+            logger.info("transcode interrupted by shutdown; requeued")
+            return
+        }
+        switch outcome {
+        case .success:
+            services.metrics.jobsCompleted.increment()
+            services.metrics.transcodeSeconds.record(ContinuousClock.now - started)
+            logger.info("transcode finished")
+        case .failure(let failure):
+            services.metrics.jobsFailed.increment()
+            logger.warning("transcode failed", metadata: ["reason": "\(failure.reason)"])
+            do {
+                try await services.jobs.fail(jobID: jobID, trackID: track.id, reason: failure.reason)
+            } catch {
+                logger.error("could not record the failure", metadata: ["error": "\(error)"])
+            }
+        }
+        services.jobSignal.signal()
+    }
+
+    struct JobFailure: Error {
+        var reason: String
+        var interrupted = false
+    }
+
+    private func transcode(jobID: Int64, track: Track, pool: NIOThreadPool, logger: Logger) async -> Result<Void, JobFailure> {
+        let configuration = services.configuration
+        let work = "\(configuration.workDirectory)/job-\(jobID)"
+        defer { Self.removeTree(work) }
+        Self.removeTree(work)
+        guard mkdir(work, 0o700) == 0 else {
+            return .failure(JobFailure(reason: "the server could not prepare a work folder (\(String(cString: strerror(errno))))"))
+        }
+        let artist = (try? await services.accounts.user(id: track.artistID))?.displayName
+        var arguments = [
+            "transcode", configuration.absolute(track.originalPath), "\(work)/standard.opus",
+            "--manifest", "\(work)/manifest.json", "--progress",
+            "--memory-limit", String(configuration.jobMemoryLimit),
+            "--title", track.title,
+        ]
+        if let artist { arguments += ["--artist", artist] }
+        if let album = track.album { arguments += ["--album", album] }
+        // The low rendition's bitrate depends on the channel count, which the child learns;
+        // it picks the default for "low" itself.
+        arguments += ["--low", "\(work)/low.opus"]
+        let child = ChildProcess(
+            executable: configuration.transcoderExecutable, arguments: arguments,
+            environment: ["MALLOC_ARENA_MAX": "2", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"], threadPool: pool)
+        let jobs = services.jobs
+        let lastPercent = Mutex<Int>(-1)
+        let outcome: ChildProcess.Outcome
+        do {
+            outcome = try await child.run(timeLimit: .seconds(configuration.jobTimeLimit)) { line in
+                guard line.hasPrefix("progress "), let percent = Int(line.dropFirst(9)) else { return }
+                // Record every 5 % so a long file shows movement without a write per line.
+                let due = lastPercent.withLock { last in
+                    guard percent >= last + 5 || percent == 100 else { return false }
+                    last = percent
+                    return true
+                }
+                if due { Task { try? await jobs.progress(trackID: track.id, percent: percent) } }
+            }
+        } catch {
+            return .failure(JobFailure(reason: "the server could not start the transcoder (\(error))"))
+        }
+        if Task.isCancelled { return .failure(JobFailure(reason: "interrupted", interrupted: true)) }
+        if outcome.timedOut {
+            let minutes = Int((configuration.jobTimeLimit / 60).rounded(.up))
+            return .failure(JobFailure(reason: "processing took longer than the limit of \(minutes) minute\(minutes == 1 ? "" : "s"); the file may be damaged"))
+        }
+        switch outcome.termination {
+        case .exited(0):
+            break
+        case .exited(let code):
+            return .failure(JobFailure(reason: Self.reason(fromStderr: outcome.stderrTail, inputPath: configuration.absolute(track.originalPath)) ?? "transcoding failed (exit status \(code))"))
+        case .signalled(let signal):
+            return .failure(JobFailure(reason: "the decoder crashed or ran out of memory on this file (signal \(signal)); it may be damaged or use an unusual encoding"))
+        }
+        do {
+            try await store(jobID: jobID, track: track, work: work, pool: pool)
+            return .success(())
+        } catch {
+            logger.error("could not store the renditions", metadata: ["error": "\(error)"])
+            return .failure(JobFailure(reason: "the server could not store the transcoded files; try again later"))
+        }
+    }
+
+    /// Moves the renditions into the media folder and marks the track ready.
+    private func store(jobID: Int64, track: Track, work: String, pool: NIOThreadPool) async throws {
+        let configuration = services.configuration
+        let manifest = try await pool.runIfActive { try Data(contentsOf: URL(fileURLWithPath: "\(work)/manifest.json")) }
+        let result = try JSONDecoder().decode(TranscodeResult.self, from: manifest)
+        let folder = "\(configuration.mediaDirectory)/\(track.id)"
+        if mkdir(folder, 0o755) != 0 && errno != EEXIST { throw ChildProcessError.call("mkdir \(folder)", errno) }
+        var renditions: [Rendition] = []
+        for (name, produced) in zip(RenditionName.allCases, result.renditions) {
+            // A new name per job: a re-transcode never changes bytes under an open descriptor.
+            let relative = "media/\(track.id)/\(name.rawValue)-\(jobID).opus"
+            let destination = configuration.absolute(relative)
+            let source = produced.path
+            let digest = try await pool.runIfActive { () throws -> String in
+                guard rename(source, destination) == 0 else { throw ChildProcessError.call("rename \(source)", errno) }
+                return try Self.sha256(ofFileAt: destination)
+            }
+            renditions.append(Rendition(
+                trackID: track.id, name: name.rawValue, bitrate: produced.bitrate, channels: produced.channels,
+                path: relative, bytes: produced.bytes, sha256: digest, preSkip: produced.preSkip, samples: produced.samples,
+                pageIndex: try JSONEncoder().encode(produced.pageIndex), createdAt: configuration.now()))
+        }
+        Self.syncDirectory(folder)
+        try await services.jobs.complete(jobID: jobID, trackID: track.id, result: result, renditions: renditions)
+    }
+
+    /// The reason from `tutti transcode`'s one-line error ("tutti transcode: PATH: reason").
+    static func reason(fromStderr lines: [String], inputPath: String) -> String? {
+        guard let line = lines.last(where: { $0.hasPrefix("tutti transcode: ") }) else { return nil }
+        let prefix = "tutti transcode: \(inputPath): "
+        return line.hasPrefix(prefix) ? String(line.dropFirst(prefix.count)) : String(line.dropFirst("tutti transcode: ".count))
+    }
+
+    static func sha256(ofFileAt path: String) throws -> String {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ChildProcessError.call("open \(path)", errno) }
+        defer { close(descriptor) }
+        var hasher = SHA256()
+        var buffer = [UInt8](repeating: 0, count: 256 * 1024)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 { throw ChildProcessError.call("read \(path)", errno) }
+            if count == 0 { break }
+            hasher.update(data: buffer[..<count])
+        }
+        return hasher.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
+    static func syncDirectory(_ path: String) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        if descriptor >= 0 {
+            fsync(descriptor)
+            close(descriptor)
+        }
+    }
+
+    /// Removes a work folder and the files in it (it holds no subfolders).
+    static func removeTree(_ path: String) {
+        removeFiles(in: path)
+        rmdir(path)
+    }
+
+    /// Removes the files directly inside `path`.
+    static func removeFiles(in path: String) {
+        guard let directory = opendir(path) else { return }
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { unlink("\(path)/\(name)") }
+        }
+        closedir(directory)
+    }
+}
+
+import Synchronization

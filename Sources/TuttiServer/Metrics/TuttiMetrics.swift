@@ -1,0 +1,40 @@
+import Prometheus
+
+/// The service's Prometheus metrics, on a registry of its own (tests run many servers in
+/// one process, so nothing is bootstrapped globally).
+public final class TuttiMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    let bytesStreamed: Counter
+    let jobsQueued: Gauge
+    let jobsRunning: Gauge
+    let jobsFailed: Counter
+    let jobsCompleted: Counter
+    let transcodeSeconds: DurationHistogram
+
+    public init() {
+        bytesStreamed = registry.makeCounter(descriptor: Self.name("streamed_bytes", "total", "Audio bytes sent to listeners"))
+        jobsQueued = registry.makeGauge(descriptor: Self.name("jobs_queued", "", "Transcode jobs waiting"))
+        jobsRunning = registry.makeGauge(descriptor: Self.name("jobs_running", "", "Transcode jobs running"))
+        jobsFailed = registry.makeCounter(descriptor: Self.name("jobs_failed", "total", "Transcode jobs that failed"))
+        jobsCompleted = registry.makeCounter(descriptor: Self.name("jobs_completed", "total", "Transcode jobs that finished"))
+        transcodeSeconds = registry.makeDurationHistogram(
+            descriptor: Self.name("transcode", "seconds", "Wall time of transcode jobs"),
+            buckets: [.milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(300)])
+    }
+
+    /// Counts one request by method, route and status.
+    func countRequest(method: String, route: String, status: Int) {
+        registry.makeCounter(descriptor: Self.name("http_requests", "total", "HTTP requests by method, route and status"), labels: [("method", method), ("route", route), ("status", String(status))]).increment()
+    }
+
+    private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "tutti", metricName: metric, unitName: unit, helpText: help)
+    }
+
+    /// The metrics in Prometheus text format.
+    public func exposition() -> String {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+}
