@@ -50,5 +50,6 @@ public struct DecodedOpus {
 
 public struct DecodeFailure: Error, CustomStringConvertible {
     public var message: String
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }

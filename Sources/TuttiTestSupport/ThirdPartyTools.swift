@@ -10,7 +10,7 @@ public enum ThirdPartyTools {
     }
 
     /// Runs `executable` (found on PATH) with `arguments` and collects its output.
-    public static func run(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> Output {
+    public static func run(_ executable: String, _ arguments: [String]) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [executable] + arguments
@@ -31,7 +31,25 @@ public enum ThirdPartyTools {
         return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Runs `executable` on a thread of its own, so tests with a server in the same process
+    /// never block the threads that server needs (a blocked cooperative pool deadlocks both).
+    public static func run(_ executable: String, _ arguments: [String]) async throws -> Output {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try run(executable, arguments) as Output })
+            }
+        }
+    }
+
     /// Checks `path` with opusinfo and oggz-validate: both must accept it without a warning.
+    public static func expectValid(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try expectValid(path, sourceLocation: sourceLocation) })
+            }
+        }
+    }
+
     public static func expectValid(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let opusinfo = try run("opusinfo", [path])
         #expect(opusinfo.status == 0, "opusinfo: \(opusinfo.stdout)\(opusinfo.stderr)", sourceLocation: sourceLocation)
@@ -45,6 +63,14 @@ public enum ThirdPartyTools {
 
     /// The number of sample frames ffmpeg decodes from `path` (48 kHz, s16), which applies
     /// pre-skip and end trimming from the granule positions.
+    public static func ffmpegFrames(_ path: String, channels: Int) async throws -> Int {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try ffmpegFrames(path, channels: channels) })
+            }
+        }
+    }
+
     public static func ffmpegFrames(_ path: String, channels: Int) throws -> Int {
         let folder = Fixtures.scratch()
         let raw = folder.appendingPathComponent("decoded.raw").path
