@@ -12,9 +12,12 @@ let package = Package(
     products: [
         .executable(name: "tutti", targets: ["tutti"]),
         .library(name: "AudioCore", targets: ["AudioCore"]),
+        .library(name: "Ledger", targets: ["Ledger"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         systemLibrary("COpus", pkgConfig: "opus", apt: ["libopus-dev"]),
@@ -27,6 +30,14 @@ let package = Package(
         .target(
             name: "AudioCore",
             dependencies: ["COpus", "COgg", "CSndfile", "CSoxr", "CEbur128"]
+        ),
+        // Accounts, transfers, pricing and verification of the royalty ledger, on GRDB; no HTTP.
+        .target(
+            name: "Ledger",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .executableTarget(
             name: "tutti",
