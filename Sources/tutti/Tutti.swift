@@ -1,10 +1,10 @@
 import ArgumentParser
 
 @main
-struct Tutti: ParsableCommand {
+struct Tutti: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tutti",
         abstract: "Tutti: a music streaming service owned by the people who make the music.",
-        subcommands: [Transcode.self, Probe.self]
+        subcommands: [Transcode.self, Probe.self, LedgerCommand.self]
     )
 }
