@@ -61,6 +61,13 @@ let package = Package(
             name: "TuttiCommandTests",
             dependencies: ["TuttiTestSupport"]
         ),
+        .testTarget(
+            name: "LedgerTests",
+            dependencies: [
+                "Ledger", "TuttiTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
