@@ -75,6 +75,7 @@ extension LedgerCommand {
             var commits: Int
             var playsPerCommit: Double
             var pragmas: [String: String]
+            var sqliteVersion: String
             var verified: Bool?
         }
 
@@ -156,6 +157,7 @@ extension LedgerCommand {
                 commitLatencyMs: ["p50": percentile(0.50), "p99": percentile(0.99), "max": percentile(1.0)],
                 commits: commits, playsPerCommit: Double(plays) / Double(max(commits, 1)),
                 pragmas: try ledger.durabilitySettings(),
+                sqliteVersion: try await ledger.database.read { try String.fetchOne($0, sql: "SELECT sqlite_version()") } ?? "?",
                 verified: verify ? try ledger.verify().isIntact : nil)
         }
 

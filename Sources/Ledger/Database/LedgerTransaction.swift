@@ -266,8 +266,9 @@ final class LedgerTransaction {
             head = ChainHead(sequence: fields.sequence, hash: hash)
             let rows = index == 1 && transfers.count == 2 ? 2 : (transfers.count == 2 ? 0 : 1)
             if rows > 0 {
-                try statement(rows == 2 ? .insertTwoTransfers : .insertTransfer)
-                    .execute(arguments: StatementArguments(values))
+                let insert = try statement(rows == 2 ? .insertTwoTransfers : .insertTransfer)
+                insert.setUncheckedArguments(StatementArguments(values))  // 16 per row, by construction
+                try insert.execute()
                 values.removeAll(keepingCapacity: true)
             }
         }

@@ -37,10 +37,13 @@ extension LedgerTransaction {
             playNumber: playNumber, price: price, artistPart: artistPart, cooperativePart: cooperativePart,
             pricingVersion: version.version, walletBalanceAfter: available - price,
             ownsTrackNow: playNumber == pricing.playsToOwn, playedAt: Timestamp.date(playedAt))
-        try statement(.insertPlay).execute(arguments: [
-                charge.playID, charge.listenerID, charge.artistID, charge.trackID, playNumber, price, artistPart,
-                cooperativePart, version.version, charge.ownsTrackNow, charge.walletBalanceAfter, playedAt, now,
-            ])
+        let insertPlay = try statement(.insertPlay)
+        // The arguments match the statement by construction: skip GRDB's per-call validation.
+        insertPlay.setUncheckedArguments([
+            charge.playID, charge.listenerID, charge.artistID, charge.trackID, playNumber, price, artistPart,
+            cooperativePart, version.version, charge.ownsTrackNow, charge.walletBalanceAfter, playedAt, now,
+        ])
+        try insertPlay.execute()
         if db.changesCount == 0 {
             guard let retried = try retried(request) else { throw LedgerError.database("play '\(request.playID)' neither inserted nor found") }
             return retried
