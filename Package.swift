@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "tutti", targets: ["tutti"]),
         .library(name: "AudioCore", targets: ["AudioCore"]),
+        .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "Catalog", targets: ["Catalog"]),
         .library(name: "TuttiServer", targets: ["TuttiServer"]),
     ],
@@ -41,6 +42,14 @@ let package = Package(
             name: "AudioCore",
             dependencies: ["COpus", "COgg", "CSndfile", "CSoxr", "CEbur128"]
         ),
+        // Accounts, transfers, pricing and verification of the royalty ledger, on GRDB; no HTTP.
+        .target(
+            name: "Ledger",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // Users, tokens, tracks, renditions and the transcode job queue, on GRDB; no HTTP.
         .target(
             name: "Catalog",
@@ -56,7 +65,7 @@ let package = Package(
         .target(
             name: "TuttiServer",
             dependencies: [
-                "AudioCore", "Catalog",
+                "AudioCore", "Catalog", "Ledger",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -71,7 +80,8 @@ let package = Package(
         .executableTarget(
             name: "tutti",
             dependencies: [
-                "AudioCore", "Catalog", "TuttiServer",
+                "AudioCore", "Catalog", "Ledger", "TuttiServer",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
@@ -92,8 +102,15 @@ let package = Package(
             dependencies: ["TuttiTestSupport"]
         ),
         .testTarget(
+            name: "LedgerTests",
+            dependencies: [
+                "Ledger", "TuttiTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(
             name: "CatalogTests",
-            dependencies: ["Catalog", "TuttiTestSupport"]
+            dependencies: ["Catalog", "TuttiTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "TuttiServerTests",

@@ -12,6 +12,9 @@ public enum TuttiDatabase {
     /// then `others` in order.
     public static func open(path: String, others: [Migrations] = []) throws -> DatabasePool {
         let pool = try DatabasePool(path: path, configuration: configuration())
+        // DatabasePool sets synchronous=NORMAL on its writer after prepareDatabase runs;
+        // money needs FULL, so set it again on the one connection that writes.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         var migrator = DatabaseMigrator()
         CatalogMigrations.register(&migrator)
         for register in others { register(&migrator) }

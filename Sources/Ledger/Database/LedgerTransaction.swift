@@ -1,0 +1,306 @@
+import Foundation
+import GRDB
+
+/// One write transaction of the ledger: the connection, the booking time, and what it has
+/// learned so far (the chain head, account row ids, the pricing history).
+///
+/// Postings to account totals are gathered and written by ``finish()`` at the end of the
+/// transaction, one UPDATE per account: a group commit of a thousand plays updates the
+/// treasury once, not a thousand times. ``account(_:create:)`` includes them.
+///
+/// Work that may fail on its own (one play of a group commit) runs in ``savepoint(_:)``,
+/// which rolls back both the database and this state.
+final class LedgerTransaction {
+    let db: Database
+    /// Booking time of every transfer in this transaction, in milliseconds.
+    let now: Int64
+    private var head: ChainHead?
+    private var accountRowIDs: [AccountID: Int64] = [:]
+    private var pricingHistory: PricingHistory?
+    /// Debits and credits posted in this transaction and not yet written, by account row id.
+    private var postings: [Int64: (debits: Int64, credits: Int64)] = [:]
+    private var finished = false
+    private var statements = [Statement?](repeating: nil, count: LedgerStatement.allCases.count)
+
+    struct ChainHead {
+        var sequence: Int64
+        var hash: [UInt8]
+    }
+
+    /// An account's row id and posted totals at this point of the transaction.
+    struct AccountState {
+        let rowID: Int64
+        var debits: Int64
+        var credits: Int64
+        var balance: Int64 { credits - debits }
+    }
+
+    init(_ db: Database, now: Int64) {
+        self.db = db
+        self.now = now
+    }
+
+    /// One of the ledger's statements, ready to run.
+    func statement(_ which: LedgerStatement) throws -> Statement {
+        if let statement = statements[which.rawValue] { return statement }
+        let statement = try db.cachedStatement(sql: which.sql)
+        statements[which.rawValue] = statement
+        return statement
+    }
+
+    /// Runs `body` in a savepoint; if it throws, its changes and what this object learned
+    /// meanwhile are undone and the error is rethrown.
+    ///
+    /// Uses cached statements (GRDB's `inSavepoint` compiles its SQL on every call, which
+    /// shows when a group commit runs thousands of savepoints a second).
+    func savepoint<T>(_ body: () throws -> T) throws -> T {
+        let savedHead = head
+        let savedPostings = postings
+        try statement(.savepoint).execute()
+        do {
+            let result = try body()
+            try statement(.releaseSavepoint).execute()
+            return result
+        } catch {
+            head = savedHead
+            postings = savedPostings
+            accountRowIDs = [:]  // rows created in the savepoint are gone
+            // If SQLite already rolled the whole transaction back these fail, and so will the commit.
+            try? statement(.rollbackSavepoint).execute()
+            try? statement(.releaseSavepoint).execute()
+            throw error
+        }
+    }
+
+    func pricing() throws -> PricingHistory {
+        if let pricingHistory { return pricingHistory }
+        let loaded = try PricingHistory.load(db)
+        pricingHistory = loaded
+        return loaded
+    }
+
+    func chainHead() throws -> ChainHead {
+        if let head { return head }
+        let row = try Row.fetchOne(statement(.chainHead))
+        let loaded = row.map { ChainHead(sequence: $0["sequence"], hash: [UInt8]($0["hash"] as Data)) }
+            ?? ChainHead(sequence: 0, hash: TransferHash.genesis)
+        head = loaded
+        return loaded
+    }
+
+    // MARK: Accounts
+
+    /// The account's state (stored totals plus this transaction's postings), creating the
+    /// account (with zero totals) if `create` and missing.
+    func account(_ account: AccountID, create: Bool) throws -> AccountState? {
+        let stored: AccountState
+        if let rowID = accountRowIDs[account] ?? LedgerSchema.singletonAccountIDs[account.kind] {
+            let row = try Row.fetchOne(
+                statement(.accountTotalsByRowID),
+                arguments: [rowID])
+            guard let row else { throw LedgerError.database("ledger account \(account) (row \(rowID)) is missing") }
+            stored = AccountState(rowID: rowID, debits: row[0], credits: row[1])
+        } else if let found = try Row.fetchOne(
+            statement(.accountByOwner),
+            arguments: [account.kind.rawValue, account.owner]) {
+            stored = AccountState(rowID: found[0], debits: found[1], credits: found[2])
+            accountRowIDs[account] = stored.rowID
+        } else if create {
+            return AccountState(rowID: try createAccount(account), debits: 0, credits: 0)
+        } else {
+            return nil
+        }
+        guard let pending = postings[stored.rowID] else { return stored }
+        let debits = stored.debits.addingReportingOverflow(pending.debits)
+        let credits = stored.credits.addingReportingOverflow(pending.credits)
+        guard !debits.overflow, !credits.overflow else { throw LedgerError.overflow(account: account) }
+        return AccountState(rowID: stored.rowID, debits: debits.partialValue, credits: credits.partialValue)
+    }
+
+    /// The account's row id, creating the account if missing, without reading its totals.
+    func accountRowID(_ account: AccountID) throws -> Int64 {
+        if let rowID = accountRowIDs[account] ?? LedgerSchema.singletonAccountIDs[account.kind] { return rowID }
+        if let rowID = try Int64.fetchOne(
+            statement(.accountRowIDByOwner),
+            arguments: [account.kind.rawValue, account.owner]) {
+            accountRowIDs[account] = rowID
+            return rowID
+        }
+        return try createAccount(account)
+    }
+
+    private func createAccount(_ account: AccountID) throws -> Int64 {
+        try statement(.insertAccount).execute(arguments: [account.kind.rawValue, account.owner, account.kind.debitsMustNotExceedCredits, now])
+        let rowID = db.lastInsertedRowID
+        accountRowIDs[account] = rowID
+        return rowID
+    }
+
+    // MARK: Transfers
+
+    /// The stored transfer with this id, if any.
+    func transfer(id: String) throws -> Transfer? {
+        let row = try Row.fetchOne(statement(.transferByID), arguments: [id])
+        return try row.map(TransferRow.decode)
+    }
+
+    /// Books `requests` as one linked set, in order, all or nothing.
+    ///
+    /// A set whose ids are all stored with identical fields returns the stored transfers and
+    /// changes nothing; any other reuse of a stored id is a conflict.
+    /// Throws ``LedgerError/insufficientFunds(account:needed:available:)`` if any transfer
+    /// would take a flagged account below zero, counting the earlier transfers of the set.
+    @discardableResult
+    func book(_ requests: [TransferRequest]) throws -> [Transfer] {
+        guard !requests.isEmpty else { return [] }
+        let group = requests.count > 1 ? requests[0].id : nil
+        guard Set(requests.map(\.id)).count == requests.count else {
+            throw LedgerError.invalidRequest("a linked set uses the same transfer id twice")
+        }
+        let stored = try requests.map { try transfer(id: $0.id) }
+        if let first = stored.firstIndex(where: { $0 != nil }) {
+            for (request, existing) in zip(requests, stored) {
+                guard let existing, existing.matches(request, linkedGroup: group) else {
+                    throw LedgerError.conflictingRetry(transferID: existing == nil ? requests[first].id : request.id)
+                }
+            }
+            return stored.compactMap { $0 }
+        }
+
+        // Apply the set to the accounts' totals in memory first: refuse before writing.
+        var states: [AccountID: AccountState] = [:]
+        for request in requests {
+            for account in [request.debit, request.credit] where states[account] == nil {
+                states[account] = try self.account(account, create: true)
+            }
+        }
+        for request in requests {
+            guard var debit = states[request.debit], var credit = states[request.credit] else {
+                preconditionFailure("accounts were loaded above")
+            }
+            let debits = debit.debits.addingReportingOverflow(request.amount)
+            guard !debits.overflow else { throw LedgerError.overflow(account: request.debit) }
+            if request.debit.kind.debitsMustNotExceedCredits, debits.partialValue > debit.credits {
+                throw LedgerError.insufficientFunds(account: request.debit, needed: request.amount, available: debit.balance)
+            }
+            debit.debits = debits.partialValue
+            states[request.debit] = debit
+            let credits = credit.credits.addingReportingOverflow(request.amount)
+            guard !credits.overflow else { throw LedgerError.overflow(account: request.credit) }
+            credit.credits = credits.partialValue
+            states[request.credit] = credit
+        }
+
+        let appendable = try requests.map { request in
+            guard let debit = states[request.debit], let credit = states[request.credit] else {
+                throw LedgerError.database("accounts of '\(request.id)' were not loaded")
+            }
+            return Appendable(request: request, debitRowID: debit.rowID, creditRowID: credit.rowID, linkedGroup: group)
+        }
+        let booked = try append(appendable)
+        for transfer in appendable {
+            post(debits: transfer.request.amount, to: transfer.debitRowID)
+            post(credits: transfer.request.amount, to: transfer.creditRowID)
+        }
+        return booked
+    }
+
+    /// Adds to an account's posted debits; written by ``finish()`` before this transaction
+    /// commits.
+    func post(debits amount: Int64, to rowID: Int64) {
+        postings[rowID, default: (0, 0)].debits += amount
+    }
+
+    /// Adds to an account's posted credits: see ``post(debits:to:)``.
+    func post(credits amount: Int64, to rowID: Int64) {
+        postings[rowID, default: (0, 0)].credits += amount
+    }
+
+    /// Writes the postings to the accounts' totals, one UPDATE per account. Must run before
+    /// the transaction commits; the accounts' CHECK constraints refuse an overdraft or an
+    /// overflow (which the ledger has already refused itself) and fail the whole commit.
+    func finish() throws {
+        precondition(!finished, "a ledger transaction finishes once")
+        finished = true
+        let update = try statement(.postTotals)
+        for (rowID, posting) in postings.sorted(by: { $0.key < $1.key }) {
+            try update.execute(arguments: [posting.debits, posting.credits, rowID])
+        }
+        postings = [:]
+    }
+
+    /// A transfer ready to append: the request, its accounts' row ids and its linked set.
+    struct Appendable {
+        let request: TransferRequest
+        let debitRowID: Int64
+        let creditRowID: Int64
+        let linkedGroup: String?
+    }
+
+    /// Appends transfers at the head of the chain, in order, in one INSERT for up to two (a
+    /// play's parts) and one each beyond. The caller has checked the accounts and posts the
+    /// amounts to them in this transaction.
+    @discardableResult
+    func append(_ transfers: [Appendable]) throws -> [Transfer] {
+        var head = try chainHead()
+        var booked: [Transfer] = []
+        var values: [(any DatabaseValueConvertible)?] = []
+        booked.reserveCapacity(transfers.count)
+        for (index, transfer) in transfers.enumerated() {
+            let request = transfer.request
+            let fields = HashedFields(
+                sequence: head.sequence + 1, id: request.id, debit: request.debit, credit: request.credit,
+                amount: request.amount, code: request.code.rawValue, linkedGroup: transfer.linkedGroup,
+                details: request.details, timestampMilliseconds: now)
+            let hash = TransferHash.compute(previous: head.hash, fields)
+            let details = request.details
+            values += [
+                fields.sequence, request.id, transfer.debitRowID, transfer.creditRowID, request.amount, request.code.rawValue,
+                transfer.linkedGroup, details.trackID, details.playID, details.pricingVersion, details.reference,
+                details.actor, details.note, now, Data(head.hash), Data(hash),
+            ]
+            booked.append(Transfer(
+                sequence: fields.sequence, id: request.id, debit: request.debit, credit: request.credit,
+                amount: request.amount, code: request.code, linkedGroup: transfer.linkedGroup, details: details,
+                timestamp: Timestamp.date(now), previousHash: head.hash, hash: hash))
+            head = ChainHead(sequence: fields.sequence, hash: hash)
+            let rows = index == 1 && transfers.count == 2 ? 2 : (transfers.count == 2 ? 0 : 1)
+            if rows > 0 {
+                let insert = try statement(rows == 2 ? .insertTwoTransfers : .insertTransfer)
+                insert.setUncheckedArguments(StatementArguments(values))  // 16 per row, by construction
+                try insert.execute()
+                values.removeAll(keepingCapacity: true)
+            }
+        }
+        self.head = head
+        return booked
+    }
+}
+
+/// Reading stored transfers back, with their accounts' kinds and owners.
+enum TransferRow {
+    static let select = """
+        SELECT t.sequence, t.id, t.amount, t.code, t.linked_group, t.track_id, t.play_id, t.pricing_version,
+               t.reference, t.actor, t.note, t.created_at_ms, t.previous_hash, t.hash,
+               d.kind AS debit_kind, d.owner AS debit_owner, c.kind AS credit_kind, c.owner AS credit_owner
+        FROM ledger_transfers t
+        JOIN ledger_accounts d ON d.id = t.debit_account_id
+        JOIN ledger_accounts c ON c.id = t.credit_account_id
+        """
+
+    static func decode(_ row: Row) throws -> Transfer {
+        let id: String = row["id"]
+        guard let debit = AccountID(kind: row["debit_kind"], owner: row["debit_owner"]),
+              let credit = AccountID(kind: row["credit_kind"], owner: row["credit_owner"]),
+              let code = TransferCode(rawValue: row["code"])
+        else { throw LedgerError.database("transfer '\(id)' has an unknown account kind or code") }
+        return Transfer(
+            sequence: row["sequence"], id: id, debit: debit, credit: credit, amount: row["amount"], code: code,
+            linkedGroup: row["linked_group"],
+            details: TransferDetails(
+                trackID: row["track_id"], playID: row["play_id"], pricingVersion: row["pricing_version"],
+                reference: row["reference"], actor: row["actor"], note: row["note"]),
+            timestamp: Timestamp.date(row["created_at_ms"]),
+            previousHash: [UInt8](row["previous_hash"] as Data), hash: [UInt8](row["hash"] as Data))
+    }
+}

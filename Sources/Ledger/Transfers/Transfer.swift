@@ -1,0 +1,43 @@
+import Foundation
+
+/// A booked transfer, as stored: immutable, numbered and chained to the one before it.
+public struct Transfer: Sendable, Equatable, Identifiable {
+    /// Position in the ledger: 1, 2, 3... without gaps.
+    public let sequence: Int64
+    public let id: String
+    public let debit: AccountID
+    public let credit: AccountID
+    /// Minor units, > 0.
+    public let amount: Int64
+    public let code: TransferCode
+    /// The id of the first transfer of the linked set this one committed with, if any.
+    public let linkedGroup: String?
+    public let details: TransferDetails
+    /// When it was booked (millisecond precision).
+    public let timestamp: Date
+    /// SHA-256 of the transfer before (32 zero bytes for the first).
+    public let previousHash: [UInt8]
+    /// SHA-256 over `previousHash` and the canonical encoding of every other field.
+    public let hash: [UInt8]
+
+    /// Whether `request` asks for exactly this transfer (the idempotent-retry test).
+    func matches(_ request: TransferRequest, linkedGroup group: String?) -> Bool {
+        request.id == id && request.debit == debit && request.credit == credit && request.amount == amount
+            && request.code == code && request.details == details && group == linkedGroup
+    }
+
+    /// `hash` in lowercase hexadecimal.
+    public var hashHex: String { Hex.encode(hash) }
+}
+
+enum Hex {
+    static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

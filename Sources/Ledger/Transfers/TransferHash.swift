@@ -1,0 +1,82 @@
+import Crypto
+
+/// The fields of a transfer that its hash covers, in their stored form.
+struct HashedFields {
+    var sequence: Int64
+    var id: String
+    var debit: AccountID
+    var credit: AccountID
+    var amount: Int64
+    var code: String
+    var linkedGroup: String?
+    var details: TransferDetails
+    /// Milliseconds since 1970-01-01T00:00:00Z.
+    var timestampMilliseconds: Int64
+}
+
+/// The hash chain: `hash = SHA-256(previousHash ‖ canonical encoding of the fields)`.
+///
+/// The encoding is unambiguous: a version tag, then every field in a fixed order, each
+/// with a type byte; strings carry their UTF-8 length (4 bytes, big-endian) before their
+/// bytes; integers are 8 bytes big-endian; an absent optional is one 0 byte. So no two
+/// different transfers encode to the same bytes, whatever their text contains.
+enum TransferHash {
+    static let genesis = [UInt8](repeating: 0, count: 32)
+    static let formatTag = "tutti.ledger.transfer.v1"
+
+    static func compute(previous: [UInt8], _ fields: HashedFields) -> [UInt8] {
+        var encoder = CanonicalEncoder()
+        encoder.string(formatTag)
+        encoder.int(fields.sequence)
+        encoder.string(fields.id)
+        encoder.string(fields.debit.kind.rawValue)
+        encoder.string(fields.debit.owner)
+        encoder.string(fields.credit.kind.rawValue)
+        encoder.string(fields.credit.owner)
+        encoder.int(fields.amount)
+        encoder.string(fields.code)
+        encoder.optional(fields.linkedGroup)
+        encoder.optional(fields.details.trackID)
+        encoder.optional(fields.details.playID)
+        encoder.optional(fields.details.pricingVersion.map(Int64.init))
+        encoder.optional(fields.details.reference)
+        encoder.optional(fields.details.actor)
+        encoder.optional(fields.details.note)
+        encoder.int(fields.timestampMilliseconds)
+        var hasher = SHA256()
+        hasher.update(data: previous)
+        hasher.update(data: encoder.bytes)
+        return Array(hasher.finalize())
+    }
+}
+
+/// Length-prefixed, typed binary encoding for hashing.
+struct CanonicalEncoder {
+    private(set) var bytes: [UInt8] = []
+
+    init() { bytes.reserveCapacity(256) }
+
+    mutating func string(_ value: String) {
+        bytes.append(1)
+        let utf8 = value.utf8
+        append(UInt32(utf8.count))
+        bytes.append(contentsOf: utf8)
+    }
+
+    mutating func int(_ value: Int64) {
+        bytes.append(2)
+        append(UInt64(bitPattern: value))
+    }
+
+    mutating func optional(_ value: String?) {
+        if let value { string(value) } else { bytes.append(0) }
+    }
+
+    mutating func optional(_ value: Int64?) {
+        if let value { int(value) } else { bytes.append(0) }
+    }
+
+    private mutating func append<T: FixedWidthInteger>(_ value: T) {
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+    }
+}

@@ -1,0 +1,40 @@
+/// A transfer to book: `amount` minor units from `debit` to `credit`.
+public struct TransferRequest: Sendable, Equatable {
+    /// Chosen by the caller and unique forever: the idempotency key. Resubmitting the same
+    /// id with the same fields returns the stored transfer instead of booking it twice.
+    public var id: String
+    public var debit: AccountID
+    public var credit: AccountID
+    /// Minor units, > 0.
+    public var amount: Int64
+    public var code: TransferCode
+    public var details: TransferDetails
+
+    public init(id: String, debit: AccountID, credit: AccountID, amount: Int64, code: TransferCode, details: TransferDetails = TransferDetails()) {
+        self.id = id
+        self.debit = debit
+        self.credit = credit
+        self.amount = amount
+        self.code = code
+        self.details = details
+    }
+
+    /// Transfer ids with this prefix are the ledger's own (play charges).
+    static let reservedPrefix = "play:"
+
+    /// Checks the shape of a request; requests `byLedger` may use the play codes and ids.
+    func validate(byLedger: Bool = false) throws(LedgerError) {
+        try Identifiers.check(id, "transfer id")
+        if !byLedger {
+            guard !id.hasPrefix(Self.reservedPrefix) else {
+                throw .invalidRequest("transfer ids starting with '\(Self.reservedPrefix)' are reserved for play charges")
+            }
+            guard !code.isPlayCharge else { throw .invalidRequest("play charges are booked by chargePlay only") }
+        }
+        guard amount > 0 else { throw .invalidRequest("transfer '\(id)': amount must be positive, got \(amount)") }
+        guard debit != credit else { throw .invalidRequest("transfer '\(id)': debit and credit are the same account") }
+        try debit.validate()
+        try credit.validate()
+        try details.validate()
+    }
+}

@@ -1,0 +1,325 @@
+import Foundation
+import GRDB
+
+extension Ledger {
+    /// Checks the ledger in `reader` (a live pool, or a file opened after a crash) from
+    /// scratch, on one consistent snapshot:
+    ///
+    /// 1. total debits equal total credits;
+    /// 2. each account's stored debits and credits equal the sums of its transfers;
+    /// 3. no wallet or earnings account is below zero, now or at any point of the history;
+    /// 4. the hash chain is intact from the first transfer (and matches any `anchors`);
+    /// 5. sequences run from 1 without gaps;
+    /// 6. each play's price, split, pricing version and two transfers agree, and every play
+    ///    transfer has its play.
+    ///
+    /// Reads every transfer once, streaming. Throws only if the database cannot be read;
+    /// what is wrong with the ledger is in the report.
+    public static func verify(_ reader: any DatabaseReader, anchors: [ChainAnchor] = []) throws(LedgerError) -> VerificationReport {
+        do {
+            return try reader.read { db in
+                var verifier = Verifier(db: db, anchors: anchors)
+                try verifier.run()
+                return verifier.report
+            }
+        } catch {
+            throw LedgerError(wrapping: error)
+        }
+    }
+
+    /// Verifies this ledger's database: see ``verify(_:anchors:)``.
+    public func verify(anchors: [ChainAnchor] = []) throws(LedgerError) -> VerificationReport {
+        try Self.verify(database, anchors: anchors)
+    }
+}
+
+/// One verification pass. Reads stored values strictly (an integer column holding text is
+/// a failure, not a crash), since the file may have been edited by hand.
+struct Verifier {
+    let db: Database
+    let anchors: [Int64: String]
+    var report = VerificationReport()
+
+    private struct Account {
+        let id: AccountID
+        let flagged: Bool
+        let storedDebits: Int64
+        let storedCredits: Int64
+        var debits: Int64 = 0
+        var credits: Int64 = 0
+    }
+    private var accounts: [Int64: Account] = [:]
+
+    init(db: Database, anchors: [ChainAnchor]) {
+        self.db = db
+        self.anchors = Dictionary(anchors.map { ($0.sequence, $0.hash) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    mutating func run() throws {
+        guard try db.tableExists("ledger_transfers") else {
+            report.fail(.records, "the database has no ledger tables")
+            return
+        }
+        try loadAccounts()
+        try replayTransfers()
+        checkAccounts()
+        try checkPlays()
+    }
+
+    // MARK: Accounts
+
+    private mutating func loadAccounts() throws {
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT id, kind, owner, debits_must_not_exceed_credits, debits_posted, credits_posted FROM ledger_accounts ORDER BY id
+            """)
+        while let row = try rows.next() {
+            report.accounts += 1
+            guard let rowID = Strict.int(row, 0), let kind = Strict.text(row, 1), let owner = Strict.text(row, 2),
+                  let account = AccountID(kind: kind, owner: owner)
+            else {
+                report.fail(.records, "account row \(row[0] as DatabaseValue) has an unknown kind or a malformed owner")
+                continue
+            }
+            guard let flag = Strict.int(row, 3), let debits = Strict.int(row, 4), let credits = Strict.int(row, 5) else {
+                report.fail(.records, account: account, "flag or totals are not integers")
+                continue
+            }
+            if (flag == 1) != account.kind.debitsMustNotExceedCredits {
+                report.fail(.records, account: account, "flag debits_must_not_exceed_credits is \(flag), must be \(account.kind.debitsMustNotExceedCredits ? 1 : 0)")
+            }
+            accounts[rowID] = Account(id: account, flagged: account.kind.debitsMustNotExceedCredits, storedDebits: debits, storedCredits: credits)
+        }
+    }
+
+    private mutating func checkAccounts() {
+        var storedDebits: Int64 = 0
+        var storedCredits: Int64 = 0
+        var overflowed = false
+        for (_, account) in accounts.sorted(by: { $0.key < $1.key }) {
+            if account.storedDebits != account.debits || account.storedCredits != account.credits {
+                report.fail(.accountTotals, account: account.id,
+                            "stored debits \(account.storedDebits) and credits \(account.storedCredits), but its transfers sum to debits \(account.debits) and credits \(account.credits)")
+            }
+            if account.flagged, account.storedDebits > account.storedCredits {
+                report.fail(.negativeBalance, account: account.id,
+                            "stored balance is \(account.storedCredits - account.storedDebits), below zero")
+            }
+            let debits = storedDebits.addingReportingOverflow(account.storedDebits)
+            let credits = storedCredits.addingReportingOverflow(account.storedCredits)
+            overflowed = overflowed || debits.overflow || credits.overflow
+            storedDebits = debits.partialValue
+            storedCredits = credits.partialValue
+        }
+        if overflowed {
+            report.fail(.totals, "the accounts' stored totals overflow Int64")
+        } else if storedDebits != storedCredits {
+            report.fail(.totals, "accounts' stored debits sum to \(storedDebits) but their credits to \(storedCredits)")
+        } else if storedDebits != report.totalAmount {
+            report.fail(.totals, "accounts' stored debits and credits sum to \(storedDebits) but the transfers move \(report.totalAmount)")
+        }
+    }
+
+    // MARK: Transfers
+
+    private mutating func replayTransfers() throws {
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT sequence, id, debit_account_id, credit_account_id, amount, code, linked_group, track_id, play_id,
+                   pricing_version, reference, actor, note, created_at_ms, previous_hash, hash
+            FROM ledger_transfers ORDER BY sequence
+            """)
+        var expectedSequence: Int64 = 1
+        var previousHash = TransferHash.genesis
+        while let row = try rows.next() {
+            report.transfers += 1
+            guard let sequence = Strict.int(row, 0) else {
+                report.fail(.records, "a transfer row has a non-integer sequence")
+                continue
+            }
+            let id = Strict.text(row, 1) ?? "?"
+            if sequence != expectedSequence {
+                report.fail(.sequence, sequence: sequence, transferID: id, "expected sequence \(expectedSequence)")
+            }
+            expectedSequence = sequence + 1
+
+            guard let debitRowID = Strict.int(row, 2), let creditRowID = Strict.int(row, 3), let amount = Strict.int(row, 4),
+                  let code = Strict.text(row, 5), let createdAt = Strict.int(row, 13),
+                  let storedPrevious = Strict.blob(row, 14), let storedHash = Strict.blob(row, 15),
+                  let linkedGroup = Strict.optionalText(row, 6), let trackID = Strict.optionalText(row, 7),
+                  let playID = Strict.optionalText(row, 8), let pricingVersion = Strict.optionalInt(row, 9),
+                  let reference = Strict.optionalText(row, 10), let actor = Strict.optionalText(row, 11),
+                  let note = Strict.optionalText(row, 12)
+            else {
+                report.fail(.records, sequence: sequence, transferID: id, "a column has the wrong type")
+                previousHash = Strict.blob(row, 15) ?? []
+                continue
+            }
+            guard let debit = accounts[debitRowID], let credit = accounts[creditRowID] else {
+                report.fail(.records, sequence: sequence, transferID: id, "debits or credits an account that does not exist")
+                previousHash = storedHash
+                continue
+            }
+
+            // 4. The chain: linked to the transfer before, and the hash covers these fields.
+            if storedPrevious != previousHash {
+                report.fail(.hashChain, sequence: sequence, transferID: id, "previous_hash is not the hash of the transfer before it")
+            }
+            let fields = HashedFields(
+                sequence: sequence, id: id, debit: debit.id, credit: credit.id, amount: amount, code: code,
+                linkedGroup: linkedGroup.value,
+                details: TransferDetails(
+                    trackID: trackID.value, playID: playID.value, pricingVersion: pricingVersion.value.map { Int($0) },
+                    reference: reference.value, actor: actor.value, note: note.value),
+                timestampMilliseconds: createdAt)
+            if TransferHash.compute(previous: storedPrevious, fields) != storedHash {
+                report.fail(.hashChain, sequence: sequence, transferID: id, "hash does not match the transfer's contents (altered after booking)")
+            }
+            if let anchored = anchors[sequence], anchored != Hex.encode(storedHash) {
+                report.fail(.anchor, sequence: sequence, transferID: id, "hash \(Hex.encode(storedHash)) differs from the anchor \(anchored)")
+            }
+            previousHash = storedHash
+            report.headSequence = sequence
+            report.headHash = Hex.encode(storedHash)
+
+            guard amount > 0, TransferCode(rawValue: code) != nil, debitRowID != creditRowID else {
+                report.fail(.records, sequence: sequence, transferID: id, "amount \(amount), code '\(code)' or accounts are invalid")
+                continue
+            }
+            // 1–3. Replay the amounts onto the accounts.
+            let total = report.totalAmount.addingReportingOverflow(amount)
+            let debits = debit.debits.addingReportingOverflow(amount)
+            let credits = credit.credits.addingReportingOverflow(amount)
+            guard !total.overflow, !debits.overflow, !credits.overflow else {
+                report.fail(.totals, sequence: sequence, transferID: id, "totals overflow Int64")
+                continue
+            }
+            report.totalAmount = total.partialValue
+            accounts[debitRowID]?.debits = debits.partialValue
+            accounts[creditRowID]?.credits = credits.partialValue
+            if debit.flagged, debits.partialValue > debit.credits {
+                report.fail(.negativeBalance, sequence: sequence, transferID: id,
+                            "takes \(debit.id) to \(debit.credits - debits.partialValue), below zero")
+            }
+        }
+        for (sequence, _) in anchors where sequence >= expectedSequence {
+            report.fail(.anchor, "anchored transfer #\(sequence) is missing (the ledger ends at #\(expectedSequence - 1))")
+        }
+    }
+
+    // MARK: Plays
+
+    private mutating func checkPlays() throws {
+        let pricing = try PricingHistory.load(db)
+        let transferByID = try db.makeStatement(sql: """
+            SELECT id, code, amount, debit_account_id, credit_account_id, pricing_version, track_id, play_id
+            FROM ledger_transfers WHERE id = ?
+            """)
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT play_id, listener_id, artist_id, track_id, play_number, price, artist_part, cooperative_part,
+                   pricing_version, completes_ownership, played_at_ms
+            FROM ledger_plays ORDER BY listener_id, track_id, play_number
+            """)
+        var accountRowIDs: [AccountID: Int64] = [:]
+        for (rowID, account) in accounts { accountRowIDs[account.id] = rowID }
+        var expectedTransfers = 0
+        var previous: (listener: String, track: String, number: Int64, owned: Bool)?
+        while let row = try rows.next() {
+            report.plays += 1
+            guard let playID = Strict.text(row, 0), let listener = Strict.text(row, 1), let artist = Strict.text(row, 2),
+                  let track = Strict.text(row, 3), let number = Strict.int(row, 4), let price = Strict.int(row, 5),
+                  let artistPart = Strict.int(row, 6), let cooperativePart = Strict.int(row, 7),
+                  let versionNumber = Strict.int(row, 8), let completes = Strict.int(row, 9), let playedAt = Strict.int(row, 10)
+            else {
+                report.fail(.records, playID: Strict.text(row, 0) ?? "?", "a column has the wrong type")
+                continue
+            }
+            func fail(_ detail: String) { report.fail(.plays, playID: playID, detail) }
+
+            // Play numbers of a listener and track run 1, 2, 3... and stop at ownership.
+            let sameTrack = previous.map { $0.listener == listener && $0.track == track } ?? false
+            let expectedNumber = sameTrack ? (previous?.number ?? 0) + 1 : 1
+            if number != expectedNumber { fail("is play \(number) of its listener and track, expected \(expectedNumber)") }
+            if sameTrack, previous?.owned == true { fail("was charged after the listener owned the track") }
+            previous = (listener, track, number, (sameTrack && previous?.owned == true) || completes == 1)
+
+            guard let version = pricing.version(Int(versionNumber)) else {
+                fail("pricing version \(versionNumber) does not exist")
+                continue
+            }
+            if let inForce = try? pricing.inForce(at: playedAt), inForce.version != version.version {
+                fail("used pricing version \(version.version) but version \(inForce.version) was in force at \(Timestamp.date(playedAt))")
+            }
+            let rule = version.pricing
+            let split = rule.split(price)
+            if number > rule.playsToOwn || price != rule.price(ofPlay: Int(number)) || split.artist != artistPart
+                || split.cooperative != cooperativePart || (completes == 1) != (number == rule.playsToOwn) {
+                fail("price \(price) (artist \(artistPart), cooperative \(cooperativePart)) does not follow version \(version.version) for play \(number)")
+            }
+
+            // Its transfers: exactly the non-zero parts, from the listener's wallet.
+            var expected: [String: (code: TransferCode, amount: Int64, credit: AccountID)] = [:]
+            if artistPart > 0 { expected[PlayTransferID.artist(playID)] = (.playArtistShare, artistPart, .artistEarnings(artist)) }
+            if cooperativePart > 0 { expected[PlayTransferID.cooperative(playID)] = (.playCooperativeShare, cooperativePart, .treasury) }
+            expectedTransfers += expected.count
+            let wallet = accountRowIDs[.listenerWallet(listener)]
+            for (id, want) in expected.sorted(by: { $0.key < $1.key }) {
+                guard let transfer = try Row.fetchOne(transferByID, arguments: [id]) else {
+                    fail("its transfer '\(id)' is missing")
+                    continue
+                }
+                guard Strict.text(transfer, 1) == want.code.rawValue, Strict.int(transfer, 2) == want.amount,
+                      wallet != nil, Strict.int(transfer, 3) == wallet, Strict.int(transfer, 4) == accountRowIDs[want.credit],
+                      Strict.int(transfer, 5) == versionNumber, Strict.text(transfer, 6) == track, Strict.text(transfer, 7) == playID
+                else {
+                    fail("transfer '\(id)' does not match the play's \(artistPart)/\(cooperativePart) split from \(AccountID.listenerWallet(listener))")
+                    continue
+                }
+            }
+        }
+        let playTransfers = try Int.fetchOne(db, sql: """
+            SELECT count(*) FROM ledger_transfers WHERE code IN (?, ?) OR play_id IS NOT NULL OR id LIKE 'play:%'
+            """, arguments: [TransferCode.playArtistShare.rawValue, TransferCode.playCooperativeShare.rawValue]) ?? 0
+        if playTransfers != expectedTransfers {
+            let orphan = try Row.fetchOne(db, sql: """
+                SELECT t.sequence, t.id FROM ledger_transfers t
+                WHERE (t.code IN (?, ?) OR t.play_id IS NOT NULL OR t.id LIKE 'play:%')
+                  AND NOT EXISTS (SELECT 1 FROM ledger_plays p WHERE p.play_id = t.play_id)
+                ORDER BY t.sequence LIMIT 1
+                """, arguments: [TransferCode.playArtistShare.rawValue, TransferCode.playCooperativeShare.rawValue])
+            report.fail(.plays, sequence: orphan.flatMap { Strict.int($0, 0) }, transferID: orphan.flatMap { Strict.text($0, 1) },
+                        "\(playTransfers) play transfers for plays that call for \(expectedTransfers)")
+        }
+    }
+}
+
+/// Strict readers of stored values: nil unless the value has exactly the expected type.
+enum Strict {
+    /// A nullable column: nil if the type is wrong, `.value == nil` for NULL.
+    struct Nullable<T> { let value: T? }
+
+    static func int(_ row: Row, _ index: Int) -> Int64? {
+        if case .int64(let value) = (row[index] as DatabaseValue).storage { return value }
+        return nil
+    }
+
+    static func text(_ row: Row, _ index: Int) -> String? {
+        if case .string(let value) = (row[index] as DatabaseValue).storage { return value }
+        return nil
+    }
+
+    static func blob(_ row: Row, _ index: Int) -> [UInt8]? {
+        if case .blob(let value) = (row[index] as DatabaseValue).storage { return [UInt8](value) }
+        return nil
+    }
+
+    static func optionalText(_ row: Row, _ index: Int) -> Nullable<String>? {
+        let value = row[index] as DatabaseValue
+        if value.isNull { return Nullable(value: nil) }
+        return text(row, index).map { Nullable(value: $0) }
+    }
+
+    static func optionalInt(_ row: Row, _ index: Int) -> Nullable<Int64>? {
+        let value = row[index] as DatabaseValue
+        if value.isNull { return Nullable(value: nil) }
+        return int(row, index).map { Nullable(value: $0) }
+    }
+}

@@ -1,0 +1,168 @@
+import ArgumentParser
+import FoundationEssentials
+import GRDB
+import Ledger
+
+extension LedgerCommand {
+    struct Bench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Charge counted plays as fast as the ledger commits them and print what was measured, as JSON.",
+            discussion: """
+                Opens (creating and migrating) DATABASE, tops up the listeners' wallets with exactly what their \
+                plays will cost, then charges N counted plays from C concurrent callers: each listener plays \
+                tracks 1, 2, 3... up to the plays to own of each, so every play is charged. --mode group uses \
+                group commit (many plays per transaction); --mode single commits each play alone. Latency is \
+                from a call to its durable result. Durability is never lowered (synchronous=FULL).
+                """
+        )
+
+        enum Mode: String, ExpressibleByArgument, CaseIterable { case group, single }
+
+        @OptionGroup var options: DatabaseOption
+
+        @Option(help: "Counted plays to charge.")
+        var plays: Int
+
+        @Option(help: "Listeners the plays are spread over.")
+        var listeners: Int
+
+        @Option(help: "group (group commit) or single (one transaction per play).")
+        var mode: Mode
+
+        @Option(help: "Concurrent callers.")
+        var concurrency: Int = 64
+
+        @Option(help: "Artists the tracks belong to.")
+        var artists: Int = 20
+
+        @Flag(help: "Verify the whole ledger afterwards (not timed) and report the result.")
+        var verify = false
+
+        func validate() throws {
+            guard plays >= 1 else { throw ValidationError("--plays must be at least 1") }
+            guard listeners >= 1 else { throw ValidationError("--listeners must be at least 1") }
+            guard (1...100_000).contains(concurrency) else { throw ValidationError("--concurrency must be 1...100000") }
+            guard artists >= 1 else { throw ValidationError("--artists must be at least 1") }
+        }
+
+        func run() async throws {
+            let path = options.database
+            do {
+                let ledger = try Ledger(database: Ledger.openDatabase(path: path))
+                let result = try await measure(ledger)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                print(String(decoding: try encoder.encode(result), as: UTF8.self))
+                if result.charged != plays || result.verified == false {
+                    printError("tutti ledger bench: \(path): charged \(result.charged) of \(plays) plays, verified: \(result.verified.map(String.init) ?? "-")")
+                    throw ExitCode(1)
+                }
+            } catch let error as LedgerError {
+                printError("tutti ledger bench: \(path): \(error)")
+                throw ExitCode(1)
+            }
+        }
+
+        struct Result: Encodable {
+            var mode: String
+            var plays: Int
+            var listeners: Int
+            var concurrency: Int
+            var charged: Int
+            var seconds: Double
+            var playsPerSecond: Double
+            var commitLatencyMs: [String: Double]
+            var commits: Int
+            var playsPerCommit: Double
+            var pragmas: [String: String]
+            var sqliteVersion: String
+            var verified: Bool?
+        }
+
+        /// The plan: play i goes to listener i mod L as that listener's k-th play (k = i / L),
+        /// on the listener's track k / playsToOwn, so no listener ever owns a track mid-run.
+        func measure(_ ledger: Ledger) async throws -> Result {
+            let runID = UUID().uuidString.lowercased().prefix(8)
+            let pricing = try ledger.pricing(at: Date()).pricing
+            let listenerIDs = (0..<listeners).map { _ in UUID().uuidString.lowercased() }
+            let trackCount = (plays / listeners) / pricing.playsToOwn + 1
+            let trackIDs = (0..<trackCount).map { _ in UUID().uuidString.lowercased() }
+            let artistIDs = (0..<artists).map { _ in UUID().uuidString.lowercased() }
+
+            // Fund each wallet with exactly what its plays cost, 500 top-ups per transaction.
+            var topUps: [TransferRequest] = []
+            for (index, listener) in listenerIDs.enumerated() {
+                let count = plays / listeners + (index < plays % listeners ? 1 : 0)
+                let cost = (0..<count).reduce(Int64(0)) { $0 + pricing.price(ofPlay: $1 % pricing.playsToOwn + 1) }
+                guard cost > 0 else { continue }
+                topUps.append(TransferRequest(
+                    id: "bench-\(runID)-topup-\(index)", debit: .paymentsClearing, credit: .listenerWallet(listener),
+                    amount: cost, code: .topUp, details: TransferDetails(reference: "tutti ledger bench")))
+            }
+            for start in stride(from: 0, to: topUps.count, by: 500) {
+                try ledger.submit(Array(topUps[start..<min(start + 500, topUps.count)]))
+            }
+
+            let mode = self.mode
+            let (plays, listeners, concurrency) = (self.plays, self.listeners, self.concurrency)
+            func request(_ i: Int) -> PlayChargeRequest {
+                let playOfListener = i / listeners
+                let track = playOfListener / pricing.playsToOwn
+                return PlayChargeRequest(
+                    playID: "bench-\(runID)-\(i)", listenerID: listenerIDs[i % listeners],
+                    artistID: artistIDs[track % artistIDs.count], trackID: trackIDs[track], at: Date())
+            }
+
+            let before = await ledger.playCommitStatistics()
+            let clock = ContinuousClock()
+            let started = clock.now
+            // Each caller takes plays w, w + C, w + 2C...: in order per listener and track.
+            let (latencies, charged) = try await withThrowingTaskGroup(of: ([Duration], Int).self) { group in
+                for worker in 0..<min(concurrency, plays) {
+                    group.addTask {
+                        var latencies: [Duration] = []
+                        var charged = 0
+                        for i in stride(from: worker, to: plays, by: concurrency) {
+                            let call = clock.now
+                            let result = switch mode {
+                            case .group: try await ledger.chargePlay(request(i))
+                            case .single: try await ledger.chargePlayAlone(request(i))
+                            }
+                            latencies.append(clock.now - call)
+                            if case .charged = result { charged += 1 }
+                        }
+                        return (latencies, charged)
+                    }
+                }
+                var all: [Duration] = []
+                var charged = 0
+                for try await (latencies, count) in group {
+                    all += latencies
+                    charged += count
+                }
+                return (all, charged)
+            }
+            let elapsed = clock.now - started
+            let after = await ledger.playCommitStatistics()
+
+            let seconds = Self.seconds(elapsed)
+            let sorted = latencies.sorted()
+            func percentile(_ p: Double) -> Double {
+                Self.seconds(sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]) * 1000
+            }
+            let commits = mode == .group ? after.commits - before.commits : plays
+            return Result(
+                mode: mode.rawValue, plays: plays, listeners: listeners, concurrency: concurrency, charged: charged,
+                seconds: seconds, playsPerSecond: Double(plays) / seconds,
+                commitLatencyMs: ["p50": percentile(0.50), "p99": percentile(0.99), "max": percentile(1.0)],
+                commits: commits, playsPerCommit: Double(plays) / Double(max(commits, 1)),
+                pragmas: try ledger.durabilitySettings(),
+                sqliteVersion: try await ledger.database.read { try String.fetchOne($0, sql: "SELECT sqlite_version()") } ?? "?",
+                verified: verify ? try ledger.verify().isIntact : nil)
+        }
+
+        static func seconds(_ duration: Duration) -> Double {
+            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        }
+    }
+}

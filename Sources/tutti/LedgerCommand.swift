@@ -1,0 +1,68 @@
+import ArgumentParser
+import FoundationEssentials
+import GRDB
+import Ledger
+
+struct LedgerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ledger",
+        abstract: "Check or measure the royalty ledger in a database file.",
+        subcommands: [Verify.self, Bench.self]
+    )
+
+    /// The database file option shared by the ledger commands.
+    struct DatabaseOption: ParsableArguments {
+        @Option(help: ArgumentHelp("The SQLite database file holding the ledger.", valueName: "path"))
+        var database: String
+    }
+}
+
+extension LedgerCommand {
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verify a ledger: balanced totals, account sums, no negative wallet, hash chain, sequences, plays.",
+            discussion: """
+                Works on a live or a stopped database. Prints the report; exits 0 if the ledger is intact, \
+                otherwise 1 with one line on standard error naming the first broken transfer (or account).
+                """
+        )
+
+        @OptionGroup var options: DatabaseOption
+
+        @Option(name: .customLong("anchor"), help: ArgumentHelp(
+            "A hash published earlier, as SEQUENCE:HEX; the chain must still have it.", valueName: "seq:hash"))
+        var anchors: [String] = []
+
+        func validate() throws {
+            guard FileManager.default.fileExists(atPath: options.database) else {
+                throw ValidationError("no database file at \(options.database)")
+            }
+            for anchor in anchors { _ = try Self.parseAnchor(anchor) }
+        }
+
+        static func parseAnchor(_ text: String) throws -> ChainAnchor {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, let sequence = Int64(parts[0]), sequence >= 1, parts[1].count == 64,
+                  parts[1].allSatisfy(\.isHexDigit)
+            else { throw ValidationError("--anchor takes SEQUENCE:HASH with a 64-digit hex hash; got '\(text)'") }
+            return ChainAnchor(sequence: sequence, hash: String(parts[1]))
+        }
+
+        func run() throws {
+            let path = options.database
+            let report: VerificationReport
+            do {
+                let pool = try DatabasePool(path: path, configuration: Ledger.configuration())
+                report = try Ledger.verify(pool, anchors: anchors.map(Self.parseAnchor))
+            } catch {
+                printError("tutti ledger verify: \(path): \(error)")
+                throw ExitCode(2)
+            }
+            print(report)
+            if let failure = report.firstFailure {
+                printError("tutti ledger verify: \(path): \(failure)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import GRDB
+import Ledger
+import Testing
+import TuttiTestSupport
+
+@Suite("Crash: SIGKILL mid-run loses nothing committed and leaves nothing half-applied")
+struct CrashTests {
+    @Test("kill `tutti ledger bench` while it charges plays, reopen: verify passes and every play has its two transfers")
+    func killedMidRun() async throws {
+        let path = Fixtures.scratch().appendingPathComponent("ledger.sqlite").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Fixtures.tuttiExecutable)
+        process.arguments = ["ledger", "bench", "--database", path, "--plays", "5000000", "--listeners", "200", "--mode", "group", "--concurrency", "64"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+
+        // Wait until plays are being committed, then kill without warning.
+        var observed = 0
+        let deadline = Date() + 300  // a wait limit so a broken build fails instead of hanging; not a measurement
+        while observed < 2_000, process.isRunning, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            observed = Self.playRows(path) ?? 0
+        }
+        let wasRunning = process.isRunning
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(wasRunning, "the bench ended before it could be killed")
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(observed >= 2_000)
+
+        let pool = try Ledger.openDatabase(path: path)
+        let report = try Ledger.verify(pool)
+        #expect(report.isIntact, "\(report)")
+        let (plays, playTransfers) = try await pool.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_plays") ?? -1,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_transfers WHERE play_id IS NOT NULL") ?? -1)
+        }
+        #expect(plays >= observed)  // everything seen committed before the kill survived it
+        #expect(plays * 2 == playTransfers)
+        #expect(plays < 5_000_000)
+        // The ledger goes on from where it stopped.
+        let ledger = try Ledger(database: pool)
+        try ledger.topUp(transferID: "after-crash", user: "someone", amount: 2_000)
+        _ = try await ledger.chargePlay(PlayChargeRequest(playID: "after-crash", listenerID: "someone", artistID: "ari", trackID: "t", at: Date()))
+        #expect(try ledger.verify().isIntact)
+    }
+
+    /// Play rows committed so far, read by a separate connection (nil until the schema exists).
+    static func playRows(_ path: String) -> Int? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(5)
+        guard let queue = try? DatabaseQueue(path: path, configuration: configuration) else { return nil }
+        return try? queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM ledger_plays") }
+    }
+}

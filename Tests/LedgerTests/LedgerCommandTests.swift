@@ -1,0 +1,43 @@
+import Foundation
+import GRDB
+import Ledger
+import Testing
+import TuttiTestSupport
+
+@Suite("tutti ledger verify")
+struct LedgerCommandTests {
+    @Test("exit 0 and the report for an intact ledger; exit 1 and one line naming the broken transfer otherwise")
+    func verifyCommand() async throws {
+        let fixture = try await VerificationTests.populated()
+        let intact = try await ThirdPartyTools.run(Fixtures.tuttiExecutable, ["ledger", "verify", "--database", fixture.path])
+        #expect(intact.status == 0, "\(intact.stderr)")
+        #expect(intact.stdout.contains("transfers: 51"))
+        #expect(intact.stdout.contains("intact"))
+        #expect(intact.stderr.isEmpty)
+
+        let head = try fixture.ledger.verify()
+        let anchor = "\(head.headSequence):\(try #require(head.headHash))"
+        #expect(try await ThirdPartyTools.run(Fixtures.tuttiExecutable, ["ledger", "verify", "--database", fixture.path, "--anchor", anchor]).status == 0)
+
+        try fixture.sql("DROP TRIGGER ledger_transfers_no_update")
+        try fixture.sql("UPDATE ledger_transfers SET amount = amount + 1 WHERE sequence = 7")
+        let id = try await fixture.pool.read { try String.fetchOne($0, sql: "SELECT id FROM ledger_transfers WHERE sequence = 7") ?? "" }
+        let broken = try await ThirdPartyTools.run(Fixtures.tuttiExecutable, ["ledger", "verify", "--database", fixture.path])
+        #expect(broken.status == 1)
+        let lines = broken.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(broken.stderr)")
+        #expect(lines.first == "tutti ledger verify: \(fixture.path): hashChain: transfer #7 '\(id)': hash does not match the transfer's contents (altered after booking)")
+        #expect(broken.stdout.contains("BROKEN"))
+    }
+
+    @Test("a missing file or a malformed anchor is refused before any work", arguments: [
+        ["--database", "/nonexistent/ledger.sqlite"],
+        ["--database", "PATH", "--anchor", "12:abc"],
+    ])
+    func badOptions(arguments: [String]) async throws {
+        let fixture = try LedgerFixture()
+        let run = try await ThirdPartyTools.run(Fixtures.tuttiExecutable, ["ledger", "verify"] + arguments.map { $0 == "PATH" ? fixture.path : $0 })
+        #expect(run.status != 0)
+        #expect(!run.stderr.isEmpty)
+    }
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Measures counted plays per second through the ledger: group commit (many plays per
+# transaction) against the baseline of one transaction per play, both with
+# synchronous=FULL, alternating runs on fresh database files, and reports medians, p99
+# latency from call to durable result, and the ratio group/single. Not a test: it states
+# what it measured.
+#
+#   tools/bench/ledger.sh [RUNS]                     (default 5)
+#
+# Environment: SCRATCH (build folder, default .build), PLAYS_GROUP (100000),
+# PLAYS_SINGLE (10000), LISTENERS (1000), CONCURRENCY (128).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+runs=${1:-5}
+scratch=${SCRATCH:-.build}
+plays_group=${PLAYS_GROUP:-100000}
+plays_single=${PLAYS_SINGLE:-10000}
+listeners=${LISTENERS:-1000}
+concurrency=${CONCURRENCY:-128}
+work=tools/bench/work
+mkdir -p "$work"
+
+echo "# building release" >&2
+swift build -c release --scratch-path "$scratch" --product tutti >&2
+tutti=$(swift build -c release --scratch-path "$scratch" --show-bin-path)/tutti
+
+# run NAME MODE PLAYS CONCURRENCY: one run on a fresh file; appends its JSON line to $work/NAME.json
+run() {
+  local name=$1 mode=$2 plays=$3 callers=$4 db=$work/ledger-bench.sqlite
+  rm -f "$db" "$db-wal" "$db-shm"
+  "$tutti" ledger bench --database "$db" --plays "$plays" --listeners "$listeners" --mode "$mode" \
+    --concurrency "$callers" >> "$work/$name.json"
+}
+field() { grep -o "\"$1\":[0-9.]*" | cut -d: -f2; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+rm -f "$work"/*.json
+for ((i = 0; i < runs; i++)); do
+  run single single "$plays_single" "$concurrency"
+  run group group "$plays_group" "$concurrency"
+  run group32 group "$plays_group" 32
+done
+# One more group run, verified afterwards (not part of the medians).
+db=$work/ledger-bench.sqlite
+rm -f "$db" "$db-wal" "$db-shm"
+verified=$("$tutti" ledger bench --database "$db" --plays "$plays_group" --listeners "$listeners" --mode group \
+  --concurrency "$concurrency" --verify | grep -o '"verified":[a-z]*' | cut -d: -f2)
+
+# What one synchronous 4 KiB write costs on this file system: the floor of a commit.
+start_ns=$(date +%s%N)
+dd if=/dev/zero of="$work/dsync.tmp" bs=4k count=2000 oflag=dsync 2>/dev/null
+dsync_us=$(( ($(date +%s%N) - start_ns) / 2000 / 1000 ))
+rm -f "$work/dsync.tmp"
+
+base=$(field playsPerSecond < "$work/single.json" | median)
+sample=$(head -1 "$work/group.json")
+echo "# ledger benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, SQLite $(echo "$sample" | grep -o '"sqliteVersion":"[^"]*"' | cut -d'"' -f4)"
+printf '\n%s runs each, alternating; fresh database per run; %s listeners; writer pragmas: %s\n\n' "$runs" "$listeners" \
+  "$(echo "$sample" | grep -o '"pragmas":{[^}]*}' | sed 's/"pragmas"://')"
+printf '| mode | callers | plays per run | plays/s (median) | p50 ms (median) | p99 ms (median) | plays per commit (median) | ratio to single |\n|---|---|---|---|---|---|---|---|\n'
+row() {
+  local name=$1 text=$2 callers=$3 plays=$4 pps
+  pps=$(field playsPerSecond < "$work/$name.json" | median)
+  printf '| %s | %s | %s | %.0f | %.1f | %.1f | %.1f | %.1f× |\n' "$text" "$callers" "$plays" "$pps" \
+    "$(field p50 < "$work/$name.json" | median)" "$(field p99 < "$work/$name.json" | median)" \
+    "$(field playsPerCommit < "$work/$name.json" | median)" "$(echo "$pps $base" | awk '{print $1/$2}')"
+}
+row single "single (one transaction per play)" "$concurrency" "$plays_single"
+row group "group commit" "$concurrency" "$plays_group"
+row group32 "group commit" 32 "$plays_group"
+printf '\nextra group run with --verify afterwards: verified=%s\n' "$verified"
+printf 'one synchronous 4 KiB write (dd oflag=dsync) on this file system: %s µs\n' "$dsync_us"
