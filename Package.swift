@@ -117,6 +117,7 @@ let package = Package(
             dependencies: [
                 "TuttiServer", "Catalog", "AudioCore", "TuttiTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ]
         ),
     ],

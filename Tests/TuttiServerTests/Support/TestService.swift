@@ -1,6 +1,7 @@
 import Catalog
 import Foundation
 import HTTPTypes
+import HummingbirdBcrypt
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -64,6 +65,17 @@ struct TestAPI: Sendable {
         #expect(created.status == .created, "register \(username): \(String(buffer: created.body))")
         let session = try await request(.post, "/api/v1/sessions", json: ["username": username, "password": password])
         #expect(session.status == .created)
+        let object = try session.json()
+        let user = object["user"] as! [String: Any]
+        return Account(id: user["id"] as! String, username: username, token: object["token"] as! String)
+    }
+
+    /// Creates an admin the way operators do (straight in the database) and logs in.
+    func adminAccount(_ username: String, password: String = "correct horse battery") async throws -> Account {
+        let database = try TuttiDatabase.open(path: configuration.databasePath)
+        let accounts = Accounts(database: database, now: configuration.now)
+        _ = try await accounts.createUser(username: username, displayName: nil, role: .admin, passwordHash: Bcrypt.hash(password, cost: 4))
+        let session = try await request(.post, "/api/v1/sessions", json: ["username": username, "password": password])
         let object = try session.json()
         let user = object["user"] as! [String: Any]
         return Account(id: user["id"] as! String, username: username, token: object["token"] as! String)

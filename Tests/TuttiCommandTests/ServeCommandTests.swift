@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+import TuttiTestSupport
+
+/// `tutti serve` as a real process, the way `make run` starts it.
+final class ServerProcess: @unchecked Sendable {
+    let process = Process()
+    let data: URL
+    private let output = Pipe()
+    private(set) var port = 0
+    private var log = Data()
+    private let lock = NSLock()
+
+    init(arguments: [String] = []) throws {
+        data = Fixtures.scratch("serve")
+        process.executableURL = URL(fileURLWithPath: Fixtures.tuttiExecutable)
+        process.arguments = ["serve", "--data", data.path, "--port", "0"] + arguments
+        process.standardOutput = output
+        process.standardError = output
+        output.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let chunk = handle.availableData
+            guard let self else { return }
+            self.lock.withLock { self.log.append(chunk) }
+        }
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if let line = text.split(separator: "\n").first(where: { $0.contains("listening on 127.0.0.1:") }),
+               let port = Int(line.split(separator: ":").last!.trimmingCharacters(in: .whitespaces)) {
+                self.port = port
+                return
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        process.terminate()
+        throw DecodeFailure(message: "tutti serve did not start: \(text)")
+    }
+
+    var text: String { lock.withLock { String(decoding: log, as: UTF8.self) } }
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    func get(_ path: String) throws -> (Int, Data) {
+        let run = try ThirdPartyTools.run("curl", ["-s", "-o", "-", "-w", "\n%{http_code}", url + path])
+        let lines = run.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        return (Int(lines.last ?? "") ?? 0, Data(lines.dropLast().joined(separator: "\n").utf8))
+    }
+
+    deinit {
+        if process.isRunning { process.interrupt() }
+    }
+}
+
+@Suite("tutti serve as a process")
+struct ServeCommandTests {
+    @Test("the demo catalog comes up with accounts printed; SIGTERM lets an in-flight download finish")
+    func demoAndGracefulShutdown() throws {
+        let server = try ServerProcess(arguments: ["--demo", Fixtures.repository.appendingPathComponent("media/demo").path])
+        // The demo tracks are transcoded and published.
+        var tracks: [[String: Any]] = []
+        for _ in 0..<300 {
+            let (status, body) = try server.get("/api/v1/tracks")
+            if status == 200, let page = try JSONSerialization.jsonObject(with: body) as? [String: Any] {
+                tracks = page["items"] as? [[String: Any]] ?? []
+                if tracks.count == 3 { break }
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(tracks.count == 3)
+        #expect(server.text.contains("Demo accounts"))
+        #expect(server.text.contains("password: demo-lena-password"))
+        let id = try #require(tracks.first?["id"] as? String)
+        // A slow client (about 4 s for the file) is mid-download when the server is told to stop.
+        let file = server.data.appendingPathComponent("download.opus").path
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = ["-sf", "--limit-rate", "300k", "-o", file, "-w", "%{size_download}", server.url + "/api/v1/tracks/\(id)/audio/standard"]
+        let curlOutput = Pipe()
+        curl.standardOutput = curlOutput
+        try curl.run()
+        Thread.sleep(forTimeInterval: 1)
+        server.process.terminate()  // SIGTERM
+        curl.waitUntilExit()
+        server.process.waitUntilExit()
+        #expect(curl.terminationStatus == 0)
+        let downloaded = try Data(contentsOf: URL(fileURLWithPath: file))
+        #expect(downloaded.count > 1_000_000)
+        #expect(downloaded.prefix(4) == Data("OggS".utf8))
+        try ThirdPartyTools.expectValid(file)
+        #expect(server.process.terminationStatus == 0, "\(server.text)")
+    }
+}
