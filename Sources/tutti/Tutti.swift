@@ -1,6 +1,5 @@
 import ArgumentParser
 
-@main
 struct Tutti: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tutti",

@@ -10,22 +10,16 @@ runs_short=${1:-7}
 runs_long=${2:-3}
 work=tools/bench/work
 mkdir -p "$work"
+source tools/bench/lib.sh
 tools/install-deps.sh time hyperfine >/dev/null
 
 echo "# building release" >&2
 swift build -c release --product tutti >&2
 tutti=$(swift build -c release --show-bin-path)/tutti
 
-# A music-like signal: two tones with tremolo, pink noise with a faster tremolo, reverb.
-# -R makes sox's noise the same on every run.
 short=$work/music-3min.wav
 long=$work/music-30min.wav
-if [[ ! -f $short ]]; then
-  sox -R -D -r 44100 -b 16 -c 2 -n "$work/tones.wav" synth 180 sine 220 sine 330 tremolo 3 70 vol 0.35
-  sox -R -D -r 44100 -b 16 -c 2 -n "$work/noise.wav" synth 180 pinknoise pinknoise tremolo 8 90 vol 0.12
-  sox -R -D -m "$work/tones.wav" "$work/noise.wav" "$short" reverb 30
-  rm -f "$work/tones.wav" "$work/noise.wav"
-fi
+make_music_wav "$short" 180
 [[ -f $long ]] || sox -D "$short" "$long" repeat 9
 
 # run NAME COMMAND...: one timed run; appends "wall_s max_rss_kib user_s sys_s" to $work/NAME.times
@@ -34,7 +28,6 @@ run() {
   /usr/bin/time -f "%e %M %U %S" -o "$work/$name.last" "$@" >/dev/null 2>"$work/$name.err" || { cat "$work/$name.err" >&2; exit 1; }
   cat "$work/$name.last" >> "$work/$name.times"
 }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 max() { sort -n | tail -1; }
 
 report() {

@@ -12,6 +12,7 @@ struct AppServices: Sendable {
     let jobs: JobQueue
     let metrics: TuttiMetrics
     let media: MediaFiles
+    let streamCatalog: StreamCatalog
     let loginLimiter: LoginRateLimiter
     /// Wakes the transcode runner when an upload queues a job.
     let jobSignal: JobSignal
@@ -26,6 +27,7 @@ struct AppServices: Sendable {
         jobs = JobQueue(database: database, now: configuration.now)
         self.metrics = metrics
         media = MediaFiles(threadPool: threadPool)
+        streamCatalog = StreamCatalog(tracks: tracks)
         loginLimiter = LoginRateLimiter(attempts: configuration.loginAttempts, window: configuration.loginWindow, now: configuration.now)
         jobSignal = JobSignal()
         self.threadPool = threadPool

@@ -19,7 +19,7 @@ public enum TuttiApplication {
         let (services, router) = try prepare(configuration: configuration)
         var app = Application(
             router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tutti"),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tutti", backlog: 4_096),
             logger: logger)
         app.addServices(TranscodeRunner(services: services, logger: logger))
         if let demoDirectory {

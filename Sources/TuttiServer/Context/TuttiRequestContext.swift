@@ -8,13 +8,14 @@ import NIOCore
 public struct TuttiRequestContext: AuthRequestContext, RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var identity: User?
-    /// The peer's IP address, for per-address rate limits.
-    public let remoteAddress: String?
+    /// The peer's address, for per-address rate limits (formatted only when asked for).
+    let peer: SocketAddress?
+    public var remoteAddress: String? { peer?.ipAddress }
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         identity = nil
-        remoteAddress = source.channel.remoteAddress?.ipAddress
+        peer = source.channel.remoteAddress
     }
 
     /// JSON bodies are small; uploads stream and have their own limit.
@@ -37,7 +38,8 @@ extension JSONEncoder {
 public struct SignedInContext: ChildRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let user: User
-    public let remoteAddress: String?
+    let peer: SocketAddress?
+    public var remoteAddress: String? { peer?.ipAddress }
 
     public init(context: TuttiRequestContext) throws {
         guard let user = context.identity else {
@@ -45,7 +47,7 @@ public struct SignedInContext: ChildRequestContext {
         }
         coreContext = context.coreContext
         self.user = user
-        remoteAddress = context.remoteAddress
+        peer = context.peer
     }
 
     public var maxUploadSize: Int { 64 * 1024 }

@@ -23,29 +23,17 @@ struct StreamController {
     @Sendable func stream(_ request: Request, context: TuttiRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let name = try context.parameters.require("rendition")
-        guard let track = try await services.tracks.visibleTrack(id: id, viewer: context.identity),
-              track.status == .ready,
-              let rendition = try await services.tracks.rendition(trackID: track.id, name: name) else {
+        guard Identifier.isValid(id), let entry = try await services.streamCatalog.entry(trackID: id, rendition: name),
+              Tracks.isVisible(entry.track, to: context.identity) else {
             throw Problem(.notFound, title: "Not found", detail: "There is no such track or rendition, or it is not visible to you.")
         }
+        let (rendition, validators) = (entry.rendition, entry.validators)
         guard let file = try await services.media.open(services.path(rendition.path)) else {
             context.logger.error("rendition file missing", metadata: ["path": "\(rendition.path)"])
             throw Problem(.serviceUnavailable, title: "Audio unavailable", detail: "This rendition's file is missing on the server; try again later.")
         }
-        let validators = Validators(
-            etag: "\"\(rendition.sha256.prefix(32))\"",
-            lastModified: Date(timeIntervalSince1970: rendition.createdAt.timeIntervalSince1970.rounded(.down)))
         let size = file.size
-        var headers: HTTPFields = [
-            .contentType: Self.contentType,
-            .acceptRanges: "bytes",
-            .eTag: validators.etag,
-            .lastModified: HTTPDate.format(validators.lastModified),
-            .cacheControl: "private, no-cache",
-            .contentDisposition: Self.contentDisposition(title: track.title, rendition: name),
-            .accessControlAllowOrigin: "*",
-            .accessControlExposeHeaders: "Content-Range, Content-Length, Accept-Ranges, ETag",
-        ]
+        var headers = entry.headers
         let honourRange: Bool
         switch validators.evaluate(request.headers) {
         case .notModified:
@@ -77,6 +65,22 @@ struct StreamController {
             return Response(status: status, headers: headers, body: .init())
         }
         return Response(status: status, headers: headers, body: services.media.body(file, range: range, metrics: services.metrics))
+    }
+
+    /// Headers every response for this rendition carries.
+    static func fixedHeaders(track: Track, rendition: String, validators: Validators) -> HTTPFields {
+        var headers: HTTPFields = [
+            .contentType: contentType,
+            .acceptRanges: "bytes",
+            .eTag: validators.etag,
+            .lastModified: HTTPDate.format(validators.lastModified),
+            .cacheControl: "private, no-cache",
+            .contentDisposition: contentDisposition(title: track.title, rendition: rendition),
+            .accessControlAllowOrigin: "*",
+            .accessControlExposeHeaders: "Content-Range, Content-Length, Accept-Ranges, ETag",
+        ]
+        headers.append(contentsOf: SecurityHeadersMiddleware<TuttiRequestContext>.fields)
+        return headers
     }
 
     /// `inline` with the track's title as the file name: ASCII-safe fallback plus RFC 8187 UTF-8.

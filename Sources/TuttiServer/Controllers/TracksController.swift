@@ -116,12 +116,14 @@ struct TracksController {
         let track = try await services.tracks.update(
             id: id, by: context.user,
             TrackChanges(title: changes.title, album: changes.album, published: changes.published, free: changes.free))
+        services.streamCatalog.invalidate(trackID: id)
         return try await resource(track)
     }
 
     @Sendable func delete(_ request: Request, context: SignedInContext) async throws -> Response {
         let id = try context.parameters.require("id")
         try await services.tracks.delete(id: id, by: context.user)
+        services.streamCatalog.invalidate(trackID: id)
         return Response(status: .noContent)
     }
 

@@ -67,7 +67,9 @@ struct DemoCatalog: Service {
             var still: [(Track, User)] = []
             for (track, artist) in pending {
                 switch try await services.tracks.track(id: track.id)?.status {
-                case .ready: _ = try await services.tracks.update(id: track.id, by: artist, TrackChanges(published: true))
+                case .ready:
+                    _ = try await services.tracks.update(id: track.id, by: artist, TrackChanges(published: true))
+                    services.streamCatalog.invalidate(trackID: track.id)
                 case .processing: still.append((track, artist))
                 default: logger.warning("demo track failed to transcode", metadata: ["title": "\(track.title)"])
                 }

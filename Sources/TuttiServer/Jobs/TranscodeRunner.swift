@@ -188,6 +188,7 @@ struct TranscodeRunner: Service {
         }
         Self.syncDirectory(folder)
         try await services.jobs.complete(jobID: jobID, trackID: track.id, result: result, renditions: renditions)
+        services.streamCatalog.invalidate(trackID: track.id)
     }
 
     /// The reason from `tutti transcode`'s one-line error ("tutti transcode: PATH: reason").

@@ -1,4 +1,5 @@
 import Prometheus
+import Synchronization
 
 /// The service's Prometheus metrics, on a registry of its own (tests run many servers in
 /// one process, so nothing is bootstrapped globally).
@@ -22,9 +23,26 @@ public final class TuttiMetrics: Sendable {
             buckets: [.milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(300)])
     }
 
-    /// Counts one request by method, route and status.
+    private let requestCounters = Mutex<[RequestKey: Counter]>([:])
+
+    private struct RequestKey: Hashable {
+        var method: String
+        var route: String
+        var status: Int
+    }
+
+    /// Counts one request by method, route and status; counters are made once per label set.
     func countRequest(method: String, route: String, status: Int) {
-        registry.makeCounter(descriptor: Self.name("http_requests", "total", "HTTP requests by method, route and status"), labels: [("method", method), ("route", route), ("status", String(status))]).increment()
+        let key = RequestKey(method: method, route: route, status: status)
+        if let counter = requestCounters.withLock({ $0[key] }) {
+            counter.increment()
+            return
+        }
+        let counter = registry.makeCounter(
+            descriptor: Self.name("http_requests", "total", "HTTP requests by method, route and status"),
+            labels: [("method", method), ("route", route), ("status", String(status))])
+        requestCounters.withLock { $0[key] = counter }
+        counter.increment()
     }
 
     private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {

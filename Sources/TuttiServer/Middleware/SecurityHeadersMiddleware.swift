@@ -3,11 +3,16 @@ import Hummingbird
 
 /// Headers every response carries: no MIME sniffing, no framing, no referrer leaks.
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+    static var fields: HTTPFields {
+        [.xContentTypeOptions: "nosniff", .referrerPolicy: "no-referrer", .xFrameOptions: "DENY"]
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
-        response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[.referrerPolicy] = "no-referrer"
-        if response.headers[.xFrameOptions] == nil { response.headers[.xFrameOptions] = "DENY" }
+        // Streams carry these already (precomputed per rendition); others get them here.
+        if response.headers[.xContentTypeOptions] == nil {
+            response.headers.append(contentsOf: Self.fields)
+        }
         return response
     }
 }
