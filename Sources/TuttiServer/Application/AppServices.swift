@@ -1,6 +1,7 @@
 import Catalog
 import GRDB
 import HummingbirdBcrypt
+import Ledger
 import NIOPosix
 
 /// The parts every controller shares: storage, domain services, metrics.
@@ -10,6 +11,8 @@ struct AppServices: Sendable {
     let accounts: Accounts
     let tracks: Tracks
     let jobs: JobQueue
+    /// The royalty ledger, in the same database file (tables `ledger_...`).
+    let ledger: Ledger
     let metrics: TuttiMetrics
     let media: MediaFiles
     let streamCatalog: StreamCatalog
@@ -19,12 +22,13 @@ struct AppServices: Sendable {
     /// Runs CPU-heavy or blocking work (bcrypt, hashing) off the event loops.
     let threadPool: NIOThreadPool
 
-    init(configuration: ServerConfiguration, database: DatabasePool, metrics: TuttiMetrics, threadPool: NIOThreadPool = .singleton) {
+    init(configuration: ServerConfiguration, database: DatabasePool, metrics: TuttiMetrics, threadPool: NIOThreadPool = .singleton) throws {
         self.configuration = configuration
         self.database = database
         accounts = Accounts(database: database, now: configuration.now)
         tracks = Tracks(database: database, now: configuration.now)
         jobs = JobQueue(database: database, now: configuration.now)
+        ledger = try Ledger(database: database, clock: configuration.now)
         self.metrics = metrics
         media = MediaFiles(threadPool: threadPool)
         streamCatalog = StreamCatalog(tracks: tracks)
@@ -42,6 +46,13 @@ struct AppServices: Sendable {
     /// Checks a password against a bcrypt hash on the thread pool.
     func verifyPassword(_ password: String, hash: String) async throws -> Bool {
         try await threadPool.runIfActive { Bcrypt.verify(password, hash: hash) }
+    }
+
+    /// Runs a blocking ledger call (it waits for SQLite to commit and sync) on the thread pool,
+    /// never on an event loop.
+    func inLedger<T: Sendable>(_ body: @escaping @Sendable (Ledger) throws(LedgerError) -> T) async throws -> T {
+        let ledger = self.ledger
+        return try await threadPool.runIfActive { () throws -> T in try body(ledger) }
     }
 
     /// Absolute path of a file stored relative to the data folder.

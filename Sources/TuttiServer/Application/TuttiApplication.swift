@@ -2,6 +2,7 @@ import Catalog
 import GRDB
 import Hummingbird
 import HummingbirdAuth
+import Ledger
 import Logging
 import ServiceLifecycle
 
@@ -31,8 +32,8 @@ public enum TuttiApplication {
     /// The router alone (and the services behind it), for tests and the OpenAPI check.
     static func prepare(configuration: ServerConfiguration) throws -> (AppServices, Router<TuttiRequestContext>) {
         try createDirectories(configuration)
-        let database = try TuttiDatabase.open(path: configuration.databasePath)
-        let services = AppServices(configuration: configuration, database: database, metrics: TuttiMetrics())
+        let database = try TuttiDatabase.open(path: configuration.databasePath, others: [Ledger.registerMigrations])
+        let services = try AppServices(configuration: configuration, database: database, metrics: TuttiMetrics())
         return (services, router(services))
     }
 
