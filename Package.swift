@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(
             name: "TuttiServerTests",
             dependencies: [
-                "TuttiServer", "Catalog", "AudioCore", "TuttiTestSupport",
+                "TuttiServer", "Catalog", "AudioCore", "Ledger", "TuttiTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ]

@@ -18,6 +18,11 @@ public enum Fixtures {
         return repository.appendingPathComponent(".build/debug/tutti").path
     }
 
+    /// A demo track from media/demo (about a minute of music-like audio, Ogg Vorbis).
+    public static func demo(_ name: String) -> String {
+        repository.appendingPathComponent("media/demo/\(name)").path
+    }
+
     public static func media(_ name: String) -> String {
         repository.appendingPathComponent("media/fixtures/\(name)").path
     }

@@ -16,7 +16,11 @@ public struct OggPage: Equatable {
     public var continuesPacket: Bool { headerType & 0x01 != 0 }
 
     public static func read(path: String) throws -> [OggPage] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        try parse(Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    /// The pages of an Ogg stream held in memory.
+    public static func parse(_ data: Data) throws -> [OggPage] {
         var pages: [OggPage] = []
         var offset = 0
         while offset < data.count {

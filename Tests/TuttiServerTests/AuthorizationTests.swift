@@ -34,7 +34,12 @@ struct AuthorizationTests {
                 ("list", .get, "/api/v1/tracks", nil, nil, [200, 401, 200, 200, 200, 200]),
                 ("published detail", .get, "/api/v1/tracks/\(published)", nil, nil, [200, 401, 200, 200, 200, 200]),
                 ("draft detail", .get, "/api/v1/tracks/\(draftID)", nil, nil, [404, 401, 404, 200, 404, 200]),
-                ("published audio", .get, "/api/v1/tracks/\(published)/audio/low", nil, nil, [200, 401, 200, 200, 200, 200]),
+                // A paid track's plain URL serves only those who are never counted; others open a play session.
+                ("published audio", .get, "/api/v1/tracks/\(published)/audio/low", nil, nil, [403, 401, 403, 200, 403, 200]),
+                ("open play", .post, "/api/v1/tracks/\(published)/plays", nil, nil, [201, 401, 201, 201, 201, 201]),
+                ("open play of draft", .post, "/api/v1/tracks/\(draftID)/plays", nil, nil, [404, 401, 404, 201, 404, 201]),
+                ("original", .get, "/api/v1/tracks/\(published)/original", nil, nil, [401, 401, 403, 200, 403, 200]),
+                ("draft original", .get, "/api/v1/tracks/\(draftID)/original", nil, nil, [401, 401, 404, 200, 404, 200]),
                 ("draft audio", .get, "/api/v1/tracks/\(draftID)/audio/low", nil, nil, [404, 401, 404, 200, 404, 200]),
                 ("upload", .post, "/api/v1/tracks?title=x", nil, wav, [401, 401, 403, 202, 202, 403]),
                 ("edit published", .patch, "/api/v1/tracks/\(published)", ["title": "Renamed"], nil, [401, 401, 403, 200, 403, 200]),
@@ -53,6 +58,11 @@ struct AuthorizationTests {
                 }
                 #expect(got == expected, "\(name): \(Caller.allCases.map(\.rawValue)) → \(got)")
             }
+            // A play session's state is its listener's (and admins') only.
+            let play = try await api.request(.post, "/api/v1/tracks/\(published)/plays", token: listener.token).json()["id"] as! String
+            var playStatuses: [Int] = []
+            for caller in Caller.allCases { playStatuses.append(try await status(caller, .get, "/api/v1/plays/\(play)")) }
+            #expect(playStatuses == [401, 401, 200, 404, 404, 200])
             // Admins may take down any track; listeners may not delete.
             #expect(try await status(.listener, .delete, "/api/v1/tracks/\(published)") == 403)
             #expect(try await status(.otherArtist, .delete, "/api/v1/tracks/\(published)") == 403)

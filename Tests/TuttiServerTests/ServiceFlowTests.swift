@@ -32,7 +32,7 @@ struct ServiceFlowTests {
 
             for (id, samples) in [(wavID, 48_000), (mp3ID, 96_000)] {
                 let track = try await api.waitUntilProcessed(id, token: artist.token)
-                #expect(track["status"] as? String == "ready")
+                #expect(track["status"] as? String == "ready", "\(track["failureReason"] ?? "")")
                 #expect(track["progress"] as? Int == 100)
                 #expect(track["durationSeconds"] as? Double == Double(samples) / 48_000)
                 let renditions = track["renditions"] as! [[String: Any]]
@@ -44,7 +44,8 @@ struct ServiceFlowTests {
                 #expect((peaks["maximums"] as! [Double]).count == 1_000)
                 // Not published yet: invisible to others.
                 #expect(try await api.request(.get, "/api/v1/tracks/\(id)").status == .notFound)
-                #expect(try await api.request(.patch, "/api/v1/tracks/\(id)", token: artist.token, json: ["published": true]).status == .ok)
+                // Free: its plain URL streams to anyone (metered tracks need a play session; see PlayMeteringTests).
+                #expect(try await api.request(.patch, "/api/v1/tracks/\(id)", token: artist.token, json: ["published": true, "free": true]).status == .ok)
 
                 let url = renditions[0]["url"] as! String
                 let whole = try await api.request(.get, url)
@@ -90,7 +91,7 @@ struct ServiceFlowTests {
     func curlClient() async throws {
         try await TestService().run { api in
             let artist = try await api.account("bela", role: "artist")
-            let id = try await api.publishedTrack(Fixtures.media("sine-440-44100-stereo.flac"), title: "Tone", by: artist)
+            let id = try await api.publishedTrack(Fixtures.media("sine-440-44100-stereo.flac"), title: "Tone", by: artist, free: true)
             let url = api.baseURL + "/api/v1/tracks/\(id)/audio/standard"
             let folder = Fixtures.scratch()
             let file = folder.appendingPathComponent("tone.opus").path

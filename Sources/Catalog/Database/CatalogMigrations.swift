@@ -75,5 +75,26 @@ enum CatalogMigrations {
             }
             try db.create(index: "transcodeJobs_state", on: "transcodeJobs", columns: ["state", "id"])
         }
+        migrator.registerMigration("catalog-3-play-sessions") { db in
+            try db.create(table: "playSessions") { t in
+                t.primaryKey("id", .text)
+                t.column("trackID", .text).notNull().references("tracks")
+                t.column("artistID", .text).notNull()
+                // Nil for an anonymous listener (preview only).
+                t.column("listenerID", .text).references("users")
+                t.column("access", .text).notNull().check { ["metered", "free", "own", "owned", "admin"].contains($0) }
+                t.column("createdAt", .datetime).notNull()
+                t.column("expiresAt", .datetime).notNull()
+                // The free preview of this session, from the pricing in force when it opened.
+                t.column("previewSeconds", .integer).notNull()
+                // When the first audio of the session was delivered: listening time counts from here.
+                t.column("firstAudioAt", .datetime)
+                // When the play counted (the ledger charged it or found it free).
+                t.column("countedAt", .datetime)
+                t.column("price", .integer)
+                t.column("pricingVersion", .integer)
+            }
+            try db.create(index: "playSessions_listener", on: "playSessions", columns: ["listenerID", "createdAt"])
+        }
     }
 }

@@ -13,6 +13,9 @@ struct AppServices: Sendable {
     let jobs: JobQueue
     /// The royalty ledger, in the same database file (tables `ledger_...`).
     let ledger: Ledger
+    let playSessions: PlaySessions
+    /// Signs play sessions' stream URLs.
+    let urlSigner: PlayURLSigner
     let metrics: TuttiMetrics
     let media: MediaFiles
     let streamCatalog: StreamCatalog
@@ -29,6 +32,8 @@ struct AppServices: Sendable {
         tracks = Tracks(database: database, now: configuration.now)
         jobs = JobQueue(database: database, now: configuration.now)
         ledger = try Ledger(database: database, clock: configuration.now)
+        playSessions = PlaySessions(database: database, now: configuration.now)
+        urlSigner = try PlayURLSigner(keyPath: configuration.urlSigningKeyPath)
         self.metrics = metrics
         media = MediaFiles(threadPool: threadPool)
         streamCatalog = StreamCatalog(tracks: tracks)

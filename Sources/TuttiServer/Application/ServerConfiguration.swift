@@ -24,8 +24,17 @@ public struct ServerConfiguration: Sendable {
     /// Failed log-ins allowed per account and per address within `loginWindow` seconds.
     public var loginAttempts: Int
     public var loginWindow: Double
+    /// How long a play session's signed stream URLs stay valid, in seconds.
+    public var playSessionLifetime: Double
+    /// Requests that start within this many bytes of a rendition's end are served to
+    /// uncounted sessions without counting: demuxers (ffmpeg, Chromium, Firefox) read the
+    /// last ~64 KiB of an Ogg file to learn its duration before playing. 0 turns it off.
+    public var tailProbeBytes: Int64
     /// The clock everything dated reads; tests inject their own.
     public var now: @Sendable () -> Date
+    /// Suspends until `now()` has reached a date (or the task is cancelled): how a stream
+    /// waits out the preview. Tests inject one that follows their clock.
+    public var waitUntil: @Sendable (Date) async throws -> Void
 
     public init(
         dataDirectory: String = ".tutti-data",
@@ -40,7 +49,10 @@ public struct ServerConfiguration: Sendable {
         tokenLifetime: Double = 30 * 24 * 3600,
         loginAttempts: Int = 10,
         loginWindow: Double = 15 * 60,
-        now: @escaping @Sendable () -> Date = { Date() }
+        playSessionLifetime: Double = 6 * 3600,
+        tailProbeBytes: Int64 = 65_536,
+        now: @escaping @Sendable () -> Date = { Date() },
+        waitUntil: @escaping @Sendable (Date) async throws -> Void = ServerConfiguration.sleepUntil
     ) {
         self.dataDirectory = dataDirectory
         self.host = host
@@ -54,7 +66,19 @@ public struct ServerConfiguration: Sendable {
         self.tokenLifetime = tokenLifetime
         self.loginAttempts = loginAttempts
         self.loginWindow = loginWindow
+        self.playSessionLifetime = playSessionLifetime
+        self.tailProbeBytes = tailProbeBytes
         self.now = now
+        self.waitUntil = waitUntil
+    }
+
+    /// Sleeps until the system clock reaches `date`.
+    @Sendable public static func sleepUntil(_ date: Date) async throws {
+        while true {
+            let remaining = date.timeIntervalSinceNow
+            guard remaining > 0 else { return }
+            try await Task.sleep(for: .milliseconds(Int64((remaining * 1000).rounded(.up))))
+        }
     }
 
     public static var processorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
@@ -72,6 +96,8 @@ public struct ServerConfiguration: Sendable {
     public var originalsDirectory: String { dataDirectory + "/originals" }
     public var mediaDirectory: String { dataDirectory + "/media" }
     public var workDirectory: String { dataDirectory + "/work" }
+    /// The key that signs play sessions' stream URLs (created at first start, mode 0600).
+    public var urlSigningKeyPath: String { dataDirectory + "/url-signing.key" }
 
     /// Absolute path of a file stored relative to the data folder.
     public func absolute(_ relative: String) -> String { dataDirectory + "/" + relative }

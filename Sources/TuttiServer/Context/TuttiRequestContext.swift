@@ -8,14 +8,15 @@ import NIOCore
 public struct TuttiRequestContext: AuthRequestContext, RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var identity: User?
-    /// The peer's address, for per-address rate limits (formatted only when asked for).
-    let peer: SocketAddress?
-    public var remoteAddress: String? { peer?.ipAddress }
+    /// The connection: its peer's address (for per-address rate limits, looked up only when
+    /// asked for) and its closing (a held stream stops waiting for a listener who left).
+    let channel: any Channel
+    public var remoteAddress: String? { channel.remoteAddress?.ipAddress }
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         identity = nil
-        peer = source.channel.remoteAddress
+        channel = source.channel
     }
 
     /// JSON bodies are small; uploads stream and have their own limit.
@@ -38,8 +39,8 @@ extension JSONEncoder {
 public struct SignedInContext: ChildRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let user: User
-    let peer: SocketAddress?
-    public var remoteAddress: String? { peer?.ipAddress }
+    let channel: any Channel
+    public var remoteAddress: String? { channel.remoteAddress?.ipAddress }
 
     public init(context: TuttiRequestContext) throws {
         guard let user = context.identity else {
@@ -47,7 +48,7 @@ public struct SignedInContext: ChildRequestContext {
         }
         coreContext = context.coreContext
         self.user = user
-        peer = context.peer
+        channel = context.channel
     }
 
     public var maxUploadSize: Int { 64 * 1024 }

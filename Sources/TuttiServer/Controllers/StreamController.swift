@@ -2,6 +2,8 @@ import Catalog
 import FoundationEssentials
 import HTTPTypes
 import Hummingbird
+import Ledger
+import Logging
 
 /// Serves each rendition at its own URL with HTTP range requests (RFC 9110 §14),
 /// conditional requests (§13) and the headers browsers, ffmpeg, mpv and VLC need to play
@@ -27,9 +29,45 @@ struct StreamController {
               Tracks.isVisible(entry.track, to: context.identity) else {
             throw Problem(.notFound, title: "Not found", detail: "There is no such track or rendition, or it is not visible to you.")
         }
+        guard try await mayStreamWithoutSession(entry.track, user: context.identity) else {
+            throw Problem(
+                .forbidden, title: "Play session required",
+                detail: "This track's plays are metered: open a play session with POST /api/v1/tracks/\(id)/plays and stream from the URL it returns.",
+                extensions: ["playSessions": .string("/api/v1/tracks/\(id)/plays")])
+        }
+        switch try await Self.prepare(request, entry: entry, services: services, logger: context.logger) {
+        case .done(let response):
+            return response
+        case .serve(let status, let headers, let file, let range):
+            return Response(status: status, headers: headers, body: services.media.body(file, range: range, metrics: services.metrics))
+        }
+    }
+
+    /// The direct URL streams without counting only what is never counted: free tracks, the
+    /// artist's own, an admin's, and tracks the signed-in listener owns.
+    private func mayStreamWithoutSession(_ track: Track, user: User?) async throws -> Bool {
+        if track.free { return true }
+        guard let user else { return false }
+        if user.role == .admin || user.id == track.artistID { return true }
+        let (listener, trackID) = (user.id, track.id)
+        return try await services.inLedger { ledger throws(LedgerError) in
+            try ledger.trackStatus(listener: listener, track: trackID).owned
+        }
+    }
+
+    /// What a GET or HEAD of a rendition answers, before any metering.
+    enum Prepared {
+        /// A complete answer: 304, a HEAD, an empty file.
+        case done(Response)
+        /// Send `range` of `file` with this status and these headers.
+        case serve(HTTPResponse.Status, HTTPFields, MappedFile, ClosedRange<Int64>)
+    }
+
+    /// Applies conditional requests (RFC 9110 §13) and Range (§14) to a rendition.
+    static func prepare(_ request: Request, entry: StreamCatalog.Entry, services: AppServices, logger: Logger) async throws -> Prepared {
         let (rendition, validators) = (entry.rendition, entry.validators)
         guard let file = try await services.media.open(services.path(rendition.path)) else {
-            context.logger.error("rendition file missing", metadata: ["path": "\(rendition.path)"])
+            logger.error("rendition file missing", metadata: ["path": "\(rendition.path)"])
             throw Problem(.serviceUnavailable, title: "Audio unavailable", detail: "This rendition's file is missing on the server; try again later.")
         }
         let size = file.size
@@ -38,7 +76,7 @@ struct StreamController {
         switch validators.evaluate(request.headers) {
         case .notModified:
             headers[.contentType] = nil
-            return Response(status: .notModified, headers: headers)
+            return .done(Response(status: .notModified, headers: headers))
         case .preconditionFailed:
             throw Problem(.preconditionFailed, title: "Precondition failed", detail: "The rendition has changed since your copy (If-Match / If-Unmodified-Since).")
         case .proceed(let honour):
@@ -62,9 +100,9 @@ struct StreamController {
         }
         headers[.contentLength] = String(range?.count ?? 0)
         guard request.method == .get, let range else {
-            return Response(status: status, headers: headers, body: .init())
+            return .done(Response(status: status, headers: headers, body: .init()))
         }
-        return Response(status: status, headers: headers, body: services.media.body(file, range: range, metrics: services.metrics))
+        return .serve(status, headers, file, range)
     }
 
     /// Headers every response for this rendition carries.

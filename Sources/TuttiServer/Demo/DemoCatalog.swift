@@ -1,5 +1,6 @@
 import AudioCore
 import Catalog
+import Ledger
 import FoundationEssentials
 import Logging
 import ServiceLifecycle
@@ -44,6 +45,13 @@ struct DemoCatalog: Service {
             users[account.displayName] = try await services.accounts.createUser(
                 username: account.username, displayName: account.displayName, role: account.role, passwordHash: hash)
         }
+        // The demo listener gets one credit to spend (enough for the first seven plays of a track).
+        if let listener = users.values.first(where: { $0.role == .listener }) {
+            let id = listener.id
+            _ = try await services.inLedger { ledger throws(LedgerError) in
+                try ledger.topUp(transferID: "demo-credit-\(id)", user: id, amount: 1_000_000, reference: "demo credit")
+            }
+        }
         var created: [(Track, User)] = []
         for file in Self.audioFiles(in: sourceDirectory) {
             let path = "\(sourceDirectory)/\(file)"
@@ -68,7 +76,9 @@ struct DemoCatalog: Service {
             for (track, artist) in pending {
                 switch try await services.tracks.track(id: track.id)?.status {
                 case .ready:
-                    _ = try await services.tracks.update(id: track.id, by: artist, TrackChanges(published: true))
+                    // The first demo track is free, so it streams from its plain URL (curl, ffplay) too.
+                    let free = track.id == created.first?.0.id
+                    _ = try await services.tracks.update(id: track.id, by: artist, TrackChanges(published: true, free: free))
                     services.streamCatalog.invalidate(trackID: track.id)
                 case .processing: still.append((track, artist))
                 default: logger.warning("demo track failed to transcode", metadata: ["title": "\(track.title)"])

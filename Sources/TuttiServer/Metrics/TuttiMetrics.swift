@@ -11,6 +11,9 @@ public final class TuttiMetrics: Sendable {
     let jobsFailed: Counter
     let jobsCompleted: Counter
     let transcodeSeconds: DurationHistogram
+    let playsCounted: Counter
+    let playsRefused: Counter
+    let playsWaiting: Gauge
 
     public init() {
         bytesStreamed = registry.makeCounter(descriptor: Self.name("streamed_bytes", "total", "Audio bytes sent to listeners"))
@@ -18,6 +21,9 @@ public final class TuttiMetrics: Sendable {
         jobsRunning = registry.makeGauge(descriptor: Self.name("jobs_running", "", "Transcode jobs running"))
         jobsFailed = registry.makeCounter(descriptor: Self.name("jobs_failed", "total", "Transcode jobs that failed"))
         jobsCompleted = registry.makeCounter(descriptor: Self.name("jobs_completed", "total", "Transcode jobs that finished"))
+        playsCounted = registry.makeCounter(descriptor: Self.name("plays_counted", "total", "Plays counted and charged"))
+        playsRefused = registry.makeCounter(descriptor: Self.name("plays_refused", "total", "Plays refused for want of credit (402)"))
+        playsWaiting = registry.makeGauge(descriptor: Self.name("plays_waiting", "", "Streams held at the end of the preview"))
         transcodeSeconds = registry.makeDurationHistogram(
             descriptor: Self.name("transcode", "seconds", "Wall time of transcode jobs"),
             buckets: [.milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(300)])

@@ -82,14 +82,41 @@ final class MediaFiles: Sendable {
             return ResponseBody(byteBuffer: buffer)
         }
         return ResponseBody(contentLength: Int(range.count)) { writer in
-            var offset = range.lowerBound
-            while offset <= range.upperBound {
-                let count = Int(min(Int64(Self.chunkLength), range.upperBound - offset + 1))
-                try await writer.write(file.bytes(offset: offset, count: count, allocator: allocator))
-                metrics.bytesStreamed.increment(by: Int64(count))
-                offset += Int64(count)
+            try await Self.write(file, range.lowerBound...range.upperBound, to: &writer, allocator: allocator, metrics: metrics)
+            try await writer.finish(nil)
+        }
+    }
+
+    /// A response body carrying `range` of `file` that stops before byte `gateOffset` until
+    /// `gate` returns; if `gate` throws, the body ends there (the connection is closed, so the
+    /// client sees a short response, never bytes it was not entitled to).
+    func body(
+        _ file: MappedFile, range: ClosedRange<Int64>, gateOffset: Int64, metrics: TuttiMetrics,
+        gate: @escaping @Sendable () async throws -> Void
+    ) -> ResponseBody {
+        let allocator = self.allocator
+        return ResponseBody(contentLength: Int(range.count)) { writer in
+            if gateOffset > range.lowerBound {
+                try await Self.write(file, range.lowerBound...min(range.upperBound, gateOffset - 1), to: &writer, allocator: allocator, metrics: metrics)
+            }
+            if gateOffset <= range.upperBound {
+                try await gate()
+                try await Self.write(file, max(range.lowerBound, gateOffset)...range.upperBound, to: &writer, allocator: allocator, metrics: metrics)
             }
             try await writer.finish(nil)
+        }
+    }
+
+    private static func write(
+        _ file: MappedFile, _ range: ClosedRange<Int64>, to writer: inout some ResponseBodyWriter,
+        allocator: ByteBufferAllocator, metrics: TuttiMetrics
+    ) async throws {
+        var offset = range.lowerBound
+        while offset <= range.upperBound {
+            let count = Int(min(Int64(chunkLength), range.upperBound - offset + 1))
+            try await writer.write(file.bytes(offset: offset, count: count, allocator: allocator))
+            metrics.bytesStreamed.increment(by: Int64(count))
+            offset += Int64(count)
         }
     }
 }

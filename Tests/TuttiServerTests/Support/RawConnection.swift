@@ -60,6 +60,27 @@ final class RawConnection: @unchecked Sendable {
         return String(decoding: received, as: UTF8.self)
     }
 
+    /// Reads until `done` holds for what has arrived, the peer closes, or `timeout` seconds
+    /// pass without data; returns everything received.
+    func read(timeout: Int = 20, until done: (Data) -> Bool) -> Data {
+        var timeval = Glibc.timeval(tv_sec: timeout, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeval, socklen_t(MemoryLayout<Glibc.timeval>.size))
+        var received = Data()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while !done(received) {
+            let n = recv(descriptor, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            received.append(contentsOf: buffer[..<n])
+        }
+        return received
+    }
+
+    /// Whether more bytes arrive within `milliseconds`.
+    func receivesMore(within milliseconds: Int) -> Bool {
+        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&poller, 1, Int32(milliseconds)) > 0
+    }
+
     /// Closes the connection abruptly (RST), as a client that crashed would.
     func abort() {
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)

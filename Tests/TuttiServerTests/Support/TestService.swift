@@ -102,12 +102,13 @@ struct TestAPI: Sendable {
         return [:]
     }
 
-    /// Uploads, waits until ready, and publishes; returns the track id.
-    func publishedTrack(_ path: String, title: String, by artist: Account) async throws -> String {
+    /// Uploads, waits until ready, and publishes; returns the track id. A free track streams
+    /// from its plain URL to anyone; a paid one needs a play session.
+    func publishedTrack(_ path: String, title: String, by artist: Account, free: Bool = false) async throws -> String {
         let id = try await upload(path, title: title, by: artist)
         let track = try await waitUntilProcessed(id, token: artist.token)
         #expect(track["status"] as? String == "ready", "\(track)")
-        let published = try await request(.patch, "/api/v1/tracks/\(id)", token: artist.token, json: ["published": true])
+        let published = try await request(.patch, "/api/v1/tracks/\(id)", token: artist.token, json: ["published": true, "free": free])
         #expect(published.status == .ok)
         return id
     }

@@ -1,0 +1,70 @@
+import FoundationEssentials
+import GRDB
+import Synchronization
+
+/// The play sessions, in the database (a restart must not forget a counted play or reset
+/// listening time) and cached in memory: every range request of a session reads it, and
+/// this process is the database's only writer.
+public final class PlaySessions: Sendable {
+    private let database: any DatabaseWriter
+    private let now: @Sendable () -> Date
+    private let cache = Mutex<[String: PlaySession]>([:])
+    private static let cacheLimit = 50_000
+
+    public init(database: any DatabaseWriter, now: @escaping @Sendable () -> Date) {
+        self.database = database
+        self.now = now
+    }
+
+    /// Opens a session for `listenerID` (nil: anonymous) on a track, valid for `lifetime` seconds.
+    public func open(trackID: String, artistID: String, listenerID: String?, access: PlayAccess, previewSeconds: Int, lifetime: Double) async throws -> PlaySession {
+        let created = now()
+        let session = PlaySession(
+            id: Identifier.make(), trackID: trackID, artistID: artistID, listenerID: listenerID, access: access,
+            createdAt: created, expiresAt: created.addingTimeInterval(lifetime), previewSeconds: previewSeconds, firstAudioAt: nil, countedAt: nil,
+            price: nil, pricingVersion: nil)
+        try await database.write { db in try session.insert(db) }
+        remember(session)
+        return session
+    }
+
+    public func session(id: String) async throws -> PlaySession? {
+        if let cached = cache.withLock({ $0[id] }) { return cached }
+        guard let session = try await database.read({ db in try PlaySession.fetchOne(db, key: id) }) else { return nil }
+        remember(session)
+        return session
+    }
+
+    /// Records the first delivery of audio (once); returns the session as stored.
+    public func markFirstAudio(_ session: PlaySession, at instant: Date) async throws -> PlaySession {
+        if session.firstAudioAt != nil { return session }
+        let stored = try await database.write { db -> PlaySession in
+            try db.execute(sql: "UPDATE playSessions SET firstAudioAt = ? WHERE id = ? AND firstAudioAt IS NULL", arguments: [instant, session.id])
+            guard let stored = try PlaySession.fetchOne(db, key: session.id) else { throw CatalogError.notFound(kind: "play session", id: session.id) }
+            return stored
+        }
+        remember(stored)
+        return stored
+    }
+
+    /// Records that the play counted (once): what it cost and under which pricing version.
+    public func markCounted(_ session: PlaySession, at instant: Date, price: Int64, pricingVersion: Int?) async throws -> PlaySession {
+        if session.isCounted { return session }
+        let stored = try await database.write { db -> PlaySession in
+            try db.execute(
+                sql: "UPDATE playSessions SET countedAt = ?, price = ?, pricingVersion = ? WHERE id = ? AND countedAt IS NULL",
+                arguments: [instant, price, pricingVersion, session.id])
+            guard let stored = try PlaySession.fetchOne(db, key: session.id) else { throw CatalogError.notFound(kind: "play session", id: session.id) }
+            return stored
+        }
+        remember(stored)
+        return stored
+    }
+
+    private func remember(_ session: PlaySession) {
+        cache.withLock { cache in
+            if cache.count >= Self.cacheLimit { cache.removeAll() }
+            cache[session.id] = session
+        }
+    }
+}

@@ -1,0 +1,216 @@
+import Catalog
+import FoundationEssentials
+import HTTPTypes
+import Hummingbird
+import Ledger
+
+/// Play sessions: a listener opens one per listening of a track and streams from the signed
+/// URLs it returns; the server counts the play (see ``PlayMeter``). Also the download of
+/// the original upload, for those who own the track.
+struct PlaysController {
+    let services: AppServices
+    private var meter: PlayMeter { PlayMeter(services: services) }
+
+    func addRoutes(public group: RouterGroup<TuttiRequestContext>, signedIn: RouterGroup<SignedInContext>) {
+        group.post("tracks/{id}/plays", use: open)
+        signedIn.get("plays/{id}", use: status)
+        group.get("plays/{id}/audio/{rendition}", use: stream)
+        group.head("plays/{id}/audio/{rendition}", use: stream)
+        signedIn.get("tracks/{id}/original", use: original)
+    }
+
+    // MARK: Opening
+
+    /// Opens a session for a published track; anonymous listeners get preview-only sessions.
+    @Sendable func open(_ request: Request, context: TuttiRequestContext) async throws -> EditedResponse<PlaySessionResource> {
+        let id = try context.parameters.require("id")
+        guard Identifier.isValid(id), let track = try await services.tracks.visibleTrack(id: id, viewer: context.identity) else {
+            throw CatalogError.notFound(kind: "track", id: id)
+        }
+        guard track.status == .ready else {
+            throw Problem(.conflict, title: "Not ready", detail: "This track is still \(track.status.rawValue); it can be played once it is ready.")
+        }
+        let user = context.identity
+        let instant = services.configuration.now()
+        let (pricing, status) = try await services.inLedger { ledger throws(LedgerError) in
+            (try ledger.pricing(at: instant).pricing,
+             try user.map { user throws(LedgerError) in try ledger.trackStatus(listener: user.id, track: track.id, at: instant) })
+        }
+        let access: PlayAccess =
+            if track.free { .free }
+            else if user?.id == track.artistID { .own }
+            else if user?.role == .admin { .admin }
+            else if status?.owned == true { .owned }
+            else { .metered }
+        let session = try await services.playSessions.open(
+            trackID: track.id, artistID: track.artistID, listenerID: user?.id, access: access,
+            previewSeconds: pricing.previewSeconds, lifetime: services.configuration.playSessionLifetime)
+        var balance: Int64?
+        if let user {
+            balance = try await services.inLedger { ledger throws(LedgerError) in try ledger.balance(of: .listenerWallet(user.id)).balance }
+        }
+        let resource = PlaySessionResource(session, signer: services.urlSigner, status: access == .metered ? status : nil, balance: balance)
+        return EditedResponse(status: .created, headers: [.location: "/api/v1/plays/\(session.id)"], response: resource)
+    }
+
+    /// A session's state: whether its play counted and what it cost. Its listener (or an admin) only.
+    @Sendable func status(_ request: Request, context: SignedInContext) async throws -> PlaySessionResource {
+        let id = try context.parameters.require("id")
+        guard Identifier.isValid(id), let session = try await services.playSessions.session(id: id),
+              session.listenerID == context.user.id || context.user.role == .admin else {
+            throw CatalogError.notFound(kind: "play session", id: id)
+        }
+        return PlaySessionResource(session, signer: services.urlSigner, status: nil, balance: nil)
+    }
+
+    // MARK: Streaming
+
+    @Sendable func stream(_ request: Request, context: TuttiRequestContext) async throws -> Response {
+        let session = try await authorizedSession(request, context: context)
+        let name = try context.parameters.require("rendition")
+        guard let entry = try await services.streamCatalog.entry(trackID: session.trackID, rendition: name),
+              entry.track.deletedAt == nil else {
+            throw Problem(.notFound, title: "Not found", detail: "This track or rendition is no longer available.")
+        }
+        let prepared = try await StreamController.prepare(request, entry: entry, services: services, logger: context.logger)
+        guard case .serve(let status, var headers, let file, let range) = prepared else {
+            if case .done(let response) = prepared { return response }
+            fatalError("unreachable")
+        }
+        headers[.cacheControl] = "private, no-store"
+        let body: (MappedFile, ClosedRange<Int64>) -> ResponseBody = { file, range in
+            self.services.media.body(file, range: range, metrics: self.services.metrics)
+        }
+        var current = session
+        if current.access.isUnlimited || current.isCounted {
+            return Response(status: status, headers: headers, body: body(file, range))
+        }
+        let window = PreviewWindow(index: entry.pageIndex, previewSeconds: session.previewSeconds, tailProbeBytes: services.configuration.tailProbeBytes)
+        switch window.decision(for: range) {
+        case .tailProbe:
+            return Response(status: status, headers: headers, body: body(file, range))
+        case .free:
+            if range.upperBound >= entry.pageIndex.audioStart {
+                current = try await services.playSessions.markFirstAudio(current, at: services.configuration.now())
+            }
+            return Response(status: status, headers: headers, body: body(file, range))
+        case .seekPastPreview:
+            _ = try await meter.count(current, logger: context.logger)
+            return Response(status: status, headers: headers, body: body(file, range))
+        case .continuePastPreview(let freeBytes):
+            current = try await services.playSessions.markFirstAudio(current, at: services.configuration.now())
+            let (meter, channel, logger) = (self.meter, context.channel, context.logger)
+            if freeBytes.isEmpty {
+                // Nothing free to send first: wait before answering, so a refusal is a proper 402.
+                guard try await meter.waitForPreview(of: current, window: window, channel: channel) else {
+                    throw Problem(.requestTimeout, title: "Listener left", detail: "The connection closed before the preview ended; nothing was counted.")
+                }
+                _ = try await meter.count(current, logger: logger)
+                return Response(status: status, headers: headers, body: body(file, range))
+            }
+            let waiting = current
+            let gated = services.media.body(file, range: range, gateOffset: window.freeEnd, metrics: services.metrics) {
+                guard try await meter.waitForPreview(of: waiting, window: window, channel: channel) else {
+                    throw CancellationError()
+                }
+                do {
+                    _ = try await meter.count(waiting, logger: logger)
+                } catch {
+                    logger.info("stream ended at the preview", metadata: ["play": "\(waiting.id)", "reason": "\(error)"])
+                    throw error
+                }
+            }
+            return Response(status: status, headers: headers, body: gated)
+        }
+    }
+
+    /// The session a stream URL names, if its signature holds and it has not expired.
+    private func authorizedSession(_ request: Request, context: TuttiRequestContext) async throws -> PlaySession {
+        let id = try context.parameters.require("id")
+        let query = request.uri.queryParameters
+        guard Identifier.isValid(id), let expiresText = query["expires"], let expires = Int64(expiresText),
+              let signature = query["signature"], services.urlSigner.isValid(String(signature), session: id, expires: expires) else {
+            throw Problem(.forbidden, title: "Invalid stream link", detail: "This stream URL is not signed by Tutti. Open a play session to get one.")
+        }
+        guard Double(expires) > services.configuration.now().timeIntervalSince1970 else {
+            throw Problem(.forbidden, title: "Stream link expired", detail: "This stream URL has expired. Open a new play session.")
+        }
+        guard let session = try await services.playSessions.session(id: id) else {
+            throw Problem(.notFound, title: "Not found", detail: "There is no such play session.")
+        }
+        return session
+    }
+
+    // MARK: Original
+
+    /// The untouched upload, for the track's artist, an admin, or a listener who owns it.
+    @Sendable func original(_ request: Request, context: SignedInContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let user = context.user
+        guard Identifier.isValid(id), let track = try await services.tracks.visibleTrack(id: id, viewer: user) else {
+            throw CatalogError.notFound(kind: "track", id: id)
+        }
+        if user.role != .admin && user.id != track.artistID {
+            let owned = try await services.inLedger { ledger throws(LedgerError) in try ledger.trackStatus(listener: user.id, track: id).owned }
+            guard owned else {
+                throw Problem(.forbidden, title: "Not owned yet", detail: "The original can be downloaded once you own the track (after enough counted plays).")
+            }
+        }
+        guard let file = try await services.media.open(services.path(track.originalPath)) else {
+            throw Problem(.serviceUnavailable, title: "Original unavailable", detail: "The original upload is missing on the server; try again later.")
+        }
+        let name = StreamController.contentDisposition(title: track.title, rendition: "original")
+            .replacingOccurrences(of: "inline;", with: "attachment;")
+            .replacingOccurrences(of: ".opus", with: "")
+        var headers: HTTPFields = [
+            .contentType: track.originalFormat.mediaType, .contentLength: String(file.size), .contentDisposition: name,
+            .cacheControl: "private, no-store",
+        ]
+        headers.append(contentsOf: SecurityHeadersMiddleware<TuttiRequestContext>.fields)
+        guard file.size > 0 else { return Response(status: .ok, headers: headers) }
+        return Response(status: .ok, headers: headers, body: services.media.body(file, range: 0...(file.size - 1), metrics: services.metrics))
+    }
+}
+
+/// A play session as the API shows it, with its signed stream URLs.
+struct PlaySessionResource: ResponseCodable {
+    var id: String
+    var trackID: String
+    /// metered, free, own, owned or admin.
+    var access: String
+    var previewSeconds: Int
+    var expiresAt: Date
+    var counted: Bool
+    var countedAt: Date?
+    /// What the counted play cost, in minor units.
+    var price: Int64?
+    var pricingVersion: Int?
+    /// One signed URL per rendition (usable without an Authorization header).
+    var audio: [String: String]
+    /// For a metered session of a signed-in listener: the next play's price, the plays
+    /// counted so far and how many remain until the track is owned; and the wallet balance.
+    var nextPrice: Int64?
+    var countedPlays: Int?
+    var playsRemainingToOwn: Int?
+    var balance: Int64?
+
+    init(_ session: PlaySession, signer: PlayURLSigner, status: ListenerTrackStatus?, balance: Int64?) {
+        id = session.id
+        trackID = session.trackID
+        access = session.access.rawValue
+        previewSeconds = session.previewSeconds
+        expiresAt = session.expiresAt
+        counted = session.isCounted
+        countedAt = session.countedAt
+        price = session.price
+        pricingVersion = session.pricingVersion
+        let query = signer.query(session: session.id, expires: Int64(session.expiresAt.timeIntervalSince1970.rounded(.down)))
+        audio = Dictionary(uniqueKeysWithValues: RenditionName.allCases.map { name in
+            (name.rawValue, "/api/v1/plays/\(session.id)/audio/\(name.rawValue)?\(query)")
+        })
+        nextPrice = status?.nextPrice
+        countedPlays = status?.countedPlays
+        playsRemainingToOwn = status?.playsRemainingToOwn
+        self.balance = balance
+    }
+}

@@ -1,0 +1,82 @@
+import Catalog
+import FoundationEssentials
+import HTTPTypes
+import Hummingbird
+import Ledger
+import Logging
+import NIOCore
+
+/// Counts plays: the server alone decides, from what it delivered and when (PRODUCT.md,
+/// "What counts as a play").
+///
+/// An uncounted session of a metered track gets the preview's pages at once. Going on
+/// past them counts the play: at once for a seek (a range that starts past the preview),
+/// or, for a range that runs on from the preview, once the listener has had the preview
+/// for as long as it lasts, counted from the session's first audio. A player that buffers
+/// ahead therefore waits at the preview's end instead of being charged early, and one that
+/// leaves (closes the connection) while waiting is never charged.
+///
+/// The play is charged through the ledger with the session id as the play id: a reconnect,
+/// parallel requests, or a restart between the charge and marking the session find the
+/// first charge and never make a second one.
+struct PlayMeter: Sendable {
+    let services: AppServices
+
+    /// Counts the session's play (idempotent); returns the session as now stored.
+    /// - Throws: a 402 problem with the price and the balance when the wallet cannot pay, or
+    ///   when the listener is anonymous.
+    func count(_ session: PlaySession, logger: Logger) async throws -> PlaySession {
+        if session.isCounted || session.access.isUnlimited { return session }
+        let sessions = services.playSessions
+        guard let listener = session.listenerID else {
+            services.metrics.playsRefused.increment()
+            throw Problem(
+                .paymentRequired, title: "Sign in to hear more",
+                detail: "This is the end of the free preview. Sign in and top up your wallet to hear the whole track.",
+                extensions: ["previewSeconds": .int(Int64(session.previewSeconds))])
+        }
+        let instant = services.configuration.now()
+        let request = PlayChargeRequest(
+            playID: session.id, listenerID: listener, artistID: session.artistID, trackID: session.trackID, at: instant)
+        do {
+            switch try await services.ledger.chargePlay(request) {
+            case .charged(let charge):
+                services.metrics.playsCounted.increment()
+                logger.info("play counted", metadata: [
+                    "play": "\(session.id)", "track": "\(session.trackID)", "price": "\(charge.price)", "playNumber": "\(charge.playNumber)",
+                ])
+                return try await sessions.markCounted(session, at: charge.playedAt, price: charge.price, pricingVersion: charge.pricingVersion)
+            case .free:
+                return try await sessions.markCounted(session, at: instant, price: 0, pricingVersion: nil)
+            }
+        } catch let error as LedgerError {
+            switch error {
+            case .insufficientFunds(_, let needed, let available):
+                services.metrics.playsRefused.increment()
+                throw Problem(
+                    .paymentRequired, title: "Not enough credit",
+                    detail: "The next play of this track costs \(Money.format(needed)) credits and your wallet holds \(Money.format(available)). Top up to hear past the preview; the preview stays free.",
+                    extensions: ["price": .int(needed), "balance": .int(available), "previewSeconds": .int(Int64(session.previewSeconds))])
+            default:
+                logger.error("play charge failed", metadata: ["play": "\(session.id)", "error": "\(error)"])
+                throw Problem(.serviceUnavailable, title: "Could not count the play", detail: "The ledger could not record this play; nothing was charged. Try again.")
+            }
+        }
+    }
+
+    /// Waits until the session's listener has had the preview for as long as it lasts.
+    /// False when the connection closed first (nothing is counted then).
+    func waitForPreview(of session: PlaySession, window: PreviewWindow, channel: any Channel) async throws -> Bool {
+        let started = session.firstAudioAt ?? services.configuration.now()
+        let deadline = started.addingTimeInterval(window.listenSeconds)
+        if services.configuration.now() >= deadline { return channel.isActive }
+        services.metrics.playsWaiting.increment()
+        defer { services.metrics.playsWaiting.decrement() }
+        return try await ListeningWait.until(deadline, waitUntil: services.configuration.waitUntil, orClosing: channel)
+    }
+}
+
+extension HTTPResponse.Status {
+    /// 402: the wallet cannot pay for the next play (HTTPTypes names no constant for it).
+    static let paymentRequired = HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required")
+}

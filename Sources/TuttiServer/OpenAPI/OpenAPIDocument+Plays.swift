@@ -1,0 +1,57 @@
+extension OpenAPIDocument {
+    /// Play sessions, metered streaming and the original's download.
+    static var playOperations: [Operation] {
+        [
+            Operation(method: "post", path: "/api/v1/tracks/{id}/plays", summary: "Open a play session: signed stream URLs, the preview length and, signed in, the next price", tag: "plays",
+                      responses: [("201", json("PlaySession", "The session; Location names it.")), notFound, ("409", problem("The track is not ready."))]),
+            Operation(method: "get", path: "/api/v1/plays/{id}", summary: "A play session: counted or not, and what it cost", tag: "plays", signedIn: true,
+                      responses: [("200", json("PlaySession", "The session.")), unauthorized, notFound]),
+            playAudio("get"), playAudio("head"),
+            Operation(method: "get", path: "/api/v1/tracks/{id}/original", summary: "Download the original upload (its artist, an admin, or a listener who owns the track)", tag: "plays", signedIn: true,
+                      responses: [("200", ["description": "The untouched upload, as an attachment.", "content": ["application/octet-stream": ["schema": ["type": "string", "format": "binary"]]]]),
+                                  unauthorized, ("403", problem("Not owned yet.")), notFound]),
+        ]
+    }
+
+    static let paymentRequired = ("402", problem("The wallet cannot pay for the play (members 'price' and 'balance', minor units), or an anonymous session reached the preview's end."))
+
+    static func playAudio(_ method: String) -> Operation {
+        Operation(
+            method: method, path: "/api/v1/plays/{id}/audio/{rendition}",
+            summary: method == "get"
+                ? "Stream a rendition in a play session (metered: the preview is free; going on past it counts the play)"
+                : "Headers of a rendition in a play session",
+            tag: "plays",
+            parameters: [query("expires", "integer", "Expiry (Unix seconds), as signed."), query("signature", "string", "The URL's signature, as returned with the session."),
+                         header("Range", "bytes=first-last, bytes=first- or bytes=-suffix (RFC 9110 §14).")],
+            responses: [
+                ("200", ["description": "The whole rendition (held at the preview's end until the preview has been listened to).", "content": ["audio/ogg; codecs=opus": ["schema": ["type": "string", "format": "binary"]]]]),
+                ("206", ["description": "The requested bytes, with Content-Range.", "content": ["audio/ogg; codecs=opus": ["schema": ["type": "string", "format": "binary"]]]]),
+                ("304", ["description": "Not modified."]), paymentRequired,
+                ("403", problem("The URL's signature is wrong or it has expired.")), notFound,
+                ("416", problem("No requested range overlaps the rendition.")),
+            ])
+    }
+
+    static var playSchemas: [(String, JSONValue)] {
+        [
+            ("PlaySession", object([
+                ("id", string), ("trackID", string),
+                ("access", ["type": "string", "enum": ["metered", "free", "own", "owned", "admin"]]),
+                ("previewSeconds", integer), ("expiresAt", dateTime), ("counted", boolean), ("countedAt", nullable("string")),
+                ("price", nullable("integer")), ("pricingVersion", nullable("integer")),
+                ("audio", ["type": "object", "additionalProperties": string]),
+                ("nextPrice", nullable("integer")), ("countedPlays", nullable("integer")), ("playsRemainingToOwn", nullable("integer")),
+                ("balance", nullable("integer")),
+            ])),
+        ]
+    }
+}
+
+extension JSONValue {
+    /// This object with `members` appended.
+    func merging(_ members: [(String, JSONValue)]) -> JSONValue {
+        guard case .object(let existing) = self else { return self }
+        return .object(existing + members)
+    }
+}

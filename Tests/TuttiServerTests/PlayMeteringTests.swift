@@ -1,0 +1,346 @@
+import Foundation
+import HTTPTypes
+import Ledger
+import Testing
+import TuttiServer
+import TuttiTestSupport
+
+/// The fairness rules of PRODUCT.md ("What counts as a play") over live HTTP, with a clock
+/// the test moves by hand. The track is about 67 s long; its preview is the first 45 s.
+@Suite("Metering: what counts as a play")
+struct PlayMeteringTests {
+    /// Reads a raw response until its body holds `count` bytes (or the server stops sending).
+    /// (Blocking socket reads run on a thread of their own, never on the test's executor.)
+    private func readBody(_ connection: RawConnection, atLeast count: Int, timeout: Int = 20) async throws -> PartialResponse {
+        let data = try await RawConnection.onThread {
+            connection.read(timeout: timeout) { data in
+                guard let response = PartialResponse(data) else { return false }
+                return response.body.count >= count
+            }
+        }
+        return try #require(PartialResponse(data), "no HTTP response in \(data.count) bytes")
+    }
+
+    /// Whether the server sends more within `milliseconds`.
+    private func receivesMore(_ connection: RawConnection, within milliseconds: Int) async throws -> Bool {
+        try await RawConnection.onThread { connection.receivesMore(within: milliseconds) }
+    }
+
+    @Test("a listener who stops at 30 s pays nothing, whether the player held the connection or asked only for the preview")
+    func stopsAtThirtySeconds() async throws {
+        let metered = MeteredService()
+        try await metered.service.run { api in
+            let track = try await MeteredTrack.make(api)
+            let listener = try await api.account("listener")
+            try metered.fund(listener, 1_000_000)
+
+            // A player streaming from the start gets the preview at once, then the server holds.
+            let session = try await api.openPlay(track.id, as: listener)
+            #expect(session.access == "metered")
+            #expect(session.nextPrice == 2_000)
+            let connection = try api.rawGet(session.standardURL, range: "bytes=0-")
+            let response = try await readBody(connection, atLeast: track.freeEnd)
+            #expect(response.status == 206)
+            #expect(response.body == track.standard.prefix(track.freeEnd))
+            #expect(try await metered.clock.waitForSleepers(1), "the stream waits at the end of the preview")
+            #expect(try await receivesMore(connection, within: 200) == false)
+            metered.clock.advance(by: 30)
+            connection.abort()
+            // The server notices the listener left and stops waiting...
+            let deadline = ContinuousClock.now + .seconds(10)
+            while metered.clock.sleeperCount > 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(metered.clock.sleeperCount == 0)
+            // ...so when the preview's time has passed, nothing is charged.
+            metered.clock.advance(by: 60)
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(try await api.playStatus(session.id, as: listener)["counted"] as? Bool == false)
+
+            // A player that asks for the preview's bytes only and leaves.
+            let second = try await api.openPlay(track.id, as: listener)
+            let preview = try await api.request(.get, second.standardURL, headers: [.range: "bytes=0-\(track.freeEnd - 1)"])
+            #expect(preview.status == .partialContent)
+            #expect(Data(buffer: preview.body) == track.standard.prefix(track.freeEnd))
+            metered.clock.advance(by: 30)
+            #expect(try await api.playStatus(second.id, as: listener)["counted"] as? Bool == false)
+
+            #expect(try metered.balance(listener) == 1_000_000)
+            #expect(try metered.ledger().verify().isIntact)
+        }
+    }
+
+    @Test("a player that buffers ahead is not charged before 45 s of listening; listening through pays exactly once, reconnects included")
+    func listensThrough() async throws {
+        let metered = MeteredService()
+        try await metered.service.run { api in
+            let track = try await MeteredTrack.make(api)
+            let listener = try await api.account("listener")
+            try metered.fund(listener, 1_000_000)
+            let session = try await api.openPlay(track.id, as: listener)
+
+            // Like a browser <audio>: one open-ended request, read as fast as the server sends.
+            let connection = try api.rawGet(session.standardURL, range: "bytes=0-")
+            let start = try await readBody(connection, atLeast: track.freeEnd)
+            #expect(start.body.count == track.freeEnd, "nothing past the preview before it has been heard")
+            #expect(try await metered.clock.waitForSleepers(1))
+            metered.clock.advance(by: 44)
+            #expect(try await receivesMore(connection, within: 300) == false)
+            #expect(try await api.playStatus(session.id, as: listener)["counted"] as? Bool == false)
+            #expect(try metered.balance(listener) == 1_000_000)
+
+            // At 45 s of listening the play counts and the rest follows on the same response.
+            metered.clock.advance(by: 1)
+            let remaining = track.standard.count - start.body.count
+            let rest = try await RawConnection.onThread { connection.read { $0.count >= remaining } }
+            #expect(start.body + rest == track.standard)
+            let status = try await api.playStatus(session.id, as: listener)
+            #expect(status["counted"] as? Bool == true)
+            #expect(status["price"] as? Int == 2_000)
+            #expect(status["pricingVersion"] as? Int == 1)
+            #expect(try metered.balance(listener) == 998_000)
+
+            // Reconnecting, seeking and fetching the whole file again in the same session: no second charge.
+            let again = try await api.request(.get, session.standardURL)
+            #expect(again.status == .ok)
+            #expect(Data(buffer: again.body) == track.standard)
+            let seek = try await api.request(.get, session.standardURL, headers: [.range: "bytes=\(track.freeEnd + 10_000)-"])
+            #expect(seek.status == .partialContent)
+            #expect(try metered.balance(listener) == 998_000)
+            // The artist earned 70 %, the cooperative the rest.
+            let earnings = try metered.ledger().balance(of: .artistEarnings(track.artist.id)).balance
+            #expect(earnings == 1_400)
+            #expect(try metered.ledger().balance(of: .treasury).balance == 600)
+            #expect(try metered.ledger().verify().isIntact)
+        }
+    }
+
+    @Test("a seek past the preview counts the play at once; a duration probe of the file's tail does not")
+    func seekCounts() async throws {
+        let metered = MeteredService()
+        try await metered.service.run { api in
+            let track = try await MeteredTrack.make(api)
+            let listener = try await api.account("listener")
+            try metered.fund(listener, 1_000_000)
+            let session = try await api.openPlay(track.id, as: listener)
+
+            // ffmpeg and browsers read the last 64 KiB to learn the duration before playing.
+            let probe = try await api.request(.get, session.standardURL, headers: [.range: "bytes=\(track.tailStart)-"])
+            #expect(probe.status == .partialContent)
+            #expect(Data(buffer: probe.body) == track.standard[track.tailStart...])
+            #expect(try await api.playStatus(session.id, as: listener)["counted"] as? Bool == false)
+
+            let middle = track.freeEnd + 20_000
+            let seek = try await api.request(.get, session.standardURL, headers: [.range: "bytes=\(middle)-\(middle + 65_535)"])
+            #expect(seek.status == .partialContent)
+            #expect(Data(buffer: seek.body) == track.standard[middle..<(middle + 65_536)])
+            #expect(try await api.playStatus(session.id, as: listener)["counted"] as? Bool == true)
+            #expect(try metered.balance(listener) == 998_000)
+        }
+    }
+
+    @Test("without funds, parallel range requests past the preview get nothing beyond it: 402 with the price and the balance")
+    func noFunds() async throws {
+        let metered = MeteredService()
+        try await metered.service.run { api in
+            let track = try await MeteredTrack.make(api)
+            let listener = try await api.account("listener")
+            try metered.fund(listener, 1_500)
+            let session = try await api.openPlay(track.id, as: listener)
+            let url = session.standardURL
+            let starts = stride(from: track.freeEnd + 1, to: track.tailStart, by: (track.tailStart - track.freeEnd) / 12).map { $0 }
+            let statuses = try await withThrowingTaskGroup(of: (Int, Int?, Int?).self) { group in
+                for start in starts {
+                    group.addTask {
+                        let response = try await api.request(.get, url, headers: [.range: "bytes=\(start)-\(start + 65_535)"])
+                        let problem = try response.problem()
+                        return (Int(response.status.code), problem["price"] as? Int, problem["balance"] as? Int)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.count == starts.count)
+            for (status, price, balance) in statuses {
+                #expect(status == 402)
+                #expect(price == 2_000)
+                #expect(balance == 1_500)
+            }
+            // A stream from the start ends at the preview: the server cannot charge, so it
+            // closes the connection rather than send a byte more.
+            let connection = try api.rawGet(url, range: "bytes=0-")
+            _ = try await readBody(connection, atLeast: track.freeEnd)
+            #expect(try await metered.clock.waitForSleepers(1))
+            metered.clock.advance(by: 45)
+            // The server closes the connection without sending anything more.
+            let more = try await RawConnection.onThread { connection.read(timeout: 10) { _ in false } }
+            #expect(more.isEmpty)
+            #expect(try metered.balance(listener) == 1_500)
+            #expect(try await api.playStatus(session.id, as: listener)["counted"] as? Bool == false)
+
+            // Anonymous listeners hear the preview and are asked to sign in past it.
+            let anonymous = try await api.openPlay(track.id, as: nil)
+            #expect(anonymous.balance == nil)
+            let preview = try await api.request(.get, anonymous.standardURL, headers: [.range: "bytes=0-\(track.freeEnd - 1)"])
+            #expect(preview.status == .partialContent)
+            let beyond = try await api.request(.get, anonymous.standardURL, headers: [.range: "bytes=\(track.freeEnd + 1)-"])
+            #expect(beyond.status.code == 402)
+            #expect(try metered.ledger().verify().isIntact)
+        }
+    }
+
+    @Test("ten sessions opened in parallel give ten previews, never the full track")
+    func parallelSessions() async throws {
+        let metered = MeteredService()
+        try await metered.service.run { api in
+            let track = try await MeteredTrack.make(api)
+            let listener = try await api.account("listener")
+            let sessions = try await withThrowingTaskGroup(of: OpenedPlay.self) { group in
+                for _ in 0..<10 { group.addTask { try await api.openPlay(track.id, as: listener) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(Set(sessions.map(\.id)).count == 10)
+            var beyondPreview = 0
+            for session in sessions {
+                let whole = try await api.request(.get, session.standardURL, headers: [.range: "bytes=0-\(track.freeEnd - 1)"])
+                #expect(Data(buffer: whole.body) == track.standard.prefix(track.freeEnd))
+                let rest = try await api.request(.get, session.standardURL, headers: [.range: "bytes=\(track.freeEnd + 100)-\(track.tailStart - 1)"])
+                #expect(rest.status.code == 402)
+                if rest.status == .partialContent { beyondPreview += rest.body.readableBytes }
+            }
+            #expect(beyondPreview == 0)
+        }
+    }
+
+    @Test("a server restart mid-session, or a crash between the charge and the session's record, never charges twice")
+    func restartNeverChargesTwice() async throws {
+        let metered = MeteredService()
+        let (track, listener, session, crashed) = try await metered.service.run { api in
+            let track = try await MeteredTrack.make(api)
+            let listener = try await api.account("listener")
+            try metered.fund(listener, 1_000_000)
+            let session = try await api.openPlay(track.id, as: listener)
+            let seek = try await api.request(.get, session.standardURL, headers: [.range: "bytes=\(track.freeEnd + 1)-"])
+            #expect(seek.status == .partialContent)
+            // Another session whose charge reached the ledger but whose server died before it
+            // recorded the session as counted: the ledger has the play, the session does not.
+            let crashed = try await api.openPlay(track.id, as: listener)
+            let charged = try await metered.ledger().chargePlay(PlayChargeRequest(
+                playID: crashed.id, listenerID: listener.id, artistID: track.artist.id, trackID: track.id, at: metered.clock.now))
+            guard case .charged(let charge) = charged else { Issue.record("expected a charge"); return (track, listener, session, crashed) }
+            #expect(charge.price == 4_000)
+            return (track, listener, session, crashed)
+        }
+        #expect(try metered.balance(listener) == 1_000_000 - 2_000 - 4_000)
+        // The same data folder, a new server process: the signed URLs still work.
+        try await metered.service.run { api in
+            for url in [session.standardURL, crashed.standardURL] {
+                let resumed = try await api.request(.get, url, headers: [.range: "bytes=\(track.freeEnd + 5_000)-"])
+                #expect(resumed.status == .partialContent)
+                #expect(Data(buffer: resumed.body) == track.standard[(track.freeEnd + 5_000)...])
+            }
+            #expect(try await api.playStatus(crashed.id, as: listener)["price"] as? Int == 4_000)
+        }
+        #expect(try metered.balance(listener) == 1_000_000 - 2_000 - 4_000)
+        let report = try metered.ledger().verify()
+        #expect(report.isIntact)
+        #expect(report.plays == 2)
+    }
+
+    @Test("the 9th counted play makes the listener the owner: the 10th is free and the original can be downloaded")
+    func owning() async throws {
+        let metered = MeteredService()
+        try await metered.service.run { api in
+            let track = try await MeteredTrack.make(api)
+            let listener = try await api.account("listener")
+            try metered.fund(listener, 1_100_000)
+            let early = try await api.request(.get, "/api/v1/tracks/\(track.id)/original", token: listener.token)
+            #expect(early.status == .forbidden)
+            _ = try early.problem()
+            var prices: [Int] = []
+            for _ in 1...9 {
+                let session = try await api.openPlay(track.id, as: listener)
+                #expect(session.access == "metered")
+                _ = try await api.request(.get, session.standardURL, headers: [.range: "bytes=\(track.freeEnd + 1)-\(track.freeEnd + 1_000)"])
+                prices.append(try await api.playStatus(session.id, as: listener)["price"] as? Int ?? -1)
+            }
+            #expect(prices == [2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000, 512_000])
+            #expect(try metered.balance(listener) == 1_100_000 - 1_022_000)
+
+            let tenth = try await api.openPlay(track.id, as: listener)
+            #expect(tenth.access == "owned")
+            let whole = try await api.request(.get, tenth.standardURL)
+            #expect(Data(buffer: whole.body) == track.standard)
+            #expect(try metered.balance(listener) == 78_000)
+            // An owner streams from the plain URL too, and downloads the untouched upload.
+            let plain = try await api.request(.get, "/api/v1/tracks/\(track.id)/audio/low", token: listener.token)
+            #expect(plain.status == .ok)
+            let original = try await api.request(.get, "/api/v1/tracks/\(track.id)/original", token: listener.token)
+            #expect(original.status == .ok)
+            #expect(Data(buffer: original.body) == (try Data(contentsOf: URL(fileURLWithPath: Fixtures.demo("river-song.ogg")))))
+            #expect(original.headers[.contentDisposition]?.hasPrefix("attachment;") == true)
+            #expect(try metered.ledger().verify().isIntact)
+        }
+    }
+
+    @Test("an artist playing their own track pays nothing and is never counted")
+    func ownTrack() async throws {
+        let metered = MeteredService()
+        try await metered.service.run { api in
+            let track = try await MeteredTrack.make(api)
+            let session = try await api.openPlay(track.id, as: track.artist)
+            #expect(session.access == "own")
+            let whole = try await api.request(.get, session.standardURL)
+            #expect(Data(buffer: whole.body) == track.standard)
+            #expect(try metered.ledger().balance(of: .listenerWallet(track.artist.id)).balance == 0)
+            #expect(try metered.ledger().verify().plays == 0)
+        }
+    }
+
+    @Test("stream URLs cannot be forged or used after they expire; a paid track's plain URL needs a session")
+    func signedURLs() async throws {
+        let metered = MeteredService()
+        try await metered.service.run { api in
+            let track = try await MeteredTrack.make(api)
+            let listener = try await api.account("listener")
+            let session = try await api.openPlay(track.id, as: listener)
+            let url = session.standardURL
+            let forged = url.replacingOccurrences(of: "signature=", with: "signature=0")
+            #expect(try await api.request(.get, String(forged.dropLast())).status == .forbidden)
+            let later = url.replacingOccurrences(of: "expires=", with: "expires=9")
+            #expect(try await api.request(.get, later).status == .forbidden)
+            let plain = try await api.request(.get, "/api/v1/tracks/\(track.id)/audio/standard", token: listener.token)
+            #expect(plain.status == .forbidden)
+            #expect(try plain.problem()["playSessions"] as? String == "/api/v1/tracks/\(track.id)/plays")
+            #expect(try await api.request(.head, url).status == .ok)
+            metered.clock.advance(by: 7 * 3600)
+            let expired = try await api.request(.get, url, headers: [.range: "bytes=0-99"])
+            #expect(expired.status == .forbidden)
+            #expect(try expired.problem()["title"] as? String == "Stream link expired")
+        }
+    }
+
+    @Test("ffprobe reads a session's duration without counting a play; ffmpeg plays it to the end, held at the preview, and the play counts once")
+    func realClients() async throws {
+        let metered = MeteredService()
+        try await metered.service.run { api in
+            let track = try await MeteredTrack.make(api)
+            let listener = try await api.account("listener")
+            try metered.fund(listener, 1_000_000)
+            let session = try await api.openPlay(track.id, as: listener)
+            let url = api.baseURL + session.standardURL
+
+            let probe = try await ThirdPartyTools.run("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", url])
+            let duration = try #require(Double(probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "ffprobe: \(probe.stderr)")
+            let detail = try await api.request(.get, "/api/v1/tracks/\(track.id)").json()
+            let seconds = try #require(detail["durationSeconds"] as? Double)
+            #expect(abs(duration - seconds) < 0.05)
+            #expect(try await api.playStatus(session.id, as: listener)["counted"] as? Bool == false)
+
+            async let frames = ThirdPartyTools.ffmpegFrames(url, channels: 2)
+            #expect(try await metered.clock.waitForSleepers(1), "ffmpeg reaches the end of the preview and waits")
+            #expect(try await api.playStatus(session.id, as: listener)["counted"] as? Bool == false)
+            metered.clock.advance(by: 45)
+            #expect(try await frames == Int((seconds * 48_000).rounded()))
+            #expect(try await api.playStatus(session.id, as: listener)["price"] as? Int == 2_000)
+            #expect(try metered.balance(listener) == 998_000)
+        }
+    }
+}
