@@ -102,7 +102,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TuttiCommandTests",
-            dependencies: ["TuttiTestSupport"]
+            dependencies: ["TuttiTestSupport", "Catalog", "Ledger", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "LedgerTests",

@@ -11,10 +11,11 @@ final class ServerProcess: @unchecked Sendable {
     private var log = Data()
     private let lock = NSLock()
 
-    init(arguments: [String] = []) throws {
-        data = Fixtures.scratch("serve")
+    /// Starts `tutti serve` on `data` (default: a new scratch folder).
+    init(data: URL? = nil, arguments: [String] = []) throws {
+        self.data = data ?? Fixtures.scratch("serve")
         process.executableURL = URL(fileURLWithPath: Fixtures.tuttiExecutable)
-        process.arguments = ["serve", "--data", data.path, "--port", "0"] + arguments
+        process.arguments = ["serve", "--data", self.data.path, "--port", "0"] + arguments
         process.standardOutput = output
         process.standardError = output
         output.fileHandleForReading.readabilityHandler = { [weak self] handle in

@@ -5,10 +5,10 @@ import Glibc
 
 /// A plain TCP connection for requests no well-behaved client sends: oversized headers,
 /// bodies that stall or stop half way. Blocking calls run on a thread of their own.
-final class RawConnection: @unchecked Sendable {
+public final class RawConnection: @unchecked Sendable {
     private let descriptor: Int32
 
-    init(port: Int) throws {
+    public init(port: Int) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -26,7 +26,7 @@ final class RawConnection: @unchecked Sendable {
 
     /// Sends bytes; false if the peer has closed the connection.
     @discardableResult
-    func send(_ data: Data) -> Bool {
+    public func send(_ data: Data) -> Bool {
         data.withUnsafeBytes { bytes in
             var offset = 0
             while offset < bytes.count {
@@ -39,10 +39,10 @@ final class RawConnection: @unchecked Sendable {
     }
 
     @discardableResult
-    func send(_ text: String) -> Bool { send(Data(text.utf8)) }
+    public func send(_ text: String) -> Bool { send(Data(text.utf8)) }
 
     /// Reads until the peer closes or a complete response with Content-Length has arrived.
-    func readResponse() -> String {
+    public func readResponse() -> String {
         var received = Data()
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
@@ -62,7 +62,7 @@ final class RawConnection: @unchecked Sendable {
 
     /// Reads until `done` holds for what has arrived, the peer closes, or `timeout` seconds
     /// pass without data; returns everything received.
-    func read(timeout: Int = 20, until done: (Data) -> Bool) -> Data {
+    public func read(timeout: Int = 20, until done: (Data) -> Bool) -> Data {
         var timeval = Glibc.timeval(tv_sec: timeout, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeval, socklen_t(MemoryLayout<Glibc.timeval>.size))
         var received = Data()
@@ -76,26 +76,40 @@ final class RawConnection: @unchecked Sendable {
     }
 
     /// Whether more bytes arrive within `milliseconds`.
-    func receivesMore(within milliseconds: Int) -> Bool {
+    public func receivesMore(within milliseconds: Int) -> Bool {
         var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
         return poll(&poller, 1, Int32(milliseconds)) > 0
     }
 
+    /// One request with `Connection: close`; returns the status and the body (nil status if
+    /// the connection failed or closed before a status line).
+    public static func exchange(port: Int, _ method: String, _ path: String, headers: [String: String] = [:], body: Data = Data()) -> (status: Int?, body: Data) {
+        guard let connection = try? RawConnection(port: port) else { return (nil, Data()) }
+        var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
+        for (name, value) in headers { request += "\(name): \(value)\r\n" }
+        guard connection.send(Data((request + "\r\n").utf8) + body) else { return (nil, Data()) }
+        let data = connection.read(timeout: 30) { _ in false }
+        guard let end = data.firstRange(of: Data("\r\n\r\n".utf8)),
+              let statusLine = String(decoding: data[..<end.lowerBound], as: UTF8.self).split(separator: "\r\n").first,
+              statusLine.split(separator: " ").count >= 2, let status = Int(statusLine.split(separator: " ")[1]) else { return (nil, data) }
+        return (status, Data(data[end.upperBound...]))
+    }
+
     /// Closes the connection abruptly (RST), as a client that crashed would.
-    func abort() {
+    public func abort() {
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
         shutdown(descriptor, Int32(SHUT_RDWR))
     }
 
     /// Runs blocking socket work on its own thread.
-    static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    public static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
         }
     }
 }
 
-enum RawConnectionError: Error {
+public enum RawConnectionError: Error {
     case connect(Int32)
 }

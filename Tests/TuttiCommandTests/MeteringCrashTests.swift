@@ -1,0 +1,158 @@
+import Catalog
+import Foundation
+import GRDB
+import Ledger
+import Synchronization
+import Testing
+import TuttiTestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Money across a crash of the whole server process.
+@Suite("Metering across a SIGKILL")
+struct MeteringCrashTests {
+    private struct Job: Sendable {
+        var listener: Int
+        var trackID: String
+        var seek: String
+    }
+
+    private struct Attempt: Sendable {
+        var listener: Int
+        var trackID: String
+        var sessionID: String
+        /// The seek past the preview: 206 (served, so charged), 402, or nil (no answer: the server died).
+        var status: Int?
+    }
+
+    private static func json(_ data: Data) -> [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+    }
+
+    @Test("SIGKILL while plays are charged: after a restart, verify passes, every play served was charged, none twice")
+    func killedWhileCharging() throws {
+        let demo = Fixtures.repository.appendingPathComponent("media/demo").path
+        let server = try ServerProcess(arguments: ["--demo", demo])
+        var tracks: [[String: Any]] = []
+        for _ in 0..<600 where tracks.count < 3 {
+            let (status, body) = try server.get("/api/v1/tracks")
+            if status == 200 { tracks = Self.json(body)?["items"] as? [[String: Any]] ?? [] }
+            if tracks.count < 3 { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        try #require(tracks.count == 3, "the demo catalog did not come up: \(server.text)")
+        // The paid demo tracks, and a seek range past each one's preview (75 % in, before the tail).
+        var paid: [(id: String, seek: String)] = []
+        for track in tracks where track["free"] as? Bool == false {
+            let id = try #require(track["id"] as? String)
+            let detail = try #require(Self.json(try server.get("/api/v1/tracks/\(id)").1))
+            let bytes = try #require((detail["renditions"] as? [[String: Any]])?.first?["bytes"] as? Int)
+            let start = bytes * 3 / 4
+            paid.append((id, "bytes=\(start)-\(start + 999)"))
+        }
+        try #require(paid.count == 2)
+
+        // Listeners with three credits each: enough to own both tracks (1.022 credits apiece).
+        let port = server.port
+        var tokens: [String] = []
+        var ids: [String] = []
+        for index in 0..<5 {
+            let body = try JSONSerialization.data(withJSONObject: ["username": "fan\(index)", "password": "correct horse battery"])
+            let created = RawConnection.exchange(port: port, "POST", "/api/v1/users", headers: ["Content-Type": "application/json"], body: body)
+            try #require(created.status == 201, "register: \(String(decoding: created.body, as: UTF8.self))")
+            let login = RawConnection.exchange(port: port, "POST", "/api/v1/sessions", headers: ["Content-Type": "application/json"], body: body)
+            let session = try #require(Self.json(login.body))
+            tokens.append(session["token"] as! String)
+            ids.append((session["user"] as! [String: Any])["id"] as! String)
+        }
+        let databasePath = server.data.appendingPathComponent("tutti.sqlite").path
+        do {
+            let ledger = try Ledger(database: TuttiDatabase.open(path: databasePath, others: [Ledger.registerMigrations]))
+            for id in ids { _ = try ledger.topUp(transferID: "crash-test-\(id)", user: id, amount: 3_000_000, reference: "test") }
+        }
+
+        // Every play each listener can buy, from eight clients at once; the server is killed
+        // once a third of them have been answered.
+        var jobs: [Job] = []
+        for listener in ids.indices {
+            for track in paid { jobs += Array(repeating: Job(listener: listener, trackID: track.id, seek: track.seek), count: 9) }
+        }
+        jobs.shuffle()
+        let work = jobs
+        let bearer = tokens
+        let attempts = Mutex<[Attempt]>([])
+        let answered = Atomic<Int>(0)
+        let killAt = jobs.count / 3
+        let pid = server.process.processIdentifier
+        let clients = 8
+        DispatchQueue.concurrentPerform(iterations: clients) { client in
+            for job in stride(from: client, to: work.count, by: clients).map({ work[$0] }) {
+                let opened = RawConnection.exchange(
+                    port: port, "POST", "/api/v1/tracks/\(job.trackID)/plays", headers: ["Authorization": "Bearer \(bearer[job.listener])"])
+                guard opened.status == 201, let session = Self.json(opened.body),
+                      let url = (session["audio"] as? [String: Any])?["standard"] as? String else { continue }
+                let seek = RawConnection.exchange(port: port, "GET", url, headers: ["Range": job.seek])
+                attempts.withLock { $0.append(Attempt(listener: job.listener, trackID: job.trackID, sessionID: session["id"] as! String, status: seek.status)) }
+                if answered.add(1, ordering: .relaxed).newValue == killAt { kill(pid, SIGKILL) }
+            }
+        }
+        server.process.waitUntilExit()
+        #expect(server.process.terminationReason == .uncaughtSignal)
+        let beforeRestart = attempts.withLock { $0 }
+        let served = beforeRestart.filter { $0.status == 206 }
+        #expect(served.count >= killAt - clients, "plays were being charged when the server died")
+
+        // Restart on the same data folder: every session the server answered with audio was
+        // charged; sessions cut off by the kill are charged at most once when retried.
+        let restarted = try ServerProcess(data: server.data)
+        let seeks = Dictionary(uniqueKeysWithValues: paid.map { ($0.id, $0.seek) })
+        for attempt in beforeRestart where attempt.status == nil || attempt.status == 206 {
+            let session = RawConnection.exchange(port: restarted.port, "GET", "/api/v1/plays/\(attempt.sessionID)", headers: ["Authorization": "Bearer \(tokens[attempt.listener])"])
+            let state = try #require(Self.json(session.body))
+            if attempt.status == 206 {
+                #expect(state["counted"] as? Bool == true, "a play served before the kill is counted")
+            }
+            let url = "/api/v1/plays/\(attempt.sessionID)/audio/standard?" + Self.signedQuery(of: attempt, port: restarted.port, token: tokens[attempt.listener])
+            let retry = RawConnection.exchange(port: restarted.port, "GET", url, headers: ["Range": seeks[attempt.trackID] ?? "bytes=0-0"])
+            #expect(retry.status == 206 || retry.status == 402 || retry.status == 403)
+        }
+        restarted.process.terminate()
+        restarted.process.waitUntilExit()
+
+        let database = try TuttiDatabase.open(path: databasePath, others: [Ledger.registerMigrations])
+        let ledger = try Ledger(database: database)
+        let report = try ledger.verify()
+        #expect(report.isIntact, "\(report)")
+        let plays = try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT play_id, listener_id, track_id, play_number, price FROM ledger_plays ORDER BY listener_id, track_id, play_number")
+        }
+        let charged = Set(plays.map { $0["play_id"] as String })
+        if ProcessInfo.processInfo.environment["TUTTI_TEST_VERBOSE"] != nil {
+            print("crash test: \(jobs.count) plays tried, \(beforeRestart.count) sessions opened, \(served.count) served before the kill, "
+                + "\(beforeRestart.filter { $0.status == nil }.count) cut off, \(plays.count) charged in the end")
+        }
+        for attempt in served { #expect(charged.contains(attempt.sessionID), "served play \(attempt.sessionID) was charged") }
+        // Per listener and track: plays 1, 2, 3... at 2,000 × 2^(n−1), none missing, none twice;
+        // and each wallet holds exactly what it was given minus what its plays cost.
+        for (index, id) in ids.enumerated() {
+            var spent: Int64 = 0
+            for track in paid {
+                let mine = plays.filter { $0["listener_id"] as String == id && $0["track_id"] as String == track.id }
+                #expect(mine.map { $0["play_number"] as Int } == Array(1...max(1, mine.count)).prefix(mine.count).map { $0 })
+                for row in mine {
+                    #expect(row["price"] as Int64 == 2_000 << Int64((row["play_number"] as Int) - 1))
+                    spent += row["price"] as Int64
+                }
+            }
+            #expect(try ledger.balance(of: .listenerWallet(id)).balance == 3_000_000 - spent, "listener \(index)")
+        }
+    }
+
+    /// The signed query of a session's URLs, as the server returns it.
+    private static func signedQuery(of attempt: Attempt, port: Int, token: String) -> String {
+        let state = RawConnection.exchange(port: port, "GET", "/api/v1/plays/\(attempt.sessionID)", headers: ["Authorization": "Bearer \(token)"])
+        let url = ((json(state.body)?["audio"] as? [String: Any])?["standard"] as? String) ?? ""
+        return String(url.split(separator: "?").last ?? "")
+    }
+}
