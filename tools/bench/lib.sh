@@ -17,9 +17,10 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 # json_field FIELD: reads a JSON object on stdin and prints one top-level field.
 json_field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 
-# start_tutti BINARY DATA PORT: starts `tutti serve` in the background; sets TUTTI_PID.
+# start_tutti BINARY DATA PORT [SERVE_OPTIONS...]: starts `tutti serve` in the background, in a
+# process group of its own (stop_tutti ends it); sets TUTTI_PID.
 start_tutti() {
-  "$1" serve --data "$2" --port "$3" --log-level warning > "$2.log" 2>&1 &
+  setsid "$1" serve --data "$2" --port "$3" --log-level warning "${@:4}" > "$2.log" 2>&1 &
   TUTTI_PID=$!
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$3/health" >/dev/null && return 0; sleep 0.1; done
   echo "tutti serve did not start; see $2.log" >&2
@@ -43,4 +44,22 @@ publish_track() {
   [[ $status == ready ]] || { echo "transcode ended $status" >&2; return 1; }
   curl -sf -X PATCH "$base/api/v1/tracks/$id" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d '{"published":true}' >/dev/null
   echo "$id"
+}
+
+# stop_tutti: SIGTERM to the server's process group (a graceful stop also kills running
+# transcode children, which have groups of their own), SIGKILL after 10 s.
+stop_tutti() {
+  [[ -n ${TUTTI_PID:-} ]] || return 0
+  kill -TERM -- "-$TUTTI_PID" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$TUTTI_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL -- "-$TUTTI_PID" 2>/dev/null || true
+  wait "$TUTTI_PID" 2>/dev/null || true
+  TUTTI_PID=
+}
+
+# proc_kib PID FIELD: a field of /proc/PID/status in KiB (VmRSS: resident now, VmHWM: peak).
+proc_kib() {
+  local key value _
+  while read -r key value _; do [[ $key == "$2:" ]] && { echo "$value"; return 0; }; done < "/proc/$1/status"
+  return 1
 }
