@@ -118,8 +118,9 @@ let package = Package(
         .testTarget(
             name: "TuttiServerTests",
             dependencies: [
-                "TuttiServer", "Catalog", "AudioCore", "TuttiTestSupport",
+                "TuttiServer", "Catalog", "AudioCore", "Ledger", "TuttiTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ]
         ),

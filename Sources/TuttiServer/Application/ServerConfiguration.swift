@@ -24,6 +24,12 @@ public struct ServerConfiguration: Sendable {
     /// Failed log-ins allowed per account and per address within `loginWindow` seconds.
     public var loginAttempts: Int
     public var loginWindow: Double
+    /// The shared secret the payment provider signs its webhooks with (HMAC-SHA256); nil
+    /// turns `POST /api/v1/payments/webhook` off (503).
+    public var paymentWebhookSecret: String?
+    /// How far a webhook's signed timestamp may lie from `now`, in seconds: older (or
+    /// later) deliveries are refused, so a captured one cannot be replayed later.
+    public var paymentWebhookTolerance: Double
     /// The clock everything dated reads; tests inject their own.
     public var now: @Sendable () -> Date
 
@@ -40,6 +46,8 @@ public struct ServerConfiguration: Sendable {
         tokenLifetime: Double = 30 * 24 * 3600,
         loginAttempts: Int = 10,
         loginWindow: Double = 15 * 60,
+        paymentWebhookSecret: String? = nil,
+        paymentWebhookTolerance: Double = 300,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.dataDirectory = dataDirectory
@@ -54,6 +62,8 @@ public struct ServerConfiguration: Sendable {
         self.tokenLifetime = tokenLifetime
         self.loginAttempts = loginAttempts
         self.loginWindow = loginWindow
+        self.paymentWebhookSecret = paymentWebhookSecret
+        self.paymentWebhookTolerance = paymentWebhookTolerance
         self.now = now
     }
 

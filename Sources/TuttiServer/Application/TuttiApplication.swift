@@ -54,6 +54,7 @@ public enum TuttiApplication {
         TracksController(services: services).addRoutes(public: api, signedIn: signedIn)
         ArtistsController(services: services).addRoutes(to: api)
         StreamController(services: services).addRoutes(to: api)
+        addMoneyRoutes(services, api: api, signedIn: signedIn)
         return router
     }
 
