@@ -120,6 +120,7 @@ let package = Package(
             dependencies: [
                 "TuttiServer", "Catalog", "AudioCore", "Ledger", "TuttiTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ]
         ),

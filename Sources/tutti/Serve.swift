@@ -1,4 +1,5 @@
 import ArgumentParser
+import FoundationEssentials
 import Logging
 import TuttiServer
 
@@ -34,12 +35,42 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(help: ArgumentHelp(
+        "A file holding the payment provider's webhook signing secret (default: $TUTTI_PAYMENT_WEBHOOK_SECRET; without either, the payment webhook answers 503).",
+        valueName: "path"))
+    var paymentWebhookSecretFile: String?
+
+    @Option(help: "How old a payment webhook's signed timestamp may be, in seconds.")
+    var paymentWebhookTolerance = 300.0
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard uploadLimitMib > 0 else { throw ValidationError("--upload-limit-mib must be positive") }
         guard jobTimeLimit > 0 else { throw ValidationError("--job-time-limit must be positive") }
         guard jobMemoryLimitMib >= 64 else { throw ValidationError("--job-memory-limit-mib must be at least 64") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        guard paymentWebhookTolerance > 0 else { throw ValidationError("--payment-webhook-tolerance must be positive") }
+        _ = try paymentWebhookSecret()
+    }
+
+    /// The webhook secret from --payment-webhook-secret-file, else the environment; nil if neither.
+    func paymentWebhookSecret() throws -> String? {
+        let secret: String
+        if let path = paymentWebhookSecretFile {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("--payment-webhook-secret-file: cannot read \(path)")
+            }
+            secret = String(decoding: data, as: UTF8.self)
+        } else if let value = ProcessInfo.processInfo.environment["TUTTI_PAYMENT_WEBHOOK_SECRET"] {
+            secret = value
+        } else {
+            return nil
+        }
+        let trimmed = String(secret.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        guard trimmed.utf8.count >= 16 else {
+            throw ValidationError("the payment webhook secret must be at least 16 characters")
+        }
+        return trimmed
     }
 
     func run() async throws {
@@ -48,7 +79,8 @@ struct Serve: AsyncParsableCommand {
         let configuration = ServerConfiguration(
             dataDirectory: data, host: host, port: port, uploadLimit: Int64(uploadLimitMib) << 20,
             jobTimeLimit: jobTimeLimit, jobMemoryLimit: Int64(jobMemoryLimitMib) << 20,
-            jobConcurrency: jobs ?? ServerConfiguration.processorCount)
+            jobConcurrency: jobs ?? ServerConfiguration.processorCount,
+            paymentWebhookSecret: try paymentWebhookSecret(), paymentWebhookTolerance: paymentWebhookTolerance)
         let app = try TuttiApplication.build(configuration: configuration, logger: logger, demoDirectory: demo)
         try await app.runService()
     }

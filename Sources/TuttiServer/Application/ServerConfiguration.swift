@@ -24,6 +24,12 @@ public struct ServerConfiguration: Sendable {
     /// Failed log-ins allowed per account and per address within `loginWindow` seconds.
     public var loginAttempts: Int
     public var loginWindow: Double
+    /// The shared secret the payment provider signs its webhooks with (HMAC-SHA256); nil
+    /// turns `POST /api/v1/payments/webhook` off (503).
+    public var paymentWebhookSecret: String?
+    /// How far a webhook's signed timestamp may lie from `now`, in seconds: older (or
+    /// later) deliveries are refused, so a captured one cannot be replayed later.
+    public var paymentWebhookTolerance: Double
     /// How long a play session's signed stream URLs stay valid, in seconds.
     public var playSessionLifetime: Double
     /// Requests that start within this many bytes of a rendition's end are served to
@@ -49,6 +55,8 @@ public struct ServerConfiguration: Sendable {
         tokenLifetime: Double = 30 * 24 * 3600,
         loginAttempts: Int = 10,
         loginWindow: Double = 15 * 60,
+        paymentWebhookSecret: String? = nil,
+        paymentWebhookTolerance: Double = 300,
         playSessionLifetime: Double = 6 * 3600,
         tailProbeBytes: Int64 = 65_536,
         now: @escaping @Sendable () -> Date = { Date() },
@@ -66,6 +74,8 @@ public struct ServerConfiguration: Sendable {
         self.tokenLifetime = tokenLifetime
         self.loginAttempts = loginAttempts
         self.loginWindow = loginWindow
+        self.paymentWebhookSecret = paymentWebhookSecret
+        self.paymentWebhookTolerance = paymentWebhookTolerance
         self.playSessionLifetime = playSessionLifetime
         self.tailProbeBytes = tailProbeBytes
         self.now = now

@@ -55,6 +55,7 @@ public enum TuttiApplication {
         ArtistsController(services: services).addRoutes(to: api)
         StreamController(services: services).addRoutes(to: api)
         PlaysController(services: services).addRoutes(public: api, signedIn: signedIn)
+        addMoneyRoutes(services, api: api, signedIn: signedIn)
         return router
     }
 

@@ -2,6 +2,7 @@ import AudioCore
 import Catalog
 import FoundationEssentials
 import Hummingbird
+import Ledger
 import NIOCore
 
 /// An RFC 9457 problem: every error Tutti's API returns has this shape.
@@ -76,6 +77,13 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error {
         case let error as CatalogError:
             return Problem(for: error)
+        case let error as LedgerError:
+            if case .database = error {
+                context.logger.error("ledger database error", metadata: ["error": "\(error)"])
+            }
+            return Problem(for: error)
+        case is NIOTooManyBytesError:
+            return Problem(.contentTooLarge, title: "Content Too Large", detail: "The request body is too large.")
         case let error as HTTPError:
             return Problem(for: error)
         case let error as DecodingError:

@@ -52,7 +52,7 @@ extension OpenAPIDocument {
                       responses: [("200", json("ArtistPage", "A page of artists."))]),
             Operation(method: "get", path: "/api/v1/artists/{id}", summary: "An artist and their tracks", tag: "catalog",
                       responses: [("200", json("Artist", "The artist.")), notFound]),
-        ]
+        ] + moneyOperations
     }
 
     static func audio(_ method: String) -> Operation {
@@ -73,7 +73,7 @@ extension OpenAPIDocument {
     }
 
     static var schemas: JSONValue {
-        [
+        var schemas: JSONValue = [
             "Problem": object([("type", string), ("title", string), ("status", integer), ("detail", string), ("instance", string)],
                               required: ["type", "title", "status", "detail"]),
             "Health": object([("status", string), ("database", string)]),
@@ -100,5 +100,7 @@ extension OpenAPIDocument {
             "Artist": object([("id", string), ("username", string), ("displayName", string), ("trackCount", integer), ("tracks", array(ref("Track")))]),
             "ArtistPage": page(of: "Artist"),
         ]
+        for (name, schema) in moneySchemas { schemas.set(name, schema) }
+        return schemas
     }
 }

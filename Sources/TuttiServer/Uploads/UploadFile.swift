@@ -23,6 +23,9 @@ final class UploadFile: @unchecked Sendable {
     private var sniffed = false
     private(set) var received: Int64 = 0
     private(set) var written: Int64 = 0
+    /// Whether `descriptor` was closed: closing it twice could close another file that
+    /// reused the number meanwhile (a socket, a child process's pipe).
+    private var closed = false
 
     private init(path: String, descriptor: Int32, threadPool: NIOThreadPool) {
         self.path = path
@@ -66,17 +69,19 @@ final class UploadFile: @unchecked Sendable {
             guard fsync(descriptor) == 0 else { throw UploadFileError.call("fsync", errno) }
             close(descriptor)
         }
+        closed = true
     }
 
     func digest() -> String {
         hasher.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
-    /// Closes and removes the file.
+    /// Closes (unless `finish` did) and removes the file.
     func discard() async {
-        let (descriptor, path) = (self.descriptor, self.path)
+        let (descriptor, path, open) = (self.descriptor, self.path, !closed)
+        closed = true
         _ = try? await threadPool.runIfActive {
-            close(descriptor)
+            if open { close(descriptor) }
             unlink(path)
         }
     }

@@ -1,0 +1,30 @@
+import Hummingbird
+import Ledger
+
+extension Problem {
+    /// The one HTTP answer for each ledger refusal. Amounts in extensions are integers in
+    /// minor units. `database` failures are not the caller's: the middleware logs them and
+    /// answers 500 without detail.
+    init(for error: LedgerError) {
+        switch error {
+        case .insufficientFunds(let account, let needed, let available):
+            let whose = account.kind == .artistEarnings ? "The artist's unpaid earnings" : "Your wallet"
+            self.init(.init(code: 402, reasonPhrase: "Payment Required"), title: "Insufficient funds",
+                      detail: "\(whose) holds \(Money.format(available)) credits; this needs \(Money.format(needed)).",
+                      extensions: ["needed": .int(needed), "available": .int(available)])
+        case .conflictingRetry:
+            self.init(.conflict, title: "Conflicting retry",
+                      detail: "This idempotency key was already used for a different request; use a new key for a new request.")
+        case .conflictingPlay:
+            self.init(.conflict, title: "Conflicting play", detail: "This play was already charged for a different listener or track.")
+        case .conflictingPricingProposal:
+            self.init(.conflict, title: "Conflicting proposal", detail: "This proposal already created a pricing version with other values.")
+        case .invalidRequest(let reason), .invalidPricing(let reason):
+            self.init(.unprocessableContent, title: "Invalid value", detail: reason.prefix(1).uppercased() + reason.dropFirst() + ".")
+        case .overflow:
+            self.init(.unprocessableContent, title: "Amount too large", detail: "The amount would overflow the account's totals.")
+        case .database:
+            self.init(.internalServerError, title: "Internal error", detail: "Something went wrong on our side; it has been logged.")
+        }
+    }
+}

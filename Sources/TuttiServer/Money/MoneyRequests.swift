@@ -1,0 +1,87 @@
+import Catalog
+import FoundationEssentials
+import GRDB
+import HTTPTypes
+import Hummingbird
+
+extension AppServices {
+    /// Titles of `ids`, deleted tracks included: plays and payments keep their history.
+    func trackTitles(_ ids: some Collection<String>) async throws -> [String: String] {
+        let unique = Array(Set(ids))
+        guard !unique.isEmpty else { return [:] }
+        return try await database.read { db in
+            try Track.filter(keys: unique).fetchAll(db).reduce(into: [:]) { $0[$1.id] = $1.title }
+        }
+    }
+
+    /// The users of `ids` that exist, by id.
+    func users(_ ids: some Collection<String>) async throws -> [String: User] {
+        let unique = Array(Set(ids))
+        guard !unique.isEmpty else { return [:] }
+        return try await database.read { db in
+            try User.filter(keys: unique).fetchAll(db).reduce(into: [:]) { $0[$1.id] = $1 }
+        }
+    }
+}
+
+/// What the money routes read from requests, refused with a clear problem when malformed.
+enum MoneyRequest {
+    static let idempotencyKeyHeader = HTTPField.Name("Idempotency-Key")!
+
+    /// The `Idempotency-Key` header: 1 to 200 visible ASCII characters, required.
+    static func idempotencyKey(_ request: Request) throws -> String {
+        guard let key = request.headers[idempotencyKeyHeader] else {
+            throw Problem(.badRequest, title: "Idempotency-Key required",
+                          detail: "Send an 'Idempotency-Key' header with a value unique to this request (e.g. a UUID), so a retry cannot book it twice.")
+        }
+        guard (1...200).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
+            throw Problem(.badRequest, title: "Malformed Idempotency-Key", detail: "The Idempotency-Key must be 1 to 200 visible ASCII characters.")
+        }
+        return key
+    }
+
+    /// Whether the client asked for CSV: `?format=csv` or an `Accept` naming `text/csv`.
+    static func wantsCSV(_ request: Request) throws -> Bool {
+        switch request.uri.queryParameters.get("format") {
+        case "csv": return true
+        case "json": return false
+        case nil: return request.headers[.accept]?.lowercased().contains("text/csv") ?? false
+        case let other?:
+            throw Problem(.badRequest, title: "Unknown format", detail: "format must be 'json' or 'csv', got '\(other.prefix(20))'.")
+        }
+    }
+
+    /// A CSV download.
+    static func csv(_ text: String, filename: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(filename)\""],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// An optional integer query parameter within `range`.
+    static func integer(_ request: Request, _ name: String, in range: ClosedRange<Int64>) throws -> Int64? {
+        guard let text = request.uri.queryParameters.get(name) else { return nil }
+        guard let value = Int64(text), range.contains(value) else {
+            throw Problem(.badRequest, title: "Invalid \(name)", detail: "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound).")
+        }
+        return value
+    }
+
+    /// An optional instant query parameter: ISO 8601 (`2026-03-01T12:00:00Z`, optionally with
+    /// fractional seconds) or a day (`2026-03-01`, midnight UTC).
+    static func instant(_ request: Request, _ name: String) throws -> Date? {
+        guard let text = request.uri.queryParameters.get(name) else { return nil }
+        if let date = parseInstant(text) { return date }
+        throw Problem(.badRequest, title: "Invalid \(name)",
+                      detail: "\(name) must be an ISO 8601 time such as 2026-03-01T12:00:00Z or a day such as 2026-03-01.")
+    }
+
+    static func parseInstant(_ text: String) -> Date? {
+        guard text.utf8.count <= 40 else { return nil }
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return date }
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+        if text.utf8.count == 10, let date = try? Date(text, strategy: Date.ISO8601FormatStyle().year().month().day()) { return date }
+        return nil
+    }
+}
