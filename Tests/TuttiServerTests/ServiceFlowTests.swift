@@ -107,4 +107,23 @@ struct ServiceFlowTests {
             try await ThirdPartyTools.expectValid(file)
         }
     }
+
+    @Test("an upload sent with Expect: 100-continue (curl does so above 1 MiB) is told to go on before it sends its body")
+    func expectContinue() async throws {
+        try await TestService().run { api in
+            let artist = try await api.account("ada", role: "artist")
+            let wav = Data(TestWAV.sine(frequency: 440, dBFS: -6, seconds: 2, sampleRate: 48_000, channels: 1).bytes())
+            let connection = try RawConnection(port: api.port)
+            let (interim, final) = try await RawConnection.onThread { () -> (String, String) in
+                connection.send("POST /api/v1/tracks?title=Continued HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(artist.token)\r\n"
+                    + "Content-Length: \(wav.count)\r\nExpect: 100-continue\r\n\r\n")
+                // Nothing of the body is sent until the server says so.
+                let interim = connection.read { String(decoding: $0, as: UTF8.self).contains("\r\n\r\n") }
+                connection.send(wav)
+                return (String(decoding: interim, as: UTF8.self), connection.readResponse())
+            }
+            #expect(interim.hasPrefix("HTTP/1.1 100 Continue\r\n"))
+            #expect(final.hasPrefix("HTTP/1.1 202 Accepted\r\n"), "\(final)")
+        }
+    }
 }

@@ -20,6 +20,7 @@ public enum TuttiApplication {
         let (services, router) = try prepare(configuration: configuration)
         var app = Application(
             router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tutti", backlog: 4_096),
             logger: logger)
         app.addServices(TranscodeRunner(services: services, logger: logger))
