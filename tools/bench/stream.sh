@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Serves the same 3-minute 128 kb/s Ogg Opus rendition with nginx (sendfile) and with
-# `tutti serve`, and drives both with wrk in the same run, alternating: random 64 KiB Range
+# `tutti serve`, and drives them with wrk in the same run, alternating: random 64 KiB Range
 # requests at 64 and at 1000 connections, and whole-file GETs. Reports requests/s, MB/s
-# and p99 latency for both and the ratio Tutti/nginx (medians over ROUNDS rounds).
+# and p99 latency and the ratio Tutti/nginx (medians over ROUNDS rounds).
+#
+# Tutti is measured twice: "tutti" is a free track's plain URL (no metering), and
+# "metered" is a paid track streamed through a listener's play session (signed URL, session
+# lookup and metering decision on every request) after the play has counted.
 #
 #   tools/bench/stream.sh [ROUNDS] [SECONDS]        (defaults: 3 rounds of 10 s each)
-#   STREAM_PATH=... overrides the Tutti URL path (the metered benchmark uses it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-3}
@@ -26,11 +29,26 @@ nginx_port=18081
 data=$work/stream-data
 rm -rf "$data" "$data.log"
 start_tutti "$tutti" "$data" "$tutti_port"
-trap 'kill $TUTTI_PID 2>/dev/null; [[ -f $work/nginx/nginx.pid ]] && kill $(cat $work/nginx/nginx.pid) 2>/dev/null; true' EXIT
-id=$(publish_track "$tutti_port" "$work/music-3min.wav" Bench)
-path=${STREAM_PATH:-/api/v1/tracks/$id/audio/standard}
-file=$(ls "$data"/media/"$id"/standard-*.opus)
+trap 'stop_tutti; [[ -f $work/nginx/nginx.pid ]] && kill $(cat $work/nginx/nginx.pid) 2>/dev/null; true' EXIT
+free_id=$(publish_track "$tutti_port" "$work/music-3min.wav" Bench)
+paid_id=$(publish_track "$tutti_port" "$work/music-3min.wav" BenchPaid)
+base=http://127.0.0.1:$tutti_port
+artist=$(curl -sf -X POST "$base/api/v1/sessions" -H 'Content-Type: application/json' -d '{"username":"bench","password":"bench-password"}' | json_field token)
+curl -sf -X PATCH "$base/api/v1/tracks/$free_id" -H "Authorization: Bearer $artist" -H 'Content-Type: application/json' -d '{"free":true}' >/dev/null
+path=/api/v1/tracks/$free_id/audio/standard
+file=$(ls "$data"/media/"$free_id"/standard-*.opus)
 size=$(stat -c %s "$file")
+cmp "$file" "$(ls "$data"/media/"$paid_id"/standard-*.opus)"   # libopus is deterministic: the same bytes
+
+# A funded listener's play session on the paid track, counted by one seek past the preview.
+curl -sf -X POST "$base/api/v1/users" -H 'Content-Type: application/json' -d '{"username":"listener","password":"bench-password"}' >/dev/null
+listener=$(curl -sf -X POST "$base/api/v1/sessions" -H 'Content-Type: application/json' -d '{"username":"listener","password":"bench-password"}' | json_field token)
+echo "treasurer-password" | "$tutti" user add treasurer --data "$data" --role admin >/dev/null
+"$tutti" wallet credit listener 1 --reason "stream benchmark" --actor treasurer --data "$data" >/dev/null
+session=$(curl -sf -X POST "$base/api/v1/tracks/$paid_id/plays" -H "Authorization: Bearer $listener")
+metered_path=$(python3 -c "import json,sys; print(json.load(sys.stdin)['audio']['standard'])" <<<"$session")
+curl -sf -o /dev/null -H "Range: bytes=$((size * 3 / 4))-$((size * 3 / 4 + 999))" "$base$metered_path"
+[[ $(curl -sf "$base/api/v1/plays/$(json_field id <<<"$session")" -H "Authorization: Bearer $listener" | json_field counted) == True ]]
 
 # nginx: the same file at the same path, sendfile on, no logging.
 mkdir -p "$work/nginx/root$(dirname "$path")"
@@ -54,21 +72,23 @@ CONF
 nginx -c "$work/nginx/nginx.conf"
 sleep 0.5
 
+# ranges.lua: random 64 KiB ranges of the path wrk was given (query string included).
 cat > "$work/ranges.lua" <<LUA
 math.randomseed(42)
 request = function()
   local first = math.random(0, $size - 65536)
-  return wrk.format("GET", "$path", { ["Range"] = "bytes=" .. first .. "-" .. (first + 65535) })
+  return wrk.format("GET", nil, { ["Range"] = "bytes=" .. first .. "-" .. (first + 65535) })
 end
 LUA
 
-# sanity: both answer the same bytes
+# sanity: all three answer the same bytes
 cmp <(curl -sf "http://127.0.0.1:$tutti_port$path") <(curl -sf "http://127.0.0.1:$nginx_port$path")
+cmp <(curl -sf "http://127.0.0.1:$tutti_port$metered_path") <(curl -sf "http://127.0.0.1:$nginx_port$path")
 
-# measure NAME PORT CONNECTIONS SCRIPT: one wrk run; appends "req/s MB/s p99_ms" to $work/NAME.wrk
+# measure NAME PORT URL_PATH CONNECTIONS SCRIPT: one wrk run; appends "req/s MB/s p99_ms non2xx" to $work/NAME.wrk
 measure() {
-  local name=$1 port=$2 connections=$3 script=$4 out
-  out=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency ${script:+-s "$script"} "http://127.0.0.1:$port$path")
+  local name=$1 port=$2 url=$3 connections=$4 script=$5 out
+  out=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency ${script:+-s "$script"} "http://127.0.0.1:$port$url")
   awk -v name="$name" '
     /Requests\/sec/ { rps = $2 }
     /Transfer\/sec/ { v = $2; if (v ~ /GB/) mb = v * 1024; else if (v ~ /MB/) mb = v + 0; else if (v ~ /KB/) mb = v / 1024; else mb = v / 1048576 }
@@ -82,26 +102,27 @@ scenarios=("ranges64 64 $work/ranges.lua" "ranges1000 1000 $work/ranges.lua" "wh
 for ((round = 0; round < rounds; round++)); do
   for scenario in "${scenarios[@]}"; do
     read -r label connections script <<<"$scenario"
-    measure "nginx-$label" "$nginx_port" "$connections" "$script"
-    measure "tutti-$label" "$tutti_port" "$connections" "$script"
+    measure "nginx-$label" "$nginx_port" "$path" "$connections" "$script"
+    measure "tutti-$label" "$tutti_port" "$path" "$connections" "$script"
+    measure "metered-$label" "$tutti_port" "$metered_path" "$connections" "$script"
   done
 done
 
 echo "# stream benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, file $size bytes, $rounds rounds of ${seconds}s, wrk -t2 on the same machine"
 echo
-echo "| scenario | server | requests/s | MB/s | p99 ms | non-2xx | Tutti/nginx req/s | Tutti p99 / nginx p99 |"
+echo "| scenario | server | requests/s | MB/s | p99 ms | non-2xx | req/s ÷ nginx | p99 ÷ nginx |"
 echo "|---|---|---|---|---|---|---|---|"
 for scenario in "${scenarios[@]}"; do
   read -r label connections _ <<<"$scenario"
-  for server in nginx tutti; do
+  for server in nginx tutti metered; do
     f="$work/$server-$label.wrk"
     rps=$(cut -d' ' -f1 "$f" | median); mb=$(cut -d' ' -f2 "$f" | median); p99=$(cut -d' ' -f3 "$f" | median); errors=$(cut -d' ' -f4 "$f" | median)
-    eval "${server}_rps=$rps; ${server}_p99=$p99"
     if [[ $server == nginx ]]; then
+      nginx_rps=$rps; nginx_p99=$p99
       printf '| %s (%s conn) | nginx | %.0f | %.1f | %.2f | %s | | |\n' "$label" "$connections" "$rps" "$mb" "$p99" "$errors"
     else
-      printf '| %s (%s conn) | tutti | %.0f | %.1f | %.2f | %s | %.2f | %.2f |\n' "$label" "$connections" "$rps" "$mb" "$p99" "$errors" \
-        "$(echo "$tutti_rps $nginx_rps" | awk '{print $1/$2}')" "$(echo "$tutti_p99 $nginx_p99" | awk '{print $1/$2}')"
+      printf '| %s (%s conn) | %s | %.0f | %.1f | %.2f | %s | %.2f | %.2f |\n' "$label" "$connections" "$server" "$rps" "$mb" "$p99" "$errors" \
+        "$(echo "$rps $nginx_rps" | awk '{print $1/$2}')" "$(echo "$p99 $nginx_p99" | awk '{print $1/$2}')"
     fi
   done
 done
