@@ -73,11 +73,10 @@ struct PlaysController {
             throw Problem(.notFound, title: "Not found", detail: "This track or rendition is no longer available.")
         }
         let prepared = try await StreamController.prepare(request, entry: entry, services: services, logger: context.logger)
-        guard case .serve(let status, var headers, let file, let range) = prepared else {
+        guard case .serve(let status, let headers, let file, let range) = prepared else {
             if case .done(let response) = prepared { return response }
             fatalError("unreachable")
         }
-        headers[.cacheControl] = "private, no-store"
         let body: (MappedFile, ClosedRange<Int64>) -> ResponseBody = { file, range in
             self.services.media.body(file, range: range, metrics: self.services.metrics)
         }
@@ -129,7 +128,7 @@ struct PlaysController {
         let id = try context.parameters.require("id")
         let query = request.uri.queryParameters
         guard Identifier.isValid(id), let expiresText = query["expires"], let expires = Int64(expiresText),
-              let signature = query["signature"], services.urlSigner.isValid(String(signature), session: id, expires: expires) else {
+              let signature = query["signature"], services.urlSigner.isValid(signature, session: id, expires: expires) else {
             throw Problem(.forbidden, title: "Invalid stream link", detail: "This stream URL is not signed by Tutti. Open a play session to get one.")
         }
         guard Double(expires) > services.configuration.now().timeIntervalSince1970 else {

@@ -1,5 +1,6 @@
 import Crypto
 import FoundationEssentials
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -11,7 +12,7 @@ import Glibc
 /// The signature is HMAC-SHA256 over the session id and the expiry, keyed by 32 random
 /// bytes kept in the data folder (made at first start, readable by the owner only), so URLs
 /// survive a restart.
-struct PlayURLSigner: Sendable {
+final class PlayURLSigner: Sendable {
     /// The key's bytes (SymmetricKey is not Sendable; a key is made per signature).
     private let keyBytes: [UInt8]
     private var key: SymmetricKey { SymmetricKey(data: keyBytes) }
@@ -56,14 +57,33 @@ struct PlayURLSigner: Sendable {
     }
 
     /// Whether `signature` is the one for this session and expiry (compared in constant time).
-    func isValid(_ signature: String, session: String, expires: Int64) -> Bool {
-        let expected = Array(self.signature(session: session, expires: expires).utf8)
-        let given = Array(signature.utf8)
-        guard given.count == expected.count else { return false }
-        var difference: UInt8 = 0
-        for index in expected.indices { difference |= expected[index] ^ given[index] }
+    /// Every range request of a stream checks its URL, so signatures already computed are
+    /// remembered (by session and expiry) instead of computing the HMAC again.
+    func isValid(_ signature: some StringProtocol, session: String, expires: Int64) -> Bool {
+        let key = Verified(session: session, expires: expires)
+        let expected = verified.withLock { $0[key] } ?? {
+            let computed = Array(self.signature(session: session, expires: expires).utf8)
+            verified.withLock { cache in
+                if cache.count >= 100_000 { cache.removeAll() }
+                cache[key] = computed
+            }
+            return computed
+        }()
+        var difference: UInt8 = signature.utf8.count == expected.count ? 0 : 1
+        var index = 0
+        for byte in signature.utf8 {
+            difference |= byte ^ (index < expected.count ? expected[index] : 0)
+            index += 1
+        }
         return difference == 0
     }
+
+    private struct Verified: Hashable {
+        var session: String
+        var expires: Int64
+    }
+
+    private let verified = Mutex<[Verified: [UInt8]]>([:])
 
     /// The query string that authorizes a session's stream URLs.
     func query(session: String, expires: Int64) -> String {
