@@ -6,7 +6,7 @@ import Ledger
 struct LedgerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledger",
-        abstract: "Check or measure the royalty ledger in a database file.",
+        abstract: "Check or measure the royalty ledger in a database file (the service's, by default).",
         subcommands: [Verify.self, Bench.self]
     )
 
@@ -27,15 +27,21 @@ extension LedgerCommand {
                 """
         )
 
-        @OptionGroup var options: DatabaseOption
+        @Option(help: ArgumentHelp("The SQLite database file holding the ledger (default: the service's, in --data).", valueName: "path"))
+        var database: String?
+
+        @Option(help: "The data folder of the service.")
+        var data = ".tutti-data"
+
+        var path: String { database ?? data + "/tutti.sqlite" }
 
         @Option(name: .customLong("anchor"), help: ArgumentHelp(
             "A hash published earlier, as SEQUENCE:HEX; the chain must still have it.", valueName: "seq:hash"))
         var anchors: [String] = []
 
         func validate() throws {
-            guard FileManager.default.fileExists(atPath: options.database) else {
-                throw ValidationError("no database file at \(options.database)")
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw ValidationError("no database file at \(path)")
             }
             for anchor in anchors { _ = try Self.parseAnchor(anchor) }
         }
@@ -49,7 +55,6 @@ extension LedgerCommand {
         }
 
         func run() throws {
-            let path = options.database
             let report: VerificationReport
             do {
                 let pool = try DatabasePool(path: path, configuration: Ledger.configuration())
