@@ -84,7 +84,7 @@ struct PlaysController {
         if current.access.isUnlimited || current.isCounted {
             return Response(status: status, headers: headers, body: body(file, range))
         }
-        let window = PreviewWindow(index: entry.pageIndex, previewSeconds: session.previewSeconds, tailProbeBytes: services.configuration.tailProbeBytes)
+        let window = services.streamCatalog.previewWindow(entry, previewSeconds: session.previewSeconds, tailProbeBytes: services.configuration.tailProbeBytes)
         switch window.decision(for: range) {
         case .tailProbe:
             return Response(status: status, headers: headers, body: body(file, range))

@@ -49,5 +49,27 @@ final class StreamCatalog: Sendable {
         entries.withLock { entries in
             for name in RenditionName.allCases { entries[trackID + "/" + name.rawValue] = nil }
         }
+        windows.withLock { windows in windows = windows.filter { $0.key.trackID != trackID } }
+    }
+
+    private struct WindowKey: Hashable {
+        var trackID: String
+        var rendition: String
+        var previewSeconds: Int
+    }
+
+    private let windows = Mutex<[WindowKey: PreviewWindow]>([:])
+
+    /// The free region of a rendition for a preview length, worked out once (it walks the
+    /// page index) and then remembered.
+    func previewWindow(_ entry: Entry, previewSeconds: Int, tailProbeBytes: Int64) -> PreviewWindow {
+        let key = WindowKey(trackID: entry.track.id, rendition: entry.rendition.name, previewSeconds: previewSeconds)
+        if let window = windows.withLock({ $0[key] }) { return window }
+        let window = PreviewWindow(index: entry.pageIndex, previewSeconds: previewSeconds, tailProbeBytes: tailProbeBytes)
+        windows.withLock { windows in
+            if windows.count >= Self.limit { windows.removeAll() }
+            windows[key] = window
+        }
+        return window
     }
 }
