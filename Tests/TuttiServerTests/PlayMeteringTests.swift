@@ -30,9 +30,7 @@ struct PlayMeteringTests {
     func stopsAtThirtySeconds() async throws {
         let metered = MeteredService()
         try await metered.service.run { api in
-            let track = try await MeteredTrack.make(api)
-            let listener = try await api.account("listener")
-            try metered.fund(listener, 1_000_000)
+            let (track, listener) = try await metered.trackAndListener(api)
 
             // A player streaming from the start gets the preview at once, then the server holds.
             let session = try await api.openPlay(track.id, as: listener)
@@ -72,9 +70,7 @@ struct PlayMeteringTests {
     func listensThrough() async throws {
         let metered = MeteredService()
         try await metered.service.run { api in
-            let track = try await MeteredTrack.make(api)
-            let listener = try await api.account("listener")
-            try metered.fund(listener, 1_000_000)
+            let (track, listener) = try await metered.trackAndListener(api)
             let session = try await api.openPlay(track.id, as: listener)
 
             // Like a browser <audio>: one open-ended request, read as fast as the server sends.
@@ -117,9 +113,7 @@ struct PlayMeteringTests {
     func seekCounts() async throws {
         let metered = MeteredService()
         try await metered.service.run { api in
-            let track = try await MeteredTrack.make(api)
-            let listener = try await api.account("listener")
-            try metered.fund(listener, 1_000_000)
+            let (track, listener) = try await metered.trackAndListener(api)
             let session = try await api.openPlay(track.id, as: listener)
 
             // ffmpeg and browsers read the last 64 KiB to learn the duration before playing.
@@ -141,9 +135,7 @@ struct PlayMeteringTests {
     func noFunds() async throws {
         let metered = MeteredService()
         try await metered.service.run { api in
-            let track = try await MeteredTrack.make(api)
-            let listener = try await api.account("listener")
-            try metered.fund(listener, 1_500)
+            let (track, listener) = try await metered.trackAndListener(api, funds: 1_500)
             let session = try await api.openPlay(track.id, as: listener)
             let url = session.standardURL
             let starts = stride(from: track.freeEnd + 1, to: track.tailStart, by: (track.tailStart - track.freeEnd) / 12).map { $0 }
@@ -190,8 +182,7 @@ struct PlayMeteringTests {
     func parallelSessions() async throws {
         let metered = MeteredService()
         try await metered.service.run { api in
-            let track = try await MeteredTrack.make(api)
-            let listener = try await api.account("listener")
+            let (track, listener) = try await metered.trackAndListener(api, funds: 0)
             let sessions = try await withThrowingTaskGroup(of: OpenedPlay.self) { group in
                 for _ in 0..<10 { group.addTask { try await api.openPlay(track.id, as: listener) } }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -213,9 +204,7 @@ struct PlayMeteringTests {
     func restartNeverChargesTwice() async throws {
         let metered = MeteredService()
         let (track, listener, session, crashed) = try await metered.service.run { api in
-            let track = try await MeteredTrack.make(api)
-            let listener = try await api.account("listener")
-            try metered.fund(listener, 1_000_000)
+            let (track, listener) = try await metered.trackAndListener(api)
             let session = try await api.openPlay(track.id, as: listener)
             let seek = try await api.request(.get, session.standardURL, headers: [.range: "bytes=\(track.freeEnd + 1)-"])
             #expect(seek.status == .partialContent)
@@ -248,9 +237,7 @@ struct PlayMeteringTests {
     func owning() async throws {
         let metered = MeteredService()
         try await metered.service.run { api in
-            let track = try await MeteredTrack.make(api)
-            let listener = try await api.account("listener")
-            try metered.fund(listener, 1_100_000)
+            let (track, listener) = try await metered.trackAndListener(api, funds: 1_100_000)
             let early = try await api.request(.get, "/api/v1/tracks/\(track.id)/original", token: listener.token)
             #expect(early.status == .forbidden)
             _ = try early.problem()
@@ -298,8 +285,7 @@ struct PlayMeteringTests {
     func signedURLs() async throws {
         let metered = MeteredService()
         try await metered.service.run { api in
-            let track = try await MeteredTrack.make(api)
-            let listener = try await api.account("listener")
+            let (track, listener) = try await metered.trackAndListener(api, funds: 0)
             let session = try await api.openPlay(track.id, as: listener)
             let url = session.standardURL
             let forged = url.replacingOccurrences(of: "signature=", with: "signature=0")
@@ -321,9 +307,7 @@ struct PlayMeteringTests {
     func realClients() async throws {
         let metered = MeteredService()
         try await metered.service.run { api in
-            let track = try await MeteredTrack.make(api)
-            let listener = try await api.account("listener")
-            try metered.fund(listener, 1_000_000)
+            let (track, listener) = try await metered.trackAndListener(api)
             let session = try await api.openPlay(track.id, as: listener)
             let url = api.baseURL + session.standardURL
 

@@ -29,6 +29,14 @@ struct MeteredService {
         return try Ledger(database: database, clock: { clock.now })
     }
 
+    /// The usual start: a published paid track and a listener with `funds` in the wallet.
+    func trackAndListener(_ api: TestAPI, funds: Int64 = 1_000_000) async throws -> (MeteredTrack, TestAPI.Account) {
+        let track = try await MeteredTrack.make(api)
+        let listener = try await api.account("listener")
+        if funds > 0 { try fund(listener, funds) }
+        return (track, listener)
+    }
+
     func fund(_ account: TestAPI.Account, _ amount: Int64) throws {
         _ = try ledger().topUp(transferID: "test-topup-\(UUID().uuidString)", user: account.id, amount: amount, reference: "test")
     }
