@@ -72,10 +72,11 @@ struct PlaysController {
               entry.track.deletedAt == nil else {
             throw Problem(.notFound, title: "Not found", detail: "This track or rendition is no longer available.")
         }
-        let prepared = try await StreamController.prepare(request, entry: entry, services: services, logger: context.logger)
-        guard case .serve(let status, let headers, let file, let range) = prepared else {
-            if case .done(let response) = prepared { return response }
-            fatalError("unreachable")
+        let (status, headers, file, range): (HTTPResponse.Status, HTTPFields, MappedFile, ClosedRange<Int64>)
+        switch try await StreamController.prepare(request, entry: entry, services: services, logger: context.logger) {
+        case .done(let response): return response  // 304, HEAD, empty: no audio leaves
+        case .serve(let preparedStatus, let preparedHeaders, let preparedFile, let preparedRange):
+            (status, headers, file, range) = (preparedStatus, preparedHeaders, preparedFile, preparedRange)
         }
         let body: (MappedFile, ClosedRange<Int64>) -> ResponseBody = { file, range in
             self.services.media.body(file, range: range, metrics: self.services.metrics)
