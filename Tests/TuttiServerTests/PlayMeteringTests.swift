@@ -155,9 +155,14 @@ struct PlayMeteringTests {
                 #expect(price == 2_000)
                 #expect(balance == 1_500)
             }
-            // A stream from the start ends at the preview: the server cannot charge, so it
-            // closes the connection rather than send a byte more.
-            let connection = try api.rawGet(url, range: "bytes=0-")
+            // A range from the start gets the preview's bytes only (a shorter 206), at once.
+            let partial = try await api.request(.get, url, headers: [.range: "bytes=0-"])
+            #expect(partial.status == .partialContent)
+            #expect(partial.headers[.contentRange] == "bytes 0-\(track.freeEnd - 1)/\(track.standard.count)")
+            #expect(Data(buffer: partial.body) == track.standard.prefix(track.freeEnd))
+            // A plain GET (a 200 must carry the whole file) ends at the preview: the server
+            // cannot charge, so it closes the connection rather than send a byte more.
+            let connection = try api.rawGet(url)
             _ = try await readBody(connection, atLeast: track.freeEnd)
             #expect(try await metered.clock.waitForSleepers(1))
             metered.clock.advance(by: 45)

@@ -108,6 +108,14 @@ struct PlaysController {
                 _ = try await meter.count(current, logger: logger)
                 return Response(status: status, headers: headers, body: body(file, range))
             }
+            if status == .partialContent, try await !meter.canPay(current) {
+                // The play could not be paid for: answer with the free part only (RFC 9110
+                // §15.3.7 lets a 206 carry less than was asked); asking for the rest gets the 402.
+                var partial = headers
+                partial[.contentRange] = "bytes \(freeBytes.lowerBound)-\(freeBytes.upperBound - 1)/\(file.size)"
+                partial[.contentLength] = String(freeBytes.count)
+                return Response(status: status, headers: partial, body: body(file, freeBytes.lowerBound...(freeBytes.upperBound - 1)))
+            }
             let waiting = current
             let gated = services.media.body(file, range: range, gateOffset: window.freeEnd, metrics: services.metrics) {
                 guard try await meter.waitForPreview(of: waiting, window: window, channel: channel) else {

@@ -64,6 +64,18 @@ struct PlayMeter: Sendable {
         }
     }
 
+    /// Whether the session's listener could pay for the play now (signed in, and the wallet
+    /// holds the next price). A hint for answering early; the charge itself decides.
+    func canPay(_ session: PlaySession) async throws -> Bool {
+        guard let listener = session.listenerID else { return false }
+        let (track, instant) = (session.trackID, services.configuration.now())
+        return try await services.inLedger { ledger throws(LedgerError) in
+            let status = try ledger.trackStatus(listener: listener, track: track, at: instant)
+            if status.owned { return true }
+            return try ledger.balance(of: .listenerWallet(listener)).balance >= status.nextPrice
+        }
+    }
+
     /// Waits until the session's listener has had the preview for as long as it lasts.
     /// False when the connection closed first (nothing is counted then).
     func waitForPreview(of session: PlaySession, window: PreviewWindow, channel: any Channel) async throws -> Bool {
