@@ -332,4 +332,22 @@ struct PlayMeteringTests {
             #expect(try metered.balance(listener) == 998_000)
         }
     }
+
+    @Test("play sessions are opened at a bounded rate per listener: the next gets 429 with Retry-After")
+    func sessionRate() async throws {
+        let metered = MeteredService { $0.playSessionsPerMinute = 3 }
+        try await metered.service.run { api in
+            let (track, listener) = try await metered.trackAndListener(api, funds: 0)
+            for _ in 0..<3 { _ = try await api.openPlay(track.id, as: listener) }
+            let refused = try await api.request(.post, "/api/v1/tracks/\(track.id)/plays", token: listener.token)
+            #expect(refused.status == .tooManyRequests)
+            #expect(refused.headers[.retryAfter] == "60")
+            _ = try refused.problem()
+            // Another listener is not held back; a minute later the first may go on.
+            let other = try await api.account("other")
+            _ = try await api.openPlay(track.id, as: other)
+            metered.clock.advance(by: 60)
+            _ = try await api.openPlay(track.id, as: listener)
+        }
+    }
 }

@@ -20,6 +20,8 @@ struct AppServices: Sendable {
     let media: MediaFiles
     let streamCatalog: StreamCatalog
     let loginLimiter: LoginRateLimiter
+    /// Play sessions opened per listener (or, anonymous, per address) and minute: each is a row.
+    let playLimiter: LoginRateLimiter
     /// Wakes the transcode runner when an upload queues a job.
     let jobSignal: JobSignal
     /// Runs CPU-heavy or blocking work (bcrypt, hashing) off the event loops.
@@ -38,6 +40,7 @@ struct AppServices: Sendable {
         media = MediaFiles(threadPool: threadPool)
         streamCatalog = StreamCatalog(tracks: tracks)
         loginLimiter = LoginRateLimiter(attempts: configuration.loginAttempts, window: configuration.loginWindow, now: configuration.now)
+        playLimiter = LoginRateLimiter(attempts: configuration.playSessionsPerMinute, window: 60, now: configuration.now)
         jobSignal = JobSignal()
         self.threadPool = threadPool
     }

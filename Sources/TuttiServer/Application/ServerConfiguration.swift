@@ -32,6 +32,8 @@ public struct ServerConfiguration: Sendable {
     public var paymentWebhookTolerance: Double
     /// How long a play session's signed stream URLs stay valid, in seconds.
     public var playSessionLifetime: Double
+    /// Play sessions one listener (or one address, signed out) may open per minute.
+    public var playSessionsPerMinute: Int
     /// Requests that start within this many bytes of a rendition's end are served to
     /// uncounted sessions without counting: demuxers (ffmpeg, Chromium, Firefox) read the
     /// last ~64 KiB of an Ogg file to learn its duration before playing. 0 turns it off.
@@ -58,6 +60,7 @@ public struct ServerConfiguration: Sendable {
         paymentWebhookSecret: String? = nil,
         paymentWebhookTolerance: Double = 300,
         playSessionLifetime: Double = 6 * 3600,
+        playSessionsPerMinute: Int = 120,
         tailProbeBytes: Int64 = 65_536,
         now: @escaping @Sendable () -> Date = { Date() },
         waitUntil: @escaping @Sendable (Date) async throws -> Void = ServerConfiguration.sleepUntil
@@ -77,6 +80,7 @@ public struct ServerConfiguration: Sendable {
         self.paymentWebhookSecret = paymentWebhookSecret
         self.paymentWebhookTolerance = paymentWebhookTolerance
         self.playSessionLifetime = playSessionLifetime
+        self.playSessionsPerMinute = max(1, playSessionsPerMinute)
         self.tailProbeBytes = tailProbeBytes
         self.now = now
         self.waitUntil = waitUntil

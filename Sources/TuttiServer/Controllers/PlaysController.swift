@@ -31,6 +31,13 @@ struct PlaysController {
             throw Problem(.conflict, title: "Not ready", detail: "This track is still \(track.status.rawValue); it can be played once it is ready.")
         }
         let user = context.identity
+        let limitKey = user.map { "user:" + $0.id } ?? "address:" + (context.remoteAddress ?? "?")
+        if let wait = services.playLimiter.retryAfter([limitKey]) {
+            throw Problem(.tooManyRequests, title: "Too many play sessions",
+                          detail: "Play sessions are being opened too fast; try again in \(wait) s.",
+                          extensions: ["retryAfterSeconds": .int(Int64(wait))], headers: [.retryAfter: String(wait)])
+        }
+        services.playLimiter.recordFailure([limitKey])
         let instant = services.configuration.now()
         let (pricing, status) = try await services.inLedger { ledger throws(LedgerError) in
             (try ledger.pricing(at: instant).pricing,

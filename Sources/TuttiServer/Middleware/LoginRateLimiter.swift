@@ -3,6 +3,7 @@ import Synchronization
 
 /// Counts failed log-ins per account and per address in a sliding window, so password
 /// guessing is slow whether it targets one account from many places or many accounts from one.
+/// The same counting limits how fast play sessions are opened.
 final class LoginRateLimiter: Sendable {
     private let attempts: Int
     private let window: Double

@@ -3,7 +3,8 @@ extension OpenAPIDocument {
     static var playOperations: [Operation] {
         [
             Operation(method: "post", path: "/api/v1/tracks/{id}/plays", summary: "Open a play session: signed stream URLs, the preview length and, signed in, the next price", tag: "plays",
-                      responses: [("201", json("PlaySession", "The session; Location names it.")), notFound, ("409", problem("The track is not ready."))]),
+                      responses: [("201", json("PlaySession", "The session; Location names it.")), notFound, ("409", problem("The track is not ready.")),
+                                  ("429", problem("Too many sessions opened in the last minute; see Retry-After."))]),
             Operation(method: "get", path: "/api/v1/plays/{id}", summary: "A play session: counted or not, and what it cost", tag: "plays", signedIn: true,
                       responses: [("200", json("PlaySession", "The session.")), unauthorized, notFound]),
             playAudio("get"), playAudio("head"),
