@@ -12,6 +12,9 @@ extension Governance {
     ///   closing time outside the voting periods; ``GovernanceError/conflict(_:)`` if another
     ///   proposal closes at the same millisecond.
     public func propose(_ draft: ProposalDraft, by proposerID: String) throws(GovernanceError) -> Proposal {
+        // Who may propose is answered before what they propose (checked again when recording).
+        guard let proposer = try member(proposerID) else { throw .notAMember(userID: proposerID) }
+        guard !proposer.isSuspended else { throw .suspended(memberID: proposerID) }
         let title = Text.clean(draft.title)
         let rationale = Text.clean(draft.rationale)
         guard (1...200).contains(title.count) else { throw .invalid("the title must be 1 to 200 characters") }
