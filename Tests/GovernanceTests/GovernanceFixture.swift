@@ -8,13 +8,14 @@ import TuttiTestSupport
 /// Governance over a fresh database with the catalog's and the ledger's tables, on a clock
 /// the test moves by hand. Members are made straight in the catalog's tables.
 struct GovernanceFixture {
-    let clock = ManualClock()
+    let clock: ManualClock
     let path: String
     let database: DatabasePool
     let governance: Governance
     var ledger: Ledger { governance.ledger }
 
-    init(rules: GovernanceRules = .standard, _ label: String = #function) throws {
+    init(rules: GovernanceRules = .standard, start: Date = Date(timeIntervalSince1970: 1_800_000_000), _ label: String = #function) throws {
+        clock = ManualClock(start: start)
         path = Fixtures.scratch(label).appendingPathComponent("tutti.sqlite").path
         database = try TuttiDatabase.open(path: path, others: [Ledger.registerMigrations, Governance.registerMigrations])
         let clock = self.clock
