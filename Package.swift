@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "AudioCore", targets: ["AudioCore"]),
         .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "Catalog", targets: ["Catalog"]),
+        .library(name: "Governance", targets: ["Governance"]),
         .library(name: "TuttiServer", targets: ["TuttiServer"]),
     ],
     dependencies: [
@@ -63,11 +64,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Members, proposals, votes and tallies of artist-governed pricing, on GRDB; no HTTP.
+        .target(
+            name: "Governance",
+            dependencies: [
+                "Ledger",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         // The Hummingbird application: contexts, controllers, middleware, services.
         .target(
             name: "TuttiServer",
             dependencies: [
-                "AudioCore", "Catalog", "Ledger",
+                "AudioCore", "Catalog", "Ledger", "Governance",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -83,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "tutti",
             dependencies: [
-                "AudioCore", "Catalog", "Ledger", "TuttiServer",
+                "AudioCore", "Catalog", "Ledger", "Governance", "TuttiServer",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -114,13 +123,17 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "GovernanceTests",
+            dependencies: ["Governance", "Ledger", "Catalog", "TuttiTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
             name: "CatalogTests",
             dependencies: ["Catalog", "TuttiTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "TuttiServerTests",
             dependencies: [
-                "TuttiServer", "Catalog", "AudioCore", "Ledger", "TuttiTestSupport",
+                "TuttiServer", "Catalog", "AudioCore", "Ledger", "Governance", "TuttiTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

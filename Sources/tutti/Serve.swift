@@ -43,7 +43,17 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "How old a payment webhook's signed timestamp may be, in seconds.")
     var paymentWebhookTolerance = 300.0
 
+    @Option(help: "Governance: the turnout a proposal needs, in basis points of the voter roll (2000 = 20 %).")
+    var governanceQuorumBp = 2_000
+
+    @Option(help: "Governance: the shortest voting period of a proposal, in hours.")
+    var governanceMinimumVotingHours = 24
+
     func validate() throws {
+        guard (0...10_000).contains(governanceQuorumBp) else { throw ValidationError("--governance-quorum-bp must be 0 to 10000") }
+        guard (0...24 * 365).contains(governanceMinimumVotingHours) else {
+            throw ValidationError("--governance-minimum-voting-hours must be 0 to 8760")
+        }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard uploadLimitMib > 0 else { throw ValidationError("--upload-limit-mib must be positive") }
         guard jobTimeLimit > 0 else { throw ValidationError("--job-time-limit must be positive") }
@@ -76,11 +86,13 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "tutti")
         logger.logLevel = logLevel
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             dataDirectory: data, host: host, port: port, uploadLimit: Int64(uploadLimitMib) << 20,
             jobTimeLimit: jobTimeLimit, jobMemoryLimit: Int64(jobMemoryLimitMib) << 20,
             jobConcurrency: jobs ?? ServerConfiguration.processorCount,
             paymentWebhookSecret: try paymentWebhookSecret(), paymentWebhookTolerance: paymentWebhookTolerance)
+        configuration.governanceQuorumBasisPoints = governanceQuorumBp
+        configuration.governanceMinimumVotingPeriod = Int64(governanceMinimumVotingHours) * 3600
         let app = try TuttiApplication.build(configuration: configuration, logger: logger, demoDirectory: demo)
         try await app.runService()
     }

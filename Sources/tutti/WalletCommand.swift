@@ -1,6 +1,7 @@
 import ArgumentParser
 import Catalog
 import FoundationEssentials
+import Governance
 import Ledger
 import TuttiServer
 
@@ -59,7 +60,7 @@ extension WalletCommand {
             guard FileManager.default.fileExists(atPath: configuration.databasePath) else {
                 throw failure("no Tutti database in \(data) (expected \(configuration.databasePath))")
             }
-            let database = try TuttiDatabase.open(path: configuration.databasePath, others: [Ledger.registerMigrations])
+            let database = try TuttiDatabase.open(path: configuration.databasePath, others: [Ledger.registerMigrations, Governance.registerMigrations])
             let accounts = Accounts(database: database, now: configuration.now)
             let target = Identifier.isValid(user) ? try await accounts.user(id: user) : try await accounts.user(username: user)
             guard let target else { throw failure("no account '\(user)'") }

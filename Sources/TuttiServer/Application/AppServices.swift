@@ -1,5 +1,6 @@
 import Catalog
 import GRDB
+import Governance
 import HummingbirdBcrypt
 import Ledger
 import NIOPosix
@@ -13,6 +14,11 @@ struct AppServices: Sendable {
     let jobs: JobQueue
     /// The royalty ledger, in the same database file (tables `ledger_...`).
     let ledger: Ledger
+    /// Members, proposals, votes and tallies (tables `governance_...`); passed proposals
+    /// become the ledger's pricing versions.
+    let governance: Governance
+    /// Wakes the proposal closer when a proposal opens (its closing time may be the next).
+    let governanceSignal: JobSignal
     let playSessions: PlaySessions
     /// Signs play sessions' stream URLs.
     let urlSigner: PlayURLSigner
@@ -34,6 +40,13 @@ struct AppServices: Sendable {
         tracks = Tracks(database: database, now: configuration.now)
         jobs = JobQueue(database: database, now: configuration.now)
         ledger = try Ledger(database: database, clock: configuration.now)
+        governance = try Governance(
+            ledger: ledger,
+            rules: GovernanceRules(
+                quorumBasisPoints: configuration.governanceQuorumBasisPoints,
+                minimumVotingPeriod: configuration.governanceMinimumVotingPeriod),
+            clock: configuration.now)
+        governanceSignal = JobSignal()
         playSessions = PlaySessions(database: database, now: configuration.now)
         urlSigner = try PlayURLSigner(keyPath: configuration.urlSigningKeyPath)
         self.metrics = metrics

@@ -43,6 +43,11 @@ public struct ServerConfiguration: Sendable {
     /// Suspends until `now()` has reached a date (or the task is cancelled): how a stream
     /// waits out the preview. Tests inject one that follows their clock.
     public var waitUntil: @Sendable (Date) async throws -> Void
+    /// Governance: the turnout a proposal needs (votes cast, abstentions included, over the
+    /// roll), in basis points; 2,000 = 20 %. Recorded on each proposal when it opens.
+    public var governanceQuorumBasisPoints: Int = 2_000
+    /// Governance: the shortest voting period a proposal may have, in seconds (24 h).
+    public var governanceMinimumVotingPeriod: Int64 = 24 * 3600
 
     public init(
         dataDirectory: String = ".tutti-data",

@@ -1,5 +1,6 @@
 import Catalog
 import GRDB
+import Governance
 import Hummingbird
 import HummingbirdAuth
 import Ledger
@@ -24,6 +25,7 @@ public enum TuttiApplication {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tutti", backlog: 4_096),
             logger: logger)
         app.addServices(TranscodeRunner(services: services, logger: logger))
+        app.addServices(ProposalCloser(services: services, logger: logger))
         if let demoDirectory {
             app.addServices(DemoCatalog(services: services, sourceDirectory: demoDirectory, logger: logger))
         }
@@ -33,7 +35,7 @@ public enum TuttiApplication {
     /// The router alone (and the services behind it), for tests and the OpenAPI check.
     static func prepare(configuration: ServerConfiguration) throws -> (AppServices, Router<TuttiRequestContext>) {
         try createDirectories(configuration)
-        let database = try TuttiDatabase.open(path: configuration.databasePath, others: [Ledger.registerMigrations])
+        let database = try TuttiDatabase.open(path: configuration.databasePath, others: [Ledger.registerMigrations, Governance.registerMigrations])
         let services = try AppServices(configuration: configuration, database: database, metrics: TuttiMetrics())
         return (services, router(services))
     }
@@ -57,6 +59,7 @@ public enum TuttiApplication {
         StreamController(services: services).addRoutes(to: api)
         PlaysController(services: services).addRoutes(public: api, signedIn: signedIn)
         addMoneyRoutes(services, api: api, signedIn: signedIn)
+        GovernanceController(services: services).addRoutes(public: api, signedIn: signedIn)
         return router
     }
 

@@ -36,6 +36,10 @@ struct PlayMeter: Sendable {
                 extensions: ["previewSeconds": .int(Int64(session.previewSeconds))])
         }
         let instant = services.configuration.now()
+        // Governance: a proposal that closed at or before `instant` must become its pricing
+        // version before this play is priced (the ledger refuses a version older than a
+        // recorded play). An atomic load unless one is due; see ProposalCloser.
+        try await services.closeDueProposals(before: instant, logger: logger)
         let request = PlayChargeRequest(
             playID: session.id, listenerID: listener, artistID: session.artistID, trackID: session.trackID, at: instant)
         do {

@@ -26,7 +26,7 @@ enum OpenAPIDocument {
 
     static var document: JSONValue {
         var paths: [(String, JSONValue)] = []
-        for operation in operations + playOperations {
+        for operation in operations + playOperations + governanceOperations {
             var entry: JSONValue = [
                 "summary": .string(operation.summary),
                 "operationId": .string(operationID(operation)),
@@ -53,7 +53,7 @@ enum OpenAPIDocument {
                 "description": "A music streaming service owned by the people who make the music. Errors are RFC 9457 problem documents (application/problem+json).",
             ],
             "paths": .object(paths),
-            "components": ["schemas": schemas.merging(playSchemas), "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]]],
+            "components": ["schemas": schemas.merging(playSchemas).merging(governanceSchemas), "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]]],
         ]
     }
 
