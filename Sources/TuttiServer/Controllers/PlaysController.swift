@@ -39,6 +39,9 @@ struct PlaysController {
         }
         services.playLimiter.recordFailure([limitKey])
         let instant = services.configuration.now()
+        // A proposal already due becomes its pricing version first, so the preview and the
+        // price shown are those the play will be charged under.
+        try await services.closeDueProposals(before: instant, logger: context.logger)
         let (pricing, status) = try await services.inLedger { ledger throws(LedgerError) in
             (try ledger.pricing(at: instant).pricing,
              try user.map { user throws(LedgerError) in try ledger.trackStatus(listener: user.id, track: track.id, at: instant) })
