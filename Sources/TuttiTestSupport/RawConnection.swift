@@ -95,6 +95,12 @@ public final class RawConnection: @unchecked Sendable {
         return (status, Data(data[end.upperBound...]))
     }
 
+    /// Closes the sending side (a FIN), as a client does that has sent its request and will
+    /// read no further once it closes.
+    public func closeSending() {
+        shutdown(descriptor, Int32(SHUT_WR))
+    }
+
     /// Closes the connection abruptly (RST), as a client that crashed would.
     public func abort() {
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)

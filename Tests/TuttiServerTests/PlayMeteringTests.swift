@@ -53,6 +53,17 @@ struct PlayMeteringTests {
             try await Task.sleep(for: .milliseconds(100))
             #expect(try await api.playStatus(session.id, as: listener)["counted"] as? Bool == false)
 
+            // A client that closes its side right after asking (before the server has even
+            // started to answer) is seen to have left: nothing past the preview, no charge.
+            let hasty = try await api.openPlay(track.id, as: listener)
+            let closing = try api.rawGet(hasty.standardURL, range: "bytes=0-")
+            closing.closeSending()
+            let received = try await RawConnection.onThread { closing.read(timeout: 10) { _ in false } }
+            #expect(received.count < track.freeEnd + 1_000, "at most the preview's bytes and the headers")
+            metered.clock.advance(by: 60)
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(try await api.playStatus(hasty.id, as: listener)["counted"] as? Bool == false)
+
             // A player that asks for the preview's bytes only and leaves.
             let second = try await api.openPlay(track.id, as: listener)
             let preview = try await api.request(.get, second.standardURL, headers: [.range: "bytes=0-\(track.freeEnd - 1)"])

@@ -21,7 +21,8 @@ public enum TuttiApplication {
         let (services, router) = try prepare(configuration: configuration)
         var app = Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
+            // Per connection: answer Expect: 100-continue; watch for the client leaving (metering).
+            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler(), LeaveWatcher()])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tutti", backlog: 4_096),
             logger: logger)
         app.addServices(TranscodeRunner(services: services, logger: logger))

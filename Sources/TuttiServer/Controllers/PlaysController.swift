@@ -112,7 +112,8 @@ struct PlaysController {
             let (meter, channel, logger) = (self.meter, context.channel, context.logger)
             if freeBytes.isEmpty {
                 // Nothing free to send first: wait before answering, so a refusal is a proper 402.
-                guard try await meter.waitForPreview(of: current, window: window, channel: channel) else {
+                let watcher = await LeaveWatcher.of(channel)
+                guard try await meter.waitForPreview(of: current, window: window, watcher: watcher) else {
                     throw Problem(.requestTimeout, title: "Listener left", detail: "The connection closed before the preview ended; nothing was counted.")
                 }
                 _ = try await meter.count(current, logger: logger)
@@ -126,9 +127,10 @@ struct PlaysController {
                 partial[.contentLength] = String(freeBytes.count)
                 return Response(status: status, headers: partial, body: body(file, freeBytes.lowerBound...(freeBytes.upperBound - 1)))
             }
+            let watcher = await LeaveWatcher.of(channel)
             let waiting = current
             let gated = services.media.body(file, range: range, gateOffset: window.freeEnd, metrics: services.metrics) {
-                guard try await meter.waitForPreview(of: waiting, window: window, channel: channel) else {
+                guard try await meter.waitForPreview(of: waiting, window: window, watcher: watcher) else {
                     throw CancellationError()
                 }
                 do {

@@ -4,18 +4,13 @@ import Synchronization
 
 /// Waits out the preview on a held connection, and notices when the listener leaves: a
 /// player that closed the connection at 30 s must not be charged at 45 s.
-///
-/// Hummingbird allows remote half-closure, so a client that closes its socket (a FIN)
-/// does not close the channel until something is written; a handler put in the pipeline
-/// for the wait sees the input close and the channel go inactive.
 enum ListeningWait {
     /// Suspends until `deadline` (by `waitUntil`, the service's clock). Returns false, at
-    /// once, if the connection closes first.
+    /// once, if the client has left or leaves first.
     static func until(
-        _ deadline: Date, waitUntil: @escaping @Sendable (Date) async throws -> Void, orClosing channel: any Channel
+        _ deadline: Date, waitUntil: @escaping @Sendable (Date) async throws -> Void, watcher: LeaveWatcher
     ) async throws -> Bool {
-        guard channel.isActive, let watcher = try? await LeaveWatcher.install(on: channel) else { return false }
-        defer { watcher.remove(from: channel) }
+        if watcher.hasLeft { return false }
         return try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
                 try await waitUntil(deadline)
@@ -32,61 +27,62 @@ enum ListeningWait {
     }
 }
 
-/// A pipeline handler that records the client closing its side (input closed) or the
-/// connection going away.
+/// Records the client closing its side of a connection (input closed) or the connection
+/// going away, for the connection's whole life.
+///
+/// Hummingbird allows remote half-closure, so a client that closes its socket (a FIN) does
+/// not close the channel until something is written to it. One watcher sits in every
+/// connection's pipeline from its start (see `TuttiApplication`), so a client that leaves
+/// at any moment — even before its request reaches the handler — is seen.
 final class LeaveWatcher: ChannelInboundHandler, RemovableChannelHandler, Sendable {
     typealias InboundIn = NIOAny
 
-    private let state = Mutex<(left: Bool, waiters: [CheckedContinuation<Void, Never>], cancelled: Bool)>((false, [], false))
-    static let name = "tutti-leave-watcher"
-
-    /// Adds a watcher at the head of the channel's pipeline.
-    static func install(on channel: any Channel) async throws -> LeaveWatcher {
-        let watcher = LeaveWatcher()
-        try await channel.eventLoop.submit {
-            try channel.pipeline.syncOperations.addHandler(watcher, name: Self.name, position: .first)
-        }.get()
-        channel.closeFuture.whenComplete { _ in watcher.markLeft() }
-        return watcher
+    private struct State {
+        var left = false
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextID = 0
     }
 
-    func remove(from channel: any Channel) {
-        channel.eventLoop.execute {
-            if let context = try? channel.pipeline.syncOperations.context(handler: self) {
-                channel.pipeline.syncOperations.removeHandler(context: context, promise: nil)
-            }
+    private let state = Mutex(State())
+
+    /// The watcher of `channel`'s connection (one that has seen the client leave if the
+    /// pipeline has none or the channel is closed).
+    static func of(_ channel: any Channel) async -> LeaveWatcher {
+        if channel.isActive, let watcher = try? await channel.pipeline.handler(type: LeaveWatcher.self).get() {
+            return watcher
         }
-        markLeft()  // wakes a waiter that is still there; the wait is over either way
+        let gone = LeaveWatcher()
+        gone.markLeft()
+        return gone
     }
 
     var hasLeft: Bool { state.withLock { $0.left } }
 
-    /// Returns when the client has left (or the wait is cancelled).
+    /// Returns when the client has left, or when the waiting task is cancelled.
     func left() async {
+        let id = state.withLock { state -> Int in
+            state.nextID += 1
+            return state.nextID
+        }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
-                    if state.left || state.cancelled { return true }
-                    state.waiters.append(continuation)
+                    if state.left || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
                     return false
                 }
                 if resumeNow { continuation.resume() }
             }
         } onCancel: {
-            let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-                state.cancelled = true
-                defer { state.waiters = [] }
-                return state.waiters
-            }
-            for waiter in waiters { waiter.resume() }
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
         }
     }
 
     private func markLeft() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.left = true
-            defer { state.waiters = [] }
-            return state.waiters
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
         }
         for waiter in waiters { waiter.resume() }
     }

@@ -81,14 +81,14 @@ struct PlayMeter: Sendable {
     }
 
     /// Waits until the session's listener has had the preview for as long as it lasts.
-    /// False when the connection closed first (nothing is counted then).
-    func waitForPreview(of session: PlaySession, window: PreviewWindow, channel: any Channel) async throws -> Bool {
+    /// False when the client has left (nothing is counted then).
+    func waitForPreview(of session: PlaySession, window: PreviewWindow, watcher: LeaveWatcher) async throws -> Bool {
         let started = session.firstAudioAt ?? services.configuration.now()
         let deadline = started.addingTimeInterval(window.listenSeconds)
-        if services.configuration.now() >= deadline { return channel.isActive }
+        if services.configuration.now() >= deadline { return !watcher.hasLeft }
         services.metrics.playsWaiting.increment()
         defer { services.metrics.playsWaiting.decrement() }
-        return try await ListeningWait.until(deadline, waitUntil: services.configuration.waitUntil, orClosing: channel)
+        return try await ListeningWait.until(deadline, waitUntil: services.configuration.waitUntil, watcher: watcher)
     }
 }
 
