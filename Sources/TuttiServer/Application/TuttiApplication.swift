@@ -56,6 +56,7 @@ public enum TuttiApplication {
         StreamController(services: services).addRoutes(to: api)
         PlaysController(services: services).addRoutes(public: api, signedIn: signedIn)
         addMoneyRoutes(services, api: api, signedIn: signedIn)
+        WebController().addRoutes(root: router)
         return router
     }
 
