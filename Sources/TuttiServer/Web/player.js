@@ -38,6 +38,8 @@ export class Player {
     this.pollTimer = null;
     this.graph = null;
     this.seeking = false;
+    /** Where a paused, uncounted metered play stopped, its stream released (see releaseStream). */
+    this.resumeAt = null;
     this.wire(byId);
   }
 
@@ -51,7 +53,9 @@ export class Player {
     this.volume.addEventListener('input', () => this.applyGain());
     this.level.addEventListener('change', () => this.applyGain());
     audio.addEventListener('play', () => this.showPlaying(true));
-    audio.addEventListener('pause', () => this.showPlaying(false));
+    audio.addEventListener('pause', () => { this.showPlaying(false); this.releaseStream(); });
+    // Leaving the page (or a page kept in the back-forward cache) must not keep a metered stream open.
+    window.addEventListener('pagehide', () => { audio.pause(); this.releaseStream(); });
     audio.addEventListener('timeupdate', () => this.progress());
     audio.addEventListener('error', () => this.explainStop());
     audio.addEventListener('ended', () => {
@@ -117,6 +121,7 @@ export class Player {
 
   reset() {
     this.audio.pause();
+    this.resumeAt = null;
     this.audio.removeAttribute('src');
     this.stopPolling();
     this.queue = [];
@@ -134,6 +139,7 @@ export class Player {
     this.audio.pause();
     this.section.hidden = false;
     this.section.dataset.counted = 'false';
+    this.resumeAt = null;
     this.titleText.textContent = summary.title;
     this.artistText.textContent = `by ${summary.artist.name}`;
     this.priceText.textContent = 'Opening…';
@@ -163,7 +169,13 @@ export class Player {
 
   async resume() {
     if (!this.track) return;
-    if (this.audio.error) this.audio.load();
+    if (this.resumeAt !== null) {
+      this.audio.src = this.play.audio.standard;
+      this.audio.currentTime = this.resumeAt;
+      this.resumeAt = null;
+    } else if (this.audio.error) {
+      this.audio.load();
+    }
     this.ensureGraph();
     if (this.graph) await this.graph.context.resume().catch(() => {});
     try {
@@ -176,8 +188,23 @@ export class Player {
 
   seekTo(seconds) {
     if (!this.track) return;
-    this.audio.currentTime = Math.min(Math.max(0, seconds), Math.max(0, this.length() - 0.25));
+    const target = Math.min(Math.max(0, seconds), Math.max(0, this.length() - 0.25));
+    if (this.resumeAt !== null) this.resumeAt = target;
+    else this.audio.currentTime = target;
     this.progress();
+  }
+
+  /**
+   * A paused player keeps its connection, and the server cannot tell it from one that is
+   * listening: 45 s after the first audio it would count the play. So pausing an uncounted
+   * metered play drops the stream; play opens it again where it stopped.
+   */
+  releaseStream() {
+    if (!this.isMetered() || this.section.dataset.counted === 'true' || !this.audio.getAttribute('src') || this.audio.ended) return;
+    this.resumeAt = this.audio.currentTime;
+    this.audio.removeAttribute('src');
+    this.audio.load();
+    this.stopPolling();
   }
 
   length() {
@@ -195,7 +222,7 @@ export class Player {
   }
 
   progress() {
-    const time = this.audio.currentTime;
+    const time = this.resumeAt ?? this.audio.currentTime;
     if (!this.seeking) {
       this.seek.value = String(Math.floor(time));
       this.showTime(time);
