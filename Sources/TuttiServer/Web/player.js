@@ -216,8 +216,8 @@ export class Player {
   isMetered() { return this.play && this.play.access === 'metered'; }
 
   showPlaying(playing) {
-    this.playButton.setAttribute('aria-label', playing ? 'Pause' : 'Play');
-    this.playButton.textContent = playing ? '\u23F8' : '\u25B6';
+    // Words rather than symbols: every system has a font for them, and they read the same aloud.
+    this.playButton.textContent = playing ? 'Pause' : 'Play';
     this.section.dataset.state = playing ? 'playing' : 'paused';
   }
 

@@ -72,6 +72,7 @@ struct BrowserTests {
                 try await page.run("location.hash = '#/artist'")
                 try await page.waitUntil("document.querySelectorAll('#statement tbody tr').length === 1", "the statement lists the play")
                 #expect(try await page.text("#statement tfoot").contains("0.001400"))
+                try await page.run("document.getElementById('chart-days').scrollIntoView()")
                 try await Screenshots.save(page, "artist-earnings")
             }
         }
@@ -97,7 +98,7 @@ struct BrowserTests {
                 try await page.waitUntil("\(Self.audio).currentTime >= 20", "four presses of → seek 20 s")
                 try await page.press(" ", code: "Space", keyCode: 32, text: " ")
                 try await page.waitUntil("\(Self.audio).paused", "Space pauses")
-                try await page.waitUntil("document.getElementById('play').getAttribute('aria-label') === 'Play'", "the button offers Play again")
+                try await page.waitUntil("document.getElementById('play').textContent === 'Play'", "the button offers Play again")
                 #expect(try await page.text("#time").hasPrefix("0:2"), "the player shows where it stopped")
                 #expect(try await api.playStatus(playID, as: listener)["counted"] as? Bool == false)
 
