@@ -87,7 +87,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-            ]
+            ],
+            // The web pages, compiled into the binary (served by WebController; listed in WebAssets).
+            resources: ["index.html", "app.css", "icon.svg", "app.js", "api.js", "format.js", "auth.js", "catalog.js",
+                        "player.js", "waveform.js", "wallet.js", "artist.js", "charts.js"].map { .embedInCode("Web/\($0)") }
         ),
         .executableTarget(
             name: "tutti",

@@ -13,6 +13,8 @@ packages=(
   opus-tools ffmpeg oggz-tools
   # fixtures and benchmarks
   sox curl
+  # the headless browser the web page tests drive over the DevTools protocol
+  chromium
 )
 packages+=("$@")
 

@@ -61,6 +61,7 @@ public enum TuttiApplication {
         PlaysController(services: services).addRoutes(public: api, signedIn: signedIn)
         addMoneyRoutes(services, api: api, signedIn: signedIn)
         GovernanceController(services: services).addRoutes(public: api, signedIn: signedIn)
+        WebController().addRoutes(root: router)
         return router
     }
 

@@ -26,7 +26,7 @@ enum OpenAPIDocument {
 
     static var document: JSONValue {
         var paths: [(String, JSONValue)] = []
-        for operation in operations + playOperations + governanceOperations {
+        for operation in operations + playOperations + governanceOperations + webOperations {
             var entry: JSONValue = [
                 "summary": .string(operation.summary),
                 "operationId": .string(operationID(operation)),

@@ -67,7 +67,7 @@ struct MeteredTrack: Sendable {
         try #require(head.count >= 12)
         let preSkip = Int64(head[10]) | Int64(head[11]) << 8
         let boundary = try #require(pages.first { $0.granule > 0 && $0.granule - preSkip > 45 * 48_000 })
-        let tailStart = standard.count - 65_536
+        let tailStart = standard.count - Int(api.configuration.tailProbeBytes)
         #expect(tailStart > Int(boundary.offset), "the test track is long enough for a tail past the preview")
         return MeteredTrack(artist: artist, id: id, standard: standard, freeEnd: Int(boundary.offset), tailStart: tailStart)
     }

@@ -1,0 +1,95 @@
+// Talking to Tutti's API from the same origin. The bearer token lives in sessionStorage:
+// it is gone when the tab closes and is never sent by the browser on its own (so no CSRF),
+// at the price that a script running in this origin could read it — which the strict
+// Content-Security-Policy (no inline or foreign scripts) is there to prevent.
+
+const SESSION_KEY = 'tutti.session';
+
+export const session = {
+  get() {
+    try { return JSON.parse(sessionStorage.getItem(SESSION_KEY)); } catch { return null; }
+  },
+  set(value) {
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify(value));
+    window.dispatchEvent(new Event('tutti:session'));
+  },
+  clear() {
+    sessionStorage.removeItem(SESSION_KEY);
+    window.dispatchEvent(new Event('tutti:session'));
+  },
+};
+
+/** An error answer of the API: its status and RFC 9457 problem document. */
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem.detail || problem.title || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+function authorized(headers = {}) {
+  const result = new Headers(headers);
+  const current = session.get();
+  if (current) result.set('Authorization', `Bearer ${current.token}`);
+  return result;
+}
+
+async function failure(response) {
+  let problem = {};
+  try { problem = await response.json(); } catch { /* not JSON */ }
+  if (response.status === 401 && session.get()) session.clear();
+  return new ApiError(response.status, problem);
+}
+
+/** Calls the API; JSON in and out. Throws an ApiError for any non-2xx answer. */
+export async function api(path, { method = 'GET', json, headers } = {}) {
+  const request = { method, headers: authorized(headers) };
+  if (json !== undefined) {
+    request.headers.set('Content-Type', 'application/json');
+    request.body = JSON.stringify(json);
+  }
+  const response = await fetch(path, request);
+  if (!response.ok) throw await failure(response);
+  if (response.status === 204) return null;
+  return response.json();
+}
+
+/** Fetches a file that needs the bearer token and hands it to the browser as a download. */
+export async function download(path, fallbackName, headers) {
+  const response = await fetch(path, { headers: authorized(headers) });
+  if (!response.ok) throw await failure(response);
+  const disposition = response.headers.get('Content-Disposition') || '';
+  const match = /filename="([^"]+)"/.exec(disposition);
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = match ? match[1] : fallbackName;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/**
+ * Sends a file as the raw request body with XMLHttpRequest (fetch cannot report upload
+ * progress). `onProgress(sent, total)` follows the bytes; resolves with the JSON answer.
+ */
+export function uploadFile(path, file, onProgress) {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open('POST', path);
+    authorized().forEach((value, name) => request.setRequestHeader(name, value));
+    request.setRequestHeader('Content-Type', 'application/octet-stream');
+    request.responseType = 'json';
+    request.upload.addEventListener('progress', (event) => {
+      onProgress(event.loaded, event.lengthComputable ? event.total : file.size);
+    });
+    request.addEventListener('load', () => {
+      if (request.status >= 200 && request.status < 300) resolve(request.response);
+      else reject(new ApiError(request.status, request.response || {}));
+    });
+    request.addEventListener('error', () => reject(new ApiError(0, { detail: 'The upload could not reach the server.' })));
+    request.send(file);
+  });
+}
