@@ -34,6 +34,19 @@ extension BrowserTests {
                                          "the members' page shows the pricing history and the form")
                 #expect(try await page.text("#open-proposals").contains("No proposal is open"))
                 #expect(try await page.text("#pricing-history tbody").contains("0.002000 credits"))
+                #expect(try await page.evaluate("[...document.querySelectorAll('#proposal-form input, #proposal-form textarea')].every((field) => field.labels.length === 1)",
+                                                as: Bool.self) == true, "every field of the form has its label")
+
+                // Credits and percentages become integers by decimal arithmetic, never floating point
+                // (0.29 × 1,000,000 is 289,999.99999999994 in a double).
+                let parsed = try await page.evaluate("""
+                    import('/web/governance.js').then(({ parseScaled }) => {
+                      const attempt = (text, decimals) => { try { return String(parseScaled(text, decimals, 'x')); } catch (error) { return 'error'; } };
+                      return [attempt('0.29', 6), attempt('0.000001', 6), attempt('12', 6), attempt('1.0000001', 6), attempt('1e3', 6),
+                              attempt('-1', 6), attempt('72.5', 2), attempt('0,5', 2), attempt('', 2)].join(' ');
+                    })
+                    """, as: String.self)
+                #expect(parsed == "290000 1 12000000 error error error 7250 50 null")
 
                 // Through the form: the API's refusal is shown, then the corrected proposal opens.
                 try await page.fill("#proposal-title", "Cheaper first plays")
@@ -78,8 +91,15 @@ extension BrowserTests {
                 try await Screenshots.save(page, "member-phone")
                 try await page.setViewport(width: 1280, height: 900)
 
-                // Past the close: the page shows the tally (1 no of a roll of 2: quorum reached, no majority).
-                let closesAt = try #require(APIDates.parse(opened["closesAt"] as? String))
+                // Bob opens another proposal through the API, closing a minute later, and it passes.
+                let second = try await api.propose(["playsToOwn": 8], closingIn: 25 * 3600 + 60, by: other, title: "Own sooner")
+                let secondID = try #require(second["id"] as? String)
+                #expect(try await api.vote(secondID, "yes", by: other).status == .created)
+
+                // Past both closes: the page shows the tallies (Alice's: 1 no of a roll of 2, quorum
+                // reached, no majority; Bob's passed) and the pricing version Bob's created.
+                let closesAt = try #require(APIDates.parse(second["closesAt"] as? String))
+                #expect(closesAt > (try #require(APIDates.parse(opened["closesAt"] as? String))))
                 clock.advance(by: closesAt.timeIntervalSince(clock.now) + 1)
                 try await page.click("#members-refresh")
                 let closed = "#closed-proposals [data-proposal='\(id)']"
@@ -91,6 +111,11 @@ extension BrowserTests {
                 #expect(try await page.text("\(closed) .outcome").contains("no majority"))
                 #expect(try await !page.text(closed).contains("null"), "no missing value shows as null")
                 #expect(try await page.text("#open-proposals").contains("No proposal is open"))
+                #expect(try await page.text("#closed-proposals [data-proposal='\(secondID)'] .outcome") == "Passed (pricing version 2).")
+                try await page.waitUntil("document.querySelector('#pricing-history tr[data-version=\"2\"]')", "the pricing history lists version 2")
+                let version2 = try await page.text("#pricing-history tr[data-version=\"2\"]")
+                #expect(version2.contains("(in force)") && version2.contains("Own sooner") && version2.contains("0.002000 credits"))
+                #expect(try await page.text("#pricing-history tr[data-version=\"1\"] th") == "1")
                 try await page.run("document.getElementById('closed-heading').scrollIntoView()")
                 try await Screenshots.save(page, "member-closed-proposal")
             }
