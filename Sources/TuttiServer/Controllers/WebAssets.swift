@@ -37,6 +37,7 @@ enum WebAssets {
         "wallet.js": WebAsset(PackageResources.wallet_js, contentType: script),
         "artist.js": WebAsset(PackageResources.artist_js, contentType: script),
         "charts.js": WebAsset(PackageResources.charts_js, contentType: script),
+        "governance.js": WebAsset(PackageResources.governance_js, contentType: script),
     ]
 
     private static let script = "text/javascript; charset=utf-8"

@@ -6,6 +6,7 @@ import { renderCatalog } from './catalog.js';
 import { Player } from './player.js';
 import { renderWallet, renderLibrary } from './wallet.js';
 import { renderArtist } from './artist.js';
+import { canReadGovernance, renderMembers } from './governance.js';
 import { el } from './format.js';
 
 const player = new Player();
@@ -19,7 +20,19 @@ const views = {
   '#/library': { title: 'My tracks', when: 'signed-in', render: () => renderLibrary(main, player) },
   '#/wallet': { title: 'Wallet', when: 'signed-in', render: () => renderWallet(main) },
   '#/artist': { title: 'Artist', when: 'artist', render: () => renderArtist(main) },
+  '#/members': { title: 'Members', when: 'member', render: () => renderMembers(main) },
 };
+
+/** Whether the signed-in user is a member (or an admin), as the API last said, and for whom. */
+let membership = { userID: null, member: false };
+
+/** Asks the API again (an artist becomes a member by publishing a first track). */
+async function refreshMembership() {
+  const user = session.get()?.user;
+  let member = false;
+  try { member = await canReadGovernance(); } catch { member = membership.userID === user?.id && membership.member; }
+  membership = { userID: user?.id ?? null, member };
+}
 
 function allowed(when) {
   const user = session.get()?.user;
@@ -27,6 +40,7 @@ function allowed(when) {
     case 'signed-in': return Boolean(user);
     case 'signed-out': return !user;
     case 'artist': return user?.role === 'artist' || user?.role === 'admin';
+    case 'member': return Boolean(user) && membership.userID === user.id && membership.member;
     default: return true;
   }
 }
@@ -45,14 +59,19 @@ function currentRoute() {
   return views[location.hash] ? location.hash : '#/';
 }
 
-function route() {
+async function route() {
   const view = views[currentRoute()];
+  updateNavigation();
+  await refreshMembership();
+  if (view !== views[currentRoute()]) return;  // the address changed meanwhile
   updateNavigation();
   if (!allowed(view.when)) {
     main.replaceChildren(el('h1', {}, view.title),
       view.when === 'signed-out'
         ? el('p', {}, 'You are signed in already. ', el('a', { href: '#/' }, 'Go to the catalog'))
-        : el('p', {}, 'Please ', el('a', { href: '#/signin' }, 'log in'), view.when === 'artist' ? ' with an artist account' : '', ' to see this page.'));
+        : view.when === 'member' && session.get()?.user
+          ? el('p', {}, 'This page is for members: artists with at least one published track.')
+          : el('p', {}, 'Please ', el('a', { href: '#/signin' }, 'log in'), view.when === 'artist' ? ' with an artist account' : '', ' to see this page.'));
   } else {
     view.render();
   }
@@ -64,5 +83,4 @@ window.addEventListener('hashchange', route);
 window.addEventListener('tutti:session', route);
 window.addEventListener('tutti:wallet', () => { if (location.hash === '#/wallet' || location.hash === '#/library') route(); });
 document.getElementById('logout').addEventListener('click', () => logOut());
-route();
-document.documentElement.dataset.ready = 'true';
+route().then(() => { document.documentElement.dataset.ready = 'true'; });

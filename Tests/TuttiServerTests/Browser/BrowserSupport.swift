@@ -3,14 +3,15 @@ import Testing
 import TuttiTestSupport
 
 /// Runs `body` with a fresh headless Chromium and one tab, and expects no script errors,
-/// console errors or Content-Security-Policy violations in the pages it visited.
-func withBrowser<Value: Sendable>(_ body: (BrowserPage) async throws -> Value) async throws -> Value {
+/// console errors or Content-Security-Policy violations in the pages it visited, other than
+/// those `expected` (e.g. an API refusal the test provokes on purpose).
+func withBrowser<Value: Sendable>(expected: (String) -> Bool = { _ in false }, _ body: (BrowserPage) async throws -> Value) async throws -> Value {
     let browser = try Chromium()
     defer { browser.close() }
     let page = try await browser.newPage()
     try await page.setViewport(width: 1280, height: 900)
     let value = try await body(page)
-    let problems = browser.problems.filter { !BrowserProblems.expected($0) }
+    let problems = browser.problems.filter { !BrowserProblems.expected($0) && !expected($0) }
     #expect(problems.isEmpty, "problems in the pages: \(problems)")
     return value
 }
