@@ -12,11 +12,7 @@ struct WebAsset: Sendable {
     init(_ bytes: [UInt8], contentType: String) {
         body = ByteBuffer(bytes: bytes)
         self.contentType = contentType
-        let digest = SHA256.hash(data: bytes).prefix(16).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }
-        etag = "\"" + digest.joined() + "\""
+        etag = "\"" + Hex.string(SHA256.hash(data: bytes).prefix(16)) + "\""
     }
 }
 

@@ -210,7 +210,7 @@ struct TranscodeRunner: Service {
             if count == 0 { break }
             hasher.update(data: buffer[..<count])
         }
-        return hasher.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        return Hex.string(hasher.finalize())
     }
 
     static func syncDirectory(_ path: String) {

@@ -53,7 +53,7 @@ final class PlayURLSigner: Sendable {
     /// The signature of a session's URLs that expire at `expires` (Unix seconds).
     func signature(session: String, expires: Int64) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Array("play:\(session):\(expires)".utf8), using: key)
-        return mac.map { byte in byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
+        return Hex.string(mac)
     }
 
     /// Whether `signature` is the one for this session and expiry (compared in constant time).
@@ -69,13 +69,7 @@ final class PlayURLSigner: Sendable {
             }
             return computed
         }()
-        var difference: UInt8 = signature.utf8.count == expected.count ? 0 : 1
-        var index = 0
-        for byte in signature.utf8 {
-            difference |= byte ^ (index < expected.count ? expected[index] : 0)
-            index += 1
-        }
-        return difference == 0
+        return WebhookSignature.constantTimeEqual(Array(signature.utf8), expected)
     }
 
     private struct Verified: Hashable {

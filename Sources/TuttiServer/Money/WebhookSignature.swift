@@ -79,7 +79,7 @@ struct WebhookSignature: Equatable {
 
     /// The header value a provider would send for `body` at `timestamp`.
     static func header(body: some Collection<UInt8>, timestamp: Int64, secrets: [String]) -> String {
-        (["t=\(timestamp)"] + secrets.map { "v1=" + hex(signature(body: body, timestamp: timestamp, secret: $0)) }).joined(separator: ",")
+        (["t=\(timestamp)"] + secrets.map { "v1=" + Hex.string(signature(body: body, timestamp: timestamp, secret: $0)) }).joined(separator: ",")
     }
 
     /// Equal lengths and bytes, in time that depends only on the length (which is public).
@@ -117,7 +117,4 @@ struct WebhookSignature: Equatable {
         }
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-    }
 }

@@ -73,7 +73,7 @@ final class UploadFile: @unchecked Sendable {
     }
 
     func digest() -> String {
-        hasher.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        Hex.string(hasher.finalize())
     }
 
     /// Closes (unless `finish` did) and removes the file.
