@@ -117,6 +117,17 @@ struct PlayMeteringTests {
             #expect(earnings == 1_400)
             #expect(try metered.ledger().balance(of: .treasury).balance == 600)
             #expect(try metered.ledger().verify().isIntact)
+            // Operators see it in /metrics: one play counted, bytes streamed, transcodes timed, requests by route.
+            let metrics = String(buffer: try await api.request(.get, "/metrics").body)
+            let values = Dictionary(metrics.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { line -> (String, Double)? in
+                let parts = line.split(separator: " ")
+                return parts.count == 2 ? (String(parts[0]), Double(parts[1]) ?? -1) : nil
+            }, uniquingKeysWith: { first, _ in first })
+            #expect(values["tutti_plays_counted_total"] == 1)
+            #expect(values["tutti_plays_waiting"] == 0)
+            #expect(values["tutti_streamed_bytes_total"] ?? 0 >= Double(2 * track.standard.count))
+            #expect(values["tutti_transcode_seconds_count"] == 1)
+            #expect(metrics.contains("tutti_http_requests_total{"))
         }
     }
 
