@@ -182,6 +182,10 @@ struct PlayMeteringTests {
             #expect(partial.status == .partialContent)
             #expect(partial.headers[.contentRange] == "bytes 0-\(track.freeEnd - 1)/\(track.standard.count)")
             #expect(Data(buffer: partial.body) == track.standard.prefix(track.freeEnd))
+            // Asking for the rest, from the preview's end, is refused at once: nothing to wait for.
+            let rest = try await api.request(.get, url, headers: [.range: "bytes=\(track.freeEnd)-"])
+            #expect(rest.status.code == 402)
+            #expect(try rest.problem()["price"] as? Int == 2_000)
             // A plain GET (a 200 must carry the whole file) ends at the preview: the server
             // cannot charge, so it closes the connection rather than send a byte more.
             let connection = try api.rawGet(url)

@@ -110,6 +110,22 @@ struct PlaysController {
         case .continuePastPreview(let freeBytes):
             current = try await services.playSessions.markFirstAudio(current, at: services.configuration.now())
             let (meter, channel, logger) = (self.meter, context.channel, context.logger)
+            if let refusal = try await meter.refusal(current) {
+                // The play cannot be paid for: no point holding the stream. The free part goes
+                // out at once as a shorter 206 (RFC 9110 §15.3.7 lets it carry less than was
+                // asked; a 200 must be whole, so a plain GET is held and ends at the preview);
+                // a request that starts at the preview's end gets the 402.
+                if freeBytes.isEmpty {
+                    services.metrics.playsRefused.increment()
+                    throw refusal
+                }
+                if status == .partialContent {
+                    var partial = headers
+                    partial[.contentRange] = "bytes \(freeBytes.lowerBound)-\(freeBytes.upperBound - 1)/\(file.size)"
+                    partial[.contentLength] = String(freeBytes.count)
+                    return Response(status: status, headers: partial, body: body(file, freeBytes.lowerBound...(freeBytes.upperBound - 1)))
+                }
+            }
             if freeBytes.isEmpty {
                 // Nothing free to send first: wait before answering, so a refusal is a proper 402.
                 let watcher = await LeaveWatcher.of(channel)
@@ -118,14 +134,6 @@ struct PlaysController {
                 }
                 _ = try await meter.count(current, logger: logger)
                 return Response(status: status, headers: headers, body: body(file, range))
-            }
-            if status == .partialContent, try await !meter.canPay(current) {
-                // The play could not be paid for: answer with the free part only (RFC 9110
-                // §15.3.7 lets a 206 carry less than was asked); asking for the rest gets the 402.
-                var partial = headers
-                partial[.contentRange] = "bytes \(freeBytes.lowerBound)-\(freeBytes.upperBound - 1)/\(file.size)"
-                partial[.contentLength] = String(freeBytes.count)
-                return Response(status: status, headers: partial, body: body(file, freeBytes.lowerBound...(freeBytes.upperBound - 1)))
             }
             let watcher = await LeaveWatcher.of(channel)
             let waiting = current

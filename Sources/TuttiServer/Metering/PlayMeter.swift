@@ -30,10 +30,7 @@ struct PlayMeter: Sendable {
         let sessions = services.playSessions
         guard let listener = session.listenerID else {
             services.metrics.playsRefused.increment()
-            throw Problem(
-                .paymentRequired, title: "Sign in to hear more",
-                detail: "This is the end of the free preview. Sign in and top up your wallet to hear the whole track.",
-                extensions: ["previewSeconds": .int(Int64(session.previewSeconds))])
+            throw Self.signInRequired(session)
         }
         let instant = services.configuration.now()
         // Governance: a proposal that closed at or before `instant` must become its pricing
@@ -57,10 +54,7 @@ struct PlayMeter: Sendable {
             switch error {
             case .insufficientFunds(_, let needed, let available):
                 services.metrics.playsRefused.increment()
-                throw Problem(
-                    .paymentRequired, title: "Not enough credit",
-                    detail: "The next play of this track costs \(Money.format(needed)) credits and your wallet holds \(Money.format(available)). Top up to hear past the preview; the preview stays free.",
-                    extensions: ["price": .int(needed), "balance": .int(available), "previewSeconds": .int(Int64(session.previewSeconds))])
+                throw Self.insufficientFunds(session, price: needed, balance: available)
             default:
                 logger.error("play charge failed", metadata: ["play": "\(session.id)", "error": "\(error)"])
                 throw Problem(.serviceUnavailable, title: "Could not count the play", detail: "The ledger could not record this play; nothing was charged. Try again.")
@@ -68,16 +62,31 @@ struct PlayMeter: Sendable {
         }
     }
 
-    /// Whether the session's listener could pay for the play now (signed in, and the wallet
-    /// holds the next price). A hint for answering early; the charge itself decides.
-    func canPay(_ session: PlaySession) async throws -> Bool {
-        guard let listener = session.listenerID else { return false }
+    /// Why the play could not be paid for now, or nil if it could (signed in, and the wallet
+    /// holds the next price, or the track is owned). A hint for answering early, without
+    /// holding a stream that cannot go on; the charge itself decides.
+    func refusal(_ session: PlaySession) async throws -> Problem? {
+        guard let listener = session.listenerID else { return Self.signInRequired(session) }
         let (track, instant) = (session.trackID, services.configuration.now())
-        return try await services.inLedger { ledger throws(LedgerError) in
+        let (price, balance) = try await services.inLedger { ledger throws(LedgerError) -> (Int64, Int64) in
             let status = try ledger.trackStatus(listener: listener, track: track, at: instant)
-            if status.owned { return true }
-            return try ledger.balance(of: .listenerWallet(listener)).balance >= status.nextPrice
+            return (status.owned ? 0 : status.nextPrice, try ledger.balance(of: .listenerWallet(listener)).balance)
         }
+        return balance >= price ? nil : Self.insufficientFunds(session, price: price, balance: balance)
+    }
+
+    static func signInRequired(_ session: PlaySession) -> Problem {
+        Problem(
+            .paymentRequired, title: "Sign in to hear more",
+            detail: "This is the end of the free preview. Sign in and top up your wallet to hear the whole track.",
+            extensions: ["previewSeconds": .int(Int64(session.previewSeconds))])
+    }
+
+    static func insufficientFunds(_ session: PlaySession, price: Int64, balance: Int64) -> Problem {
+        Problem(
+            .paymentRequired, title: "Not enough credit",
+            detail: "The next play of this track costs \(Money.format(price)) credits and your wallet holds \(Money.format(balance)). Top up to hear past the preview; the preview stays free.",
+            extensions: ["price": .int(price), "balance": .int(balance), "previewSeconds": .int(Int64(session.previewSeconds))])
     }
 
     /// Waits until the session's listener has had the preview for as long as it lasts.

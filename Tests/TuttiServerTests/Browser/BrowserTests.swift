@@ -155,6 +155,32 @@ struct BrowserTests {
         }
     }
 
+    @Test("a listener without enough credit hears the preview and is told why it stops")
+    func previewOnly() async throws {
+        let metered = MeteredService()
+        try await metered.service.run { api in
+            let (track, listener) = try await metered.trackAndListener(api, funds: 1_500)
+            // The audio element's request past the preview is answered 402: Chromium logs it.
+            try await withBrowser(expected: { $0.contains("402") }) { page in
+                try await page.signIn(api, "listener")
+                try await page.click("[data-track='\(track.id)'] button")
+                try await page.waitUntil("!document.getElementById('now-notice').hidden", "the page warns before the preview ends")
+                #expect(try await page.text("#now-notice").contains("you will hear the 45 s preview only"))
+                try await page.waitForPlayback()
+                // Near the preview's end: the audio runs out there, and the page says why.
+                try await page.run("const seek = document.getElementById('seek'); seek.value = '43'; seek.dispatchEvent(new Event('change'))")
+                try await page.waitUntil(
+                    "document.getElementById('now-notice').textContent.includes('preview has ended')", timeout: .seconds(40),
+                    "the page explains that the preview ended")
+                #expect(try await page.text("#now-notice").contains("Top up your wallet to hear the rest"))
+                #expect(try await page.evaluate("document.getElementById('audio').currentTime < 46", as: Bool.self) == true)
+                try await Screenshots.save(page, "listener-preview-ended")
+            }
+            #expect(try metered.balance(listener) == 1_500)
+            #expect(try metered.ledger().verify().plays == 0)
+        }
+    }
+
     private func waitUntilCounted(_ api: TestAPI, _ playID: String, _ listener: TestAPI.Account) async throws {
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
