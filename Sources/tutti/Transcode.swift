@@ -1,5 +1,6 @@
 import ArgumentParser
 import AudioCore
+import CLinux
 import FoundationEssentials
 
 #if canImport(Glibc)
@@ -84,7 +85,22 @@ struct Transcode: ParsableCommand {
         return RenditionSpec(path: String(text[text.index(after: colon)...]), bitrate: kbps * 1000)
     }
 
+    /// The server runs each job as `tutti transcode` with `TUTTI_PARENT_PID` set: the job must
+    /// not outlive a server that was killed outright (SIGKILL, a crash), or it would go on
+    /// writing into the work folder of the job the restarted server runs again. The job runs
+    /// in a process group of its own (so a kill reaches what it starts), which a dying parent's
+    /// group does not take down; the kernel's parent-death signal does.
+    static func dieWithParentIfAsked() {
+        guard let text = getenv("TUTTI_PARENT_PID").map({ String(cString: $0) }), let parent = pid_t(text) else { return }
+        #if canImport(Glibc)
+        _ = tutti_set_parent_death_signal(SIGKILL)
+        // The parent may have died before the call: then we now belong to another process.
+        if getppid() != parent { Glibc.exit(1) }
+        #endif
+    }
+
     func run() throws {
+        Self.dieWithParentIfAsked()
         var renditions = [RenditionSpec(path: output, bitrate: bitrate.map { $0 * 1000 })]
         if let low { renditions.append(RenditionSpec(path: low, profile: .low)) }
         renditions += try extraRenditions.map(Self.parseRendition)

@@ -91,3 +91,37 @@ struct ServeCommandTests {
         #expect(server.process.terminationStatus == 0, "\(server.text)")
     }
 }
+
+@Suite("tutti serve killed outright")
+struct ServeKilledTests {
+    @Test("a transcode running when the server is SIGKILLed dies with it (it would write into the work folder of the job the restart runs again)")
+    func jobDiesWithServer() throws {
+        let server = try ServerProcess()
+        let port = server.port
+        let credentials = try JSONSerialization.data(withJSONObject: ["username": "ada", "password": "correct horse battery", "role": "artist"])
+        #expect(RawConnection.exchange(port: port, "POST", "/api/v1/users", headers: ["Content-Type": "application/json"], body: credentials).status == 201)
+        let login = RawConnection.exchange(port: port, "POST", "/api/v1/sessions", headers: ["Content-Type": "application/json"], body: credentials)
+        let token = try #require((try JSONSerialization.jsonObject(with: login.body) as? [String: Any])?["token"] as? String)
+        // Three minutes of 96 kHz stereo: long enough to be caught mid-transcode.
+        let wav = TestWAV.sine(frequency: 440, dBFS: -6, seconds: 180, sampleRate: 96_000, channels: 2).bytes()
+        let upload = RawConnection.exchange(port: port, "POST", "/api/v1/tracks?title=Long", headers: ["Authorization": "Bearer \(token)"], body: wav)
+        #expect(upload.status == 202)
+        func transcoders() throws -> [String] {
+            try ThirdPartyTools.run("pgrep", ["-f", "tutti transcode \(server.data.path)"]).stdout.split(separator: "\n").map(String.init)
+        }
+        var running: [String] = []
+        for _ in 0..<200 where running.isEmpty {
+            running = try transcoders()
+            if running.isEmpty { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        try #require(!running.isEmpty, "the transcode did not start")
+        kill(server.process.processIdentifier, SIGKILL)
+        server.process.waitUntilExit()
+        var left = running
+        for _ in 0..<100 where !left.isEmpty {
+            Thread.sleep(forTimeInterval: 0.05)
+            left = try transcoders()
+        }
+        #expect(left.isEmpty, "transcoder processes outlived the killed server: \(left)")
+    }
+}

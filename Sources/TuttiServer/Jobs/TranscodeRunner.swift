@@ -124,7 +124,8 @@ struct TranscodeRunner: Service {
         arguments += ["--low", "\(work)/low.opus"]
         let child = ChildProcess(
             executable: configuration.transcoderExecutable, arguments: arguments,
-            environment: ["MALLOC_ARENA_MAX": "2", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"], threadPool: pool)
+            environment: ["MALLOC_ARENA_MAX": "2", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TUTTI_PARENT_PID": String(getpid())],
+            threadPool: pool)
         let jobs = services.jobs
         let lastPercent = Mutex<Int>(-1)
         let outcome: ChildProcess.Outcome
