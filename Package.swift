@@ -40,8 +40,6 @@ let package = Package(
         systemLibrary("CSoxr", pkgConfig: "soxr", apt: ["libsoxr-dev"]),
         systemLibrary("CEbur128", pkgConfig: "libebur128", apt: ["libebur128-dev"]),
         systemLibrary("COpusfile", pkgConfig: "opusfile", apt: ["libopusfile-dev"]),
-        // Linux calls Swift cannot make directly (variadic prctl); no library to link.
-        .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
 
         .target(
             name: "AudioCore",
@@ -98,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "tutti",
             dependencies: [
-                "AudioCore", "Catalog", "Ledger", "Governance", "TuttiServer", "CLinux",
+                "AudioCore", "Catalog", "Ledger", "Governance", "TuttiServer",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

@@ -1,6 +1,6 @@
 import ArgumentParser
 import AudioCore
-import CLinux
+import Dispatch
 import FoundationEssentials
 
 #if canImport(Glibc)
@@ -88,15 +88,18 @@ struct Transcode: ParsableCommand {
     /// The server runs each job as `tutti transcode` with `TUTTI_PARENT_PID` set: the job must
     /// not outlive a server that was killed outright (SIGKILL, a crash), or it would go on
     /// writing into the work folder of the job the restarted server runs again. The job runs
-    /// in a process group of its own (so a kill reaches what it starts), which a dying parent's
-    /// group does not take down; the kernel's parent-death signal does.
+    /// in a process group of its own (so a kill reaches what it starts), which a dying
+    /// parent's group does not take down. A watchdog thread ends the job once its parent is
+    /// gone (the kernel then gives it another parent). Not the kernel's parent-death signal:
+    /// that follows the parent *thread* that spawned the job, and the server's threads come
+    /// and go.
     static func dieWithParentIfAsked() {
         guard let text = getenv("TUTTI_PARENT_PID").map({ String(cString: $0) }), let parent = pid_t(text) else { return }
-        #if canImport(Glibc)
-        _ = tutti_set_parent_death_signal(SIGKILL)
-        // The parent may have died before the call: then we now belong to another process.
         if getppid() != parent { Glibc.exit(1) }
-        #endif
+        DispatchQueue.global(qos: .utility).async {
+            while getppid() == parent { usleep(200_000) }
+            Glibc.exit(1)
+        }
     }
 
     func run() throws {
