@@ -25,9 +25,9 @@ struct AppServices: Sendable {
     let metrics: TuttiMetrics
     let media: MediaFiles
     let streamCatalog: StreamCatalog
-    let loginLimiter: LoginRateLimiter
+    let loginLimiter: RateLimiter
     /// Play sessions opened per listener (or, anonymous, per address) and minute: each is a row.
-    let playLimiter: LoginRateLimiter
+    let playLimiter: RateLimiter
     /// Wakes the transcode runner when an upload queues a job.
     let jobSignal: JobSignal
     /// Runs CPU-heavy or blocking work (bcrypt, hashing) off the event loops.
@@ -52,8 +52,8 @@ struct AppServices: Sendable {
         self.metrics = metrics
         media = MediaFiles(threadPool: threadPool)
         streamCatalog = StreamCatalog(tracks: tracks)
-        loginLimiter = LoginRateLimiter(attempts: configuration.loginAttempts, window: configuration.loginWindow, now: configuration.now)
-        playLimiter = LoginRateLimiter(attempts: configuration.playSessionsPerMinute, window: 60, now: configuration.now)
+        loginLimiter = RateLimiter(attempts: configuration.loginAttempts, window: configuration.loginWindow, now: configuration.now)
+        playLimiter = RateLimiter(attempts: configuration.playSessionsPerMinute, window: 60, now: configuration.now)
         jobSignal = JobSignal()
         self.threadPool = threadPool
     }

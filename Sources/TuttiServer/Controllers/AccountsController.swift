@@ -57,10 +57,10 @@ struct AccountsController {
         let user = try await services.accounts.user(username: credentials.username)
         let valid = try await services.verifyPassword(credentials.password, hash: user?.passwordHash ?? Self.decoyHash)
         guard valid, let user else {
-            services.loginLimiter.recordFailure(keys)
+            services.loginLimiter.record(keys)
             throw CatalogError.invalidCredentials
         }
-        services.loginLimiter.recordSuccess(account: account)
+        services.loginLimiter.forget(account)
         let issued = try await services.accounts.issueToken(for: user, lifetime: services.configuration.tokenLifetime)
         return EditedResponse(status: .created, response: SessionResource(token: issued.token, expiresAt: issued.expiresAt, user: UserResource(user)))
     }

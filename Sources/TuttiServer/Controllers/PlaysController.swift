@@ -37,7 +37,7 @@ struct PlaysController {
                           detail: "Play sessions are being opened too fast; try again in \(wait) s.",
                           extensions: ["retryAfterSeconds": .int(Int64(wait))], headers: [.retryAfter: String(wait)])
         }
-        services.playLimiter.recordFailure([limitKey])
+        services.playLimiter.record([limitKey])
         let instant = services.configuration.now()
         // A proposal already due becomes its pricing version first, so the preview and the
         // price shown are those the play will be charged under.

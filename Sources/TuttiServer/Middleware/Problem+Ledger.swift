@@ -9,7 +9,7 @@ extension Problem {
         switch error {
         case .insufficientFunds(let account, let needed, let available):
             let whose = account.kind == .artistEarnings ? "The artist's unpaid earnings" : "Your wallet"
-            self.init(.init(code: 402, reasonPhrase: "Payment Required"), title: "Insufficient funds",
+            self.init(.paymentRequired, title: "Insufficient funds",
                       detail: "\(whose) holds \(Money.format(available)) credits; this needs \(Money.format(needed)).",
                       extensions: ["needed": .int(needed), "available": .int(available)])
         case .conflictingRetry:

@@ -1,14 +1,14 @@
 import FoundationEssentials
 import Synchronization
 
-/// Counts failed log-ins per account and per address in a sliding window, so password
-/// guessing is slow whether it targets one account from many places or many accounts from one.
-/// The same counting limits how fast play sessions are opened.
-final class LoginRateLimiter: Sendable {
+/// Counts events per key in a sliding window. Failed log-ins are counted per account and per
+/// address, so password guessing is slow whether it targets one account from many places or
+/// many accounts from one; play sessions opened are counted per listener or address.
+final class RateLimiter: Sendable {
     private let attempts: Int
     private let window: Double
     private let now: @Sendable () -> Date
-    private let failures = Mutex<[String: [Date]]>([:])
+    private let events = Mutex<[String: [Date]]>([:])
 
     init(attempts: Int, window: Double, now: @escaping @Sendable () -> Date) {
         self.attempts = attempts
@@ -19,11 +19,11 @@ final class LoginRateLimiter: Sendable {
     /// Seconds until `keys` may try again, or nil when allowed now.
     func retryAfter(_ keys: [String]) -> Int? {
         let instant = now()
-        return failures.withLock { failures in
+        return events.withLock { events in
             var wait: Double?
             for key in keys {
-                let recent = (failures[key] ?? []).filter { instant.timeIntervalSince($0) < window }
-                failures[key] = recent.isEmpty ? nil : recent
+                let recent = (events[key] ?? []).filter { instant.timeIntervalSince($0) < window }
+                events[key] = recent.isEmpty ? nil : recent
                 if recent.count >= attempts, let oldest = recent.first {
                     let seconds = window - instant.timeIntervalSince(oldest)
                     wait = max(wait ?? 0, seconds)
@@ -33,19 +33,21 @@ final class LoginRateLimiter: Sendable {
         }
     }
 
-    func recordFailure(_ keys: [String]) {
+    /// Counts one event for each of `keys`.
+    func record(_ keys: [String]) {
         let instant = now()
-        failures.withLock { failures in
+        events.withLock { events in
             for key in keys {
-                failures[key, default: []].append(instant)
-                // Keep memory bounded under a flood: only the newest attempts matter.
-                if failures[key]!.count > attempts * 2 { failures[key]!.removeFirst(failures[key]!.count - attempts * 2) }
+                events[key, default: []].append(instant)
+                // Keep memory bounded under a flood: only the newest events matter.
+                if events[key]!.count > attempts * 2 { events[key]!.removeFirst(events[key]!.count - attempts * 2) }
             }
-            if failures.count > 100_000 { failures.removeAll() }
+            if events.count > 100_000 { events.removeAll() }
         }
     }
 
-    func recordSuccess(account: String) {
-        failures.withLock { failures in failures[account] = nil }
+    /// Forgets what was counted for `key` (a successful log-in clears its account's failures).
+    func forget(_ key: String) {
+        events.withLock { events in events[key] = nil }
     }
 }
