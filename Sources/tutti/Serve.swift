@@ -3,6 +3,10 @@ import FoundationEssentials
 import Logging
 import TuttiServer
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the Tutti service: HTTP API, streaming and the transcode queue.",
@@ -94,8 +98,24 @@ struct Serve: AsyncParsableCommand {
         configuration.governanceQuorumBasisPoints = governanceQuorumBp
         configuration.governanceMinimumVotingPeriod = Int64(governanceMinimumVotingHours) * 3600
         let app = try TuttiApplication.build(configuration: configuration, logger: logger, demoDirectory: demo)
+        raiseOpenFileLimit(logger: logger)
         try await app.runService()
     }
+
+    /// Every connection and every cached media file holds a descriptor; the usual soft limit
+    /// of 1,024 is too few for a thousand listeners, so it is raised to the hard limit.
+    private func raiseOpenFileLimit(logger: Logger) {
+        var limit = rlimit()
+        guard getrlimit(RLIMIT_NOFILE_VALUE, &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        let previous = limit.rlim_cur
+        limit.rlim_cur = limit.rlim_max
+        if setrlimit(RLIMIT_NOFILE_VALUE, &limit) != 0 {
+            logger.warning("could not raise the open-file limit", metadata: ["limit": "\(previous)", "error": "\(String(cString: strerror(errno)))"])
+        }
+    }
 }
+
+/// RLIMIT_NOFILE arrives as an enum case Swift cannot pass to setrlimit directly.
+private let RLIMIT_NOFILE_VALUE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -35,6 +35,11 @@ public final class PlaySessions: Sendable {
         return session
     }
 
+    /// The session if it is in memory; never touches the database (for the event loop).
+    public func cachedSession(id: String) -> PlaySession? {
+        cache.withLock { $0[id] }
+    }
+
     /// Records the first delivery of audio (once); returns the session as stored.
     public func markFirstAudio(_ session: PlaySession, at instant: Date) async throws -> PlaySession {
         if session.firstAudioAt != nil { return session }

@@ -21,8 +21,9 @@ public enum TuttiApplication {
         let (services, router) = try prepare(configuration: configuration)
         var app = Application(
             router: router,
-            // Per connection: answer Expect: 100-continue; watch for the client leaving (metering).
-            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler(), LeaveWatcher()])),
+            // Per connection: common audio requests answered with sendfile; Expect: 100-continue
+            // answered; the client leaving watched (metering).
+            server: TuttiHTTP1Channel.builder(SendfileRoutes(services: services)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tutti", backlog: 4_096),
             logger: logger)
         app.addServices(TranscodeRunner(services: services, logger: logger))

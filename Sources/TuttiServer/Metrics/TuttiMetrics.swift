@@ -6,6 +6,7 @@ import Synchronization
 public final class TuttiMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     let bytesStreamed: Counter
+    let sendfileResponses: Counter
     let jobsQueued: Gauge
     let jobsRunning: Gauge
     let jobsFailed: Counter
@@ -17,6 +18,8 @@ public final class TuttiMetrics: Sendable {
 
     public init() {
         bytesStreamed = registry.makeCounter(descriptor: Self.name("streamed_bytes", "total", "Audio bytes sent to listeners"))
+        sendfileResponses = registry.makeCounter(
+            descriptor: Self.name("sendfile_responses", "total", "Audio responses sent by the kernel below the router (part of the requests counted)"))
         jobsQueued = registry.makeGauge(descriptor: Self.name("jobs_queued", "", "Transcode jobs waiting"))
         jobsRunning = registry.makeGauge(descriptor: Self.name("jobs_running", "", "Transcode jobs running"))
         jobsFailed = registry.makeCounter(descriptor: Self.name("jobs_failed", "total", "Transcode jobs that failed"))

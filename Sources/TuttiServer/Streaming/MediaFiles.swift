@@ -7,21 +7,32 @@ import Synchronization
 import Glibc
 #endif
 
-/// A rendition file mapped into memory, unmapped when the last user lets go.
+/// A media file mapped into memory and kept open, unmapped and closed when the last user
+/// lets go: the mapping serves copies of its bytes, the descriptor serves `sendfile`.
 ///
 /// Renditions never change once written (a new transcode writes a new file), so a mapping
 /// stays valid for as long as anyone holds it, even if the file is later removed.
 final class MappedFile: Sendable {
     let size: Int64
     private nonisolated(unsafe) let base: UnsafeRawPointer?
+    /// The open file (nil for an empty one), for `FileRegion`s.
+    let handle: NIOFileHandle?
 
-    init(base: UnsafeRawPointer?, size: Int64) {
+    init(base: UnsafeRawPointer?, size: Int64, handle: NIOFileHandle?) {
         self.base = base
         self.size = size
+        self.handle = handle
     }
 
     deinit {
         if let base { munmap(UnsafeMutableRawPointer(mutating: base), Int(size)) }
+        try? handle?.close()
+    }
+
+    /// The region of the file that `range` selects, for the kernel to send (`sendfile`).
+    func region(_ range: ClosedRange<Int64>) -> FileRegion? {
+        guard let handle, range.lowerBound >= 0, range.upperBound < size else { return nil }
+        return FileRegion(fileHandle: handle, readerIndex: Int(range.lowerBound), endIndex: Int(range.upperBound) + 1)
     }
 
     /// A copy of `count` bytes at `offset` (the range must lie inside the file).
@@ -34,13 +45,14 @@ final class MappedFile: Sendable {
     }
 }
 
-/// Reads media files for streaming from memory mappings kept between requests: a range
-/// request is one copy from the page cache into the response, with no thread hop and no
-/// system call once the file is mapped.
+/// Reads media files for streaming from memory mappings and descriptors kept between
+/// requests: a range request is one copy from the page cache into the response, or none
+/// (``SendfileHandler``), with no thread hop and no file opened once the file is cached.
 final class MediaFiles: Sendable {
     /// Bytes copied and sent per write.
     static let chunkLength = 128 * 1024
-    private static let cacheLimit = 1_024
+    /// Files kept open at once (each holds a descriptor; `tutti serve` raises its limit).
+    private static let cacheLimit = 512
 
     private let threadPool: NIOThreadPool
     private let allocator = ByteBufferAllocator()
@@ -56,14 +68,22 @@ final class MediaFiles: Sendable {
         let file = try await threadPool.runIfActive { () -> MappedFile? in
             let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else { return nil }
-            defer { close(descriptor) }
             var status = stat()
-            guard fstat(descriptor, &status) == 0 else { return nil }
+            guard fstat(descriptor, &status) == 0 else {
+                close(descriptor)
+                return nil
+            }
             let size = Int64(status.st_size)
-            guard size > 0 else { return MappedFile(base: nil, size: 0) }
+            guard size > 0 else {
+                close(descriptor)
+                return MappedFile(base: nil, size: 0, handle: nil)
+            }
             let base = mmap(nil, Int(size), PROT_READ, MAP_SHARED, descriptor, 0)
-            guard let base, base != MAP_FAILED else { return nil }
-            return MappedFile(base: UnsafeRawPointer(base), size: size)
+            guard let base, base != MAP_FAILED else {
+                close(descriptor)
+                return nil
+            }
+            return MappedFile(base: UnsafeRawPointer(base), size: size, handle: NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: descriptor))
         }
         guard let file else { return nil }
         cache.withLock { cache in
@@ -71,6 +91,11 @@ final class MediaFiles: Sendable {
             cache[path] = file
         }
         return file
+    }
+
+    /// The file at `path` if it is already open; never blocks (for the event loop).
+    func cached(_ path: String) -> MappedFile? {
+        cache.withLock { $0[path] }
     }
 
     /// A response body carrying `range` of `file`, written in chunks as the client takes them.

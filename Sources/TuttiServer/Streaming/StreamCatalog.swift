@@ -2,6 +2,7 @@ import AudioCore
 import Catalog
 import FoundationEssentials
 import HTTPTypes
+import NIOHTTP1
 import Synchronization
 
 /// What streaming needs to know of a rendition, kept in memory so a range request costs no
@@ -15,6 +16,8 @@ final class StreamCatalog: Sendable {
         var validators: Validators
         /// The response headers that never change for this rendition.
         var headers: HTTPFields
+        /// The same, as SwiftNIO's HTTP/1 encoder takes them (for ``SendfileHandler``).
+        var http1Headers: HTTPHeaders
     }
 
     private let tracks: Tracks
@@ -34,14 +37,27 @@ final class StreamCatalog: Sendable {
         let validators = Validators(
             etag: "\"\(rendition.sha256.prefix(32))\"",
             lastModified: Date(timeIntervalSince1970: rendition.createdAt.timeIntervalSince1970.rounded(.down)))
+        let headers = StreamController.fixedHeaders(track: track, rendition: name, validators: validators)
         let entry = Entry(
             track: track, rendition: rendition, pageIndex: try rendition.decodedPageIndex(), validators: validators,
-            headers: StreamController.fixedHeaders(track: track, rendition: name, validators: validators))
+            headers: headers, http1Headers: HTTPHeaders(headers.map { ($0.name.rawName, $0.value) }))
         entries.withLock { entries in
             if entries.count >= Self.limit { entries.removeAll() }
             entries[key] = entry
         }
         return entry
+    }
+
+    /// The rendition if it is already in memory; never blocks (for the event loop).
+    func cachedEntry(trackID: some StringProtocol, rendition name: some StringProtocol) -> Entry? {
+        let key = trackID + "/" + name
+        return entries.withLock { $0[key] }
+    }
+
+    /// The free region of a rendition for a preview length if it is already worked out.
+    func cachedPreviewWindow(_ entry: Entry, previewSeconds: Int) -> PreviewWindow? {
+        let key = WindowKey(trackID: entry.track.id, rendition: entry.rendition.name, previewSeconds: previewSeconds)
+        return windows.withLock { $0[key] }
     }
 
     /// Forgets every rendition of a track (it was edited, deleted or transcoded again).

@@ -1,0 +1,139 @@
+import FoundationEssentials
+import NIOCore
+import NIOHTTP1
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Answers the common audio requests (see ``SendfileRoutes``) on the event loop, below
+/// Hummingbird, with the file's bytes sent by the kernel (`sendfile`, through a NIO
+/// `FileRegion`) instead of copied through `ByteBuffer`s by a Swift task per request.
+/// Every other request goes on up to Hummingbird unchanged.
+///
+/// It sits between SwiftNIO's HTTP/1 codec and Hummingbird's HTTP-types codec, so it sees
+/// each connection's requests in order and keeps the responses in that order: while a
+/// request it passed on is unanswered, it answers nothing itself.
+final class SendfileHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let routes: SendfileRoutes
+    /// Requests passed on to Hummingbird whose response has not ended yet.
+    private var passedOn = 0
+    /// Between the head and the end of a request this handler answered (its parts are dropped).
+    private var answering = false
+    /// Responses written here whose bytes have not all left yet.
+    private var sending = 0
+    /// A read held back while the socket is not writable (a client that asks without reading).
+    private var heldRead = false
+    /// Graceful shutdown, held until the responses written here have left.
+    private var heldQuiesce: Any?
+    private var quiescing = false
+    private var date = (second: Int64(-1), text: "")
+
+    init(routes: SendfileRoutes) {
+        self.routes = routes
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            if passedOn == 0, !quiescing, let answer = routes.answer(head) {
+                answering = true
+                send(answer, context: context)
+            } else {
+                passedOn += 1
+                context.fireChannelRead(data)
+            }
+        case .body:
+            if !answering { context.fireChannelRead(data) }
+        case .end:
+            if answering {
+                answering = false
+            } else {
+                context.fireChannelRead(data)
+            }
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { passedOn = max(0, passedOn - 1) }
+        context.write(data, promise: promise)
+    }
+
+    private func send(_ answer: SendfileRoutes.Answer, context: ChannelHandlerContext) {
+        guard let region = answer.file.region(answer.range) else {
+            context.close(promise: nil)
+            return
+        }
+        var headers = answer.headers
+        headers.add(name: "Date", value: currentDate())
+        headers.add(name: "Server", value: "Tutti")
+        let file = answer.file
+        sending += 1
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: answer.status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: nil)
+        let sent = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: sent)
+        let (metrics, count) = (routes.services.metrics, answer.range.count)
+        metrics.countRequest(method: "GET", route: answer.route, status: Int(answer.status.code))
+        metrics.sendfileResponses.increment()
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        sent.futureResult.whenComplete { result in
+            withExtendedLifetime(file) {}  // its descriptor stays open until the kernel has sent the region
+            if case .success = result { metrics.bytesStreamed.increment(by: Int64(count)) }
+            let (handler, context) = loopBound.value
+            handler.sent(context: context)
+        }
+    }
+
+    private func sent(context: ChannelHandlerContext) {
+        sending -= 1
+        guard sending == 0, let event = heldQuiesce else { return }
+        heldQuiesce = nil
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    // MARK: Back-pressure: a client that keeps asking without reading is not read from.
+
+    func read(context: ChannelHandlerContext) {
+        if sending > 0 && !context.channel.isWritable {
+            heldRead = true
+        } else {
+            context.read()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if heldRead && context.channel.isWritable {
+            heldRead = false
+            context.read()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    // MARK: Graceful shutdown waits for the responses sent from here.
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            quiescing = true
+            if sending > 0 {
+                heldQuiesce = event
+                return
+            }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// The Date header, formatted once a second.
+    private func currentDate() -> String {
+        let now = Int64(time(nil))
+        if now != date.second {
+            date = (now, HTTPDate.format(Date(timeIntervalSince1970: Double(now))))
+        }
+        return date.text
+    }
+}
