@@ -19,18 +19,13 @@ public final class Ledger: Sendable {
     /// The time of bookings; tests pass a clock they control.
     let clock: @Sendable () -> Date
     let playQueue: PlayChargeQueue
-    /// Runs the WAL checkpoints off the writer, for a `DatabasePool` (see ``WALCheckpointer``).
-    let checkpointer: WALCheckpointer?
 
     /// A ledger over `database`, whose schema must include ``registerMigrations(_:)``.
     ///
     /// Sets `PRAGMA synchronous = FULL` on the writer connection and checks it took effect:
     /// GRDB's `DatabasePool` sets `NORMAL` on its writer after the configuration's
     /// `prepareDatabase` runs, which would let the last commits vanish on power loss. Also
-    /// sets `temp_store = MEMORY` there (see ``configureWriter(_:)``). For a `DatabasePool`,
-    /// moves the automatic WAL checkpoints off the writer connection to a connection of the
-    /// ledger's own (see ``WALCheckpointer``): every commit through the pool's writer, the
-    /// ledger's or not, then leaves checkpointing to it.
+    /// sets `temp_store = MEMORY` there (see ``configureWriter(_:)``).
     ///
     /// - Parameters:
     ///   - clock: The time stamped on transfers (booking time).
@@ -44,13 +39,11 @@ public final class Ledger: Sendable {
         self.clock = clock
         self.playQueue = PlayChargeQueue(maximumBatch: maximumPlaysPerCommit)
         do {
-            self.checkpointer = try database.writeWithoutTransaction { db in
+            try database.writeWithoutTransaction { db in
                 try Self.configureWriter(db)
                 guard try db.tableExists("ledger_transfers") else {
                     throw LedgerError.database("the ledger tables are missing: add Ledger.registerMigrations to the migrator")
                 }
-                guard let pool = database as? DatabasePool else { return nil }
-                return try WALCheckpointer.install(on: db, of: pool)
             }
         } catch {
             throw LedgerError(wrapping: error)

@@ -59,10 +59,6 @@ extension Ledger {
                     default: settings[pragma] = "?"
                     }
                 }
-                // SQLite reports 0 once a WAL hook replaces its automatic checkpoint.
-                if let checkpointer {
-                    settings["wal_checkpoint"] = "background connection, passive, after \(checkpointer.pages) pages"
-                }
                 return settings
             }
         } catch {
