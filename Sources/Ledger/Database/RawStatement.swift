@@ -31,15 +31,15 @@ struct RawStatement {
 
     /// Binds the parameter at `index` (1-based).
     func bind(_ value: Int64, at index: Int32) {
-        sqlite3_bind_int64(handle, index, value)
+        checkBinding(sqlite3_bind_int64(handle, index, value), at: index)
     }
 
     func bind(_ value: Int, at index: Int32) {
-        sqlite3_bind_int64(handle, index, Int64(value))
+        bind(Int64(value), at: index)
     }
 
     func bind(_ value: Bool, at index: Int32) {
-        sqlite3_bind_int64(handle, index, value ? 1 : 0)
+        bind(Int64(value ? 1 : 0), at: index)
     }
 
     func bind(_ value: String, at index: Int32) {
@@ -47,26 +47,37 @@ struct RawStatement {
         value.withUTF8 { utf8 in
             // An empty buffer may have no address, which SQLite would take for NULL.
             guard let base = utf8.baseAddress, !utf8.isEmpty else {
-                sqlite3_bind_text(handle, index, "", 0, Self.transient)
+                checkBinding(sqlite3_bind_text(handle, index, "", 0, Self.transient), at: index)
                 return
             }
             base.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
-                _ = sqlite3_bind_text(handle, index, $0, Int32(utf8.count), Self.transient)
+                checkBinding(sqlite3_bind_text(handle, index, $0, Int32(utf8.count), Self.transient), at: index)
             }
         }
     }
 
     func bind(_ value: String?, at index: Int32) {
-        if let value { bind(value, at: index) } else { sqlite3_bind_null(handle, index) }
+        if let value { bind(value, at: index) } else { checkBinding(sqlite3_bind_null(handle, index), at: index) }
     }
 
     func bind(_ value: Int64?, at index: Int32) {
-        if let value { bind(value, at: index) } else { sqlite3_bind_null(handle, index) }
+        if let value { bind(value, at: index) } else { checkBinding(sqlite3_bind_null(handle, index), at: index) }
     }
 
     func bind(blob value: [UInt8], at index: Int32) {
         value.withUnsafeBytes { bytes in
-            _ = sqlite3_bind_blob(handle, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), Self.transient)
+            checkBinding(
+                sqlite3_bind_blob(handle, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), Self.transient),
+                at: index)
+        }
+    }
+
+    /// A binding that failed would leave the previous row's value in place: stop, as GRDB
+    /// does (the open transaction is then never committed). SQLite fails a binding only for
+    /// a wrong index, a value over a gigabyte, or no memory.
+    private func checkBinding(_ code: Int32, at index: Int32) {
+        guard code == SQLITE_OK else {
+            fatalError("binding parameter \(index) of \(sql) failed: \(String(cString: sqlite3_errstr(code)))")
         }
     }
 
