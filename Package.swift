@@ -50,6 +50,8 @@ let package = Package(
             name: "Ledger",
             dependencies: [
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The C API, for the hot statements of a group commit (see RawStatement).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -21,6 +21,7 @@ final class LedgerTransaction {
     private var postings: [Int64: (debits: Int64, credits: Int64)] = [:]
     private var finished = false
     private var statements = [Statement?](repeating: nil, count: LedgerStatement.allCases.count)
+    private var rawStatements = [RawStatement?](repeating: nil, count: LedgerStatement.allCases.count)
 
     struct ChainHead {
         var sequence: Int64
@@ -46,6 +47,15 @@ final class LedgerTransaction {
         let statement = try db.cachedStatement(sql: which.sql)
         statements[which.rawValue] = statement
         return statement
+    }
+
+    /// One of the ledger's statements, to bind and step through the SQLite C API: see
+    /// ``RawStatement``.
+    func raw(_ which: LedgerStatement) throws -> RawStatement {
+        if let raw = rawStatements[which.rawValue] { return raw }
+        let raw = try RawStatement(statement(which), in: db)
+        rawStatements[which.rawValue] = raw
+        return raw
     }
 
     /// Runs `body` in a savepoint; if it throws, its changes and what this object learned
@@ -95,20 +105,24 @@ final class LedgerTransaction {
     func account(_ account: AccountID, create: Bool) throws -> AccountState? {
         let stored: AccountState
         if let rowID = accountRowIDs[account] ?? LedgerSchema.singletonAccountIDs[account.kind] {
-            let row = try Row.fetchOne(
-                statement(.accountTotalsByRowID),
-                arguments: [rowID])
-            guard let row else { throw LedgerError.database("ledger account \(account) (row \(rowID)) is missing") }
-            stored = AccountState(rowID: rowID, debits: row[0], credits: row[1])
-        } else if let found = try Row.fetchOne(
-            statement(.accountByOwner),
-            arguments: [account.kind.rawValue, account.owner]) {
-            stored = AccountState(rowID: found[0], debits: found[1], credits: found[2])
-            accountRowIDs[account] = stored.rowID
-        } else if create {
-            return AccountState(rowID: try createAccount(account), debits: 0, credits: 0)
+            let select = try raw(.accountTotalsByRowID)
+            select.bind(rowID, at: 1)
+            guard try select.step() else { throw LedgerError.database("ledger account \(account) (row \(rowID)) is missing") }
+            stored = AccountState(rowID: rowID, debits: select.int64(at: 0), credits: select.int64(at: 1))
+            select.reset()
         } else {
-            return nil
+            let select = try raw(.accountByOwner)
+            select.bind(account.kind.rawValue, at: 1)
+            select.bind(account.owner, at: 2)
+            if try select.step() {
+                stored = AccountState(rowID: select.int64(at: 0), debits: select.int64(at: 1), credits: select.int64(at: 2))
+                select.reset()
+                accountRowIDs[account] = stored.rowID
+            } else if create {
+                return AccountState(rowID: try createAccount(account), debits: 0, credits: 0)
+            } else {
+                return nil
+            }
         }
         guard let pending = postings[stored.rowID] else { return stored }
         let debits = stored.debits.addingReportingOverflow(pending.debits)
@@ -120,9 +134,12 @@ final class LedgerTransaction {
     /// The account's row id, creating the account if missing, without reading its totals.
     func accountRowID(_ account: AccountID) throws -> Int64 {
         if let rowID = accountRowIDs[account] ?? LedgerSchema.singletonAccountIDs[account.kind] { return rowID }
-        if let rowID = try Int64.fetchOne(
-            statement(.accountRowIDByOwner),
-            arguments: [account.kind.rawValue, account.owner]) {
+        let select = try raw(.accountRowIDByOwner)
+        select.bind(account.kind.rawValue, at: 1)
+        select.bind(account.owner, at: 2)
+        if try select.step() {
+            let rowID = select.int64(at: 0)
+            select.reset()
             accountRowIDs[account] = rowID
             return rowID
         }
@@ -130,8 +147,13 @@ final class LedgerTransaction {
     }
 
     private func createAccount(_ account: AccountID) throws -> Int64 {
-        try statement(.insertAccount).execute(arguments: [account.kind.rawValue, account.owner, account.kind.debitsMustNotExceedCredits, now])
-        let rowID = db.lastInsertedRowID
+        let insert = try raw(.insertAccount)
+        insert.bind(account.kind.rawValue, at: 1)
+        insert.bind(account.owner, at: 2)
+        insert.bind(account.kind.debitsMustNotExceedCredits, at: 3)
+        insert.bind(now, at: 4)
+        try insert.step()
+        let rowID = insert.lastInsertedRowID
         accountRowIDs[account] = rowID
         return rowID
     }
@@ -222,9 +244,13 @@ final class LedgerTransaction {
     func finish() throws {
         precondition(!finished, "a ledger transaction finishes once")
         finished = true
-        let update = try statement(.postTotals)
+        let update = try raw(.postTotals)
         for (rowID, posting) in postings.sorted(by: { $0.key < $1.key }) {
-            try update.execute(arguments: [posting.debits, posting.credits, rowID])
+            update.bind(posting.debits, at: 1)
+            update.bind(posting.credits, at: 2)
+            update.bind(rowID, at: 3)
+            try update.step()
+            guard update.changes == 1 else { throw LedgerError.database("ledger account row \(rowID) is missing") }
         }
         postings = [:]
     }
@@ -238,14 +264,35 @@ final class LedgerTransaction {
     }
 
     /// Appends transfers at the head of the chain, in order, in one INSERT for up to two (a
-    /// play's parts) and one each beyond. The caller has checked the accounts and posts the
-    /// amounts to them in this transaction.
+    /// play's parts) and one each beyond, and returns them as stored. The caller has checked
+    /// the accounts and posts the amounts to them in this transaction.
     @discardableResult
     func append(_ transfers: [Appendable]) throws -> [Transfer] {
-        var head = try chainHead()
         var booked: [Transfer] = []
-        var values: [(any DatabaseValueConvertible)?] = []
         booked.reserveCapacity(transfers.count)
+        try appendRows(transfers) { transfer, sequence, previousHash, hash in
+            let request = transfer.request
+            booked.append(Transfer(
+                sequence: sequence, id: request.id, debit: request.debit, credit: request.credit,
+                amount: request.amount, code: request.code, linkedGroup: transfer.linkedGroup, details: request.details,
+                timestamp: Timestamp.date(now), previousHash: previousHash, hash: hash))
+        }
+        return booked
+    }
+
+    /// ``append(_:)`` without building the stored transfers (a play's parts, whose caller
+    /// returns the play instead).
+    func appendWithoutResult(_ transfers: [Appendable]) throws {
+        try appendRows(transfers) { _, _, _, _ in }
+    }
+
+    /// Hashes and inserts `transfers` at the head of the chain; `booked` sees each one's
+    /// sequence, previous hash and hash. The chain head moves only once all are inserted.
+    private func appendRows(
+        _ transfers: [Appendable], booked: (Appendable, Int64, [UInt8], [UInt8]) -> Void
+    ) throws {
+        var head = try chainHead()
+        let pairs = transfers.count == 2
         for (index, transfer) in transfers.enumerated() {
             let request = transfer.request
             let fields = HashedFields(
@@ -253,27 +300,33 @@ final class LedgerTransaction {
                 amount: request.amount, code: request.code.rawValue, linkedGroup: transfer.linkedGroup,
                 details: request.details, timestampMilliseconds: now)
             let hash = TransferHash.compute(previous: head.hash, fields)
+            let insert = try raw(pairs ? .insertTwoTransfers : .insertTransfer)
+            // 16 parameters per row; the second row of a pair starts at 17.
+            let first: Int32 = pairs && index == 1 ? 16 : 0
             let details = request.details
-            values += [
-                fields.sequence, request.id, transfer.debitRowID, transfer.creditRowID, request.amount, request.code.rawValue,
-                transfer.linkedGroup, details.trackID, details.playID, details.pricingVersion, details.reference,
-                details.actor, details.note, now, Data(head.hash), Data(hash),
-            ]
-            booked.append(Transfer(
-                sequence: fields.sequence, id: request.id, debit: request.debit, credit: request.credit,
-                amount: request.amount, code: request.code, linkedGroup: transfer.linkedGroup, details: details,
-                timestamp: Timestamp.date(now), previousHash: head.hash, hash: hash))
+            insert.bind(fields.sequence, at: first + 1)
+            insert.bind(request.id, at: first + 2)
+            insert.bind(transfer.debitRowID, at: first + 3)
+            insert.bind(transfer.creditRowID, at: first + 4)
+            insert.bind(request.amount, at: first + 5)
+            insert.bind(request.code.rawValue, at: first + 6)
+            insert.bind(transfer.linkedGroup, at: first + 7)
+            insert.bind(details.trackID, at: first + 8)
+            insert.bind(details.playID, at: first + 9)
+            insert.bind(details.pricingVersion.map(Int64.init), at: first + 10)
+            insert.bind(details.reference, at: first + 11)
+            insert.bind(details.actor, at: first + 12)
+            insert.bind(details.note, at: first + 13)
+            insert.bind(now, at: first + 14)
+            insert.bind(blob: head.hash, at: first + 15)
+            insert.bind(blob: hash, at: first + 16)
+            booked(transfer, fields.sequence, head.hash, hash)
             head = ChainHead(sequence: fields.sequence, hash: hash)
-            let rows = index == 1 && transfers.count == 2 ? 2 : (transfers.count == 2 ? 0 : 1)
-            if rows > 0 {
-                let insert = try statement(rows == 2 ? .insertTwoTransfers : .insertTransfer)
-                insert.setUncheckedArguments(StatementArguments(values))  // 16 per row, by construction
-                try insert.execute()
-                values.removeAll(keepingCapacity: true)
+            if !pairs || index == 1 {
+                try insert.step()
             }
         }
         self.head = head
-        return booked
     }
 }
 

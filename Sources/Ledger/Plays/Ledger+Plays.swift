@@ -11,81 +11,156 @@ extension Ledger {
     /// `request.at`, recorded, and paid by two linked transfers from the wallet to the
     /// artist's earnings and to the treasury (a zero part is skipped).
     ///
-    /// Each play runs in its own savepoint: one play refused (insufficient funds) does not
-    /// affect the others of the commit.
+    /// One play refused (insufficient funds, a conflicting play id) does not affect the
+    /// others of the commit: each play is decided by reading before anything of it is
+    /// written, so a refusal leaves nothing to undo. Should a play fail while being written
+    /// (a constraint the reading did not foresee), the transaction is rolled back and its
+    /// plays are charged again, each in its own savepoint.
     ///
     /// - Throws: ``LedgerError/insufficientFunds(account:needed:available:)`` with the price
     ///   and the balance when the wallet cannot pay; nothing is recorded.
     public func chargePlay(_ request: PlayChargeRequest) async throws(LedgerError) -> PlayChargeResult {
         try request.validate()
-        switch await playQueue.join(request) {
-        case .finished(let outcome):
-            return try outcome.get()
-        case .lead(let batch):
-            let outcomes = await commitPlays(batch.map(\.request))
-            await playQueue.finish(batch, outcomes: outcomes)
-            return try outcomes[0].get()
+        let outcome = await withCheckedContinuation { continuation in
+            if let batch = playQueue.enqueue(PlayChargeQueue.Waiter(request: request, continuation: continuation)) {
+                commitQueuedPlays(batch)
+            }
         }
+        return try outcome.get()
     }
 
     /// How group commit has batched the plays of ``chargePlay(_:)`` since this `Ledger` was made.
     public func playCommitStatistics() async -> PlayCommitStatistics {
-        await playQueue.statistics
+        playQueue.statistics
     }
 
     /// Charges a counted play in a transaction of its own (one sync per play): the baseline
     /// group commit is measured against. Same rules and results as ``chargePlay(_:)``.
     public func chargePlayAlone(_ request: PlayChargeRequest) async throws(LedgerError) -> PlayChargeResult {
         try request.validate()
-        return try await commitPlays([request])[0].get()
+        let outcome = await withCheckedContinuation { continuation in
+            database.asyncWriteWithoutTransaction { db in
+                continuation.resume(returning: self.commitPlays([request], in: db)[0])
+            }
+        }
+        return try outcome.get()
     }
 
-    /// Commits `requests` in one write transaction, each in its own savepoint, and returns
+    /// Commits `batch` on the writer queue, then starts the next batch of the line (if any)
+    /// before waking `batch`'s callers.
+    ///
+    /// Uses GRDB's callback-based `asyncWriteWithoutTransaction`: the commit neither blocks a
+    /// Swift concurrency thread while SQLite syncs nor depends on any caller's task, so a
+    /// cancelled caller cannot fail the others' plays. Each batch is a separate writer job,
+    /// so other writes of the service interleave between batches.
+    private func commitQueuedPlays(_ batch: [PlayChargeQueue.Waiter]) {
+        database.asyncWriteWithoutTransaction { db in
+            let outcomes = self.commitPlays(batch.map(\.request), in: db)
+            if let next = self.playQueue.next(after: batch.count) {
+                self.commitQueuedPlays(next)
+            }
+            for (waiter, outcome) in zip(batch, outcomes) { waiter.resume(outcome) }
+        }
+    }
+
+    /// Commits `requests` in one write transaction on the writer connection `db` and returns
     /// each one's outcome once the transaction is durable (or every one the failure that
     /// stopped it).
     ///
-    /// Uses GRDB's callback-based `asyncWrite`: the commit neither blocks a Swift concurrency
-    /// thread while SQLite syncs nor is abandoned if the leading caller's task is cancelled,
-    /// which would fail the other callers' plays.
-    func commitPlays(_ requests: [PlayChargeRequest]) async -> [PlayChargeQueue.Outcome] {
-        let now: Int64
-        do { now = try self.now() } catch { return requests.map { _ in .failure(error) } }
-        let committed: Result<[PlayChargeQueue.Outcome], LedgerError> = await withCheckedContinuation { continuation in
-            database.asyncWrite({ db in
-                let transaction = LedgerTransaction(db, now: now)
-                let outcomes: [PlayChargeQueue.Outcome] = try requests.map { request in
-                    do {
-                        return .success(try transaction.savepoint { try transaction.chargePlay(request) })
-                    } catch {
-                        // A refusal concerns one play; a failing database stops the commit.
-                        guard let refusal = Self.refusal(error) else { throw error }
-                        return .failure(refusal)
-                    }
-                }
-                try transaction.finish()
-                return outcomes
-            }, completion: { _, result in
-                continuation.resume(returning: result.mapError(LedgerError.init(wrapping:)))
-            })
-        }
-        switch committed {
-        case .success(let outcomes): return outcomes
-        case .failure(let error): return requests.map { _ in .failure(error) }
+    /// Plays are decided and written one after the other with no savepoint (see
+    /// ``LedgerTransaction/chargePlays(_:)``). If a play fails while being written, the
+    /// transaction is rolled back and done again with a savepoint per play, which gives that
+    /// play its refusal and the others their charges.
+    func commitPlays(_ requests: [PlayChargeRequest], in db: Database) -> [PlayChargeQueue.Outcome] {
+        do {
+            let now = try self.now()
+            do {
+                return try Self.inTransaction(db) { try LedgerTransaction(db, now: now).chargePlays(requests) }
+            } catch is PlayWriteFailed {
+                return try Self.inTransaction(db) { try LedgerTransaction(db, now: now).chargePlaysInSavepoints(requests) }
+            }
+        } catch {
+            let failure = LedgerError(wrapping: error)
+            return requests.map { _ in .failure(failure) }
         }
     }
 
-    /// `error` as a refusal of one play (rolled back by its savepoint while the commit goes
-    /// on), or nil if it must abort the whole transaction.
-    private static func refusal(_ error: any Error) -> LedgerError? {
+    /// Runs `body` in a write transaction of `db`, committed (durably) if it returns and
+    /// rolled back if it throws.
+    private static func inTransaction<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        var result: T?
+        try db.inTransaction {
+            result = try body()
+            return .commit
+        }
+        guard let result else { preconditionFailure("a committed transaction has a result") }
+        return result
+    }
+
+    /// `error` as a refusal of one play, or nil if it must abort the whole transaction.
+    static func refusal(_ error: any Error) -> LedgerError? {
         switch error {
         case let error as LedgerError:
             if case .database = error { return nil }
             return error
         case let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT:
-            // A constraint that only this play broke: the savepoint undid it, the rest stands.
+            // A constraint that only this play broke: once undone, the rest stands.
             return LedgerError(wrapping: error)
         default:
             return nil
         }
+    }
+}
+
+/// A play failed while being written, without a savepoint to undo it: the transaction must
+/// be rolled back and charged again play by play.
+struct PlayWriteFailed: Error {
+    let underlying: any Error
+}
+
+extension LedgerTransaction {
+    /// Charges `requests` in order, none in a savepoint: a play is refused (throws) only while
+    /// it is being decided, before any of its writes; a play that fails once its writes began
+    /// throws ``PlayWriteFailed`` (when the failure would refuse only that play) so that the
+    /// caller rolls back and uses ``chargePlaysInSavepoints(_:)``.
+    func chargePlays(_ requests: [PlayChargeRequest]) throws -> [PlayChargeQueue.Outcome] {
+        let outcomes: [PlayChargeQueue.Outcome] = try requests.map { request in
+            let plan: PlayPlan
+            do {
+                plan = try planPlay(request)
+            } catch {
+                guard let refusal = Ledger.refusal(error) else { throw error }
+                return .failure(refusal)
+            }
+            switch plan {
+            case .settled(let result):
+                return .success(result)
+            case .charge(let pending):
+                do {
+                    return .success(try record(pending))
+                } catch {
+                    guard Ledger.refusal(error) != nil else { throw error }
+                    throw PlayWriteFailed(underlying: error)
+                }
+            }
+        }
+        try finish()
+        return outcomes
+    }
+
+    /// Charges `requests` in order, each in its own savepoint: a play that fails is undone and
+    /// refused, the others stand.
+    func chargePlaysInSavepoints(_ requests: [PlayChargeRequest]) throws -> [PlayChargeQueue.Outcome] {
+        let outcomes: [PlayChargeQueue.Outcome] = try requests.map { request in
+            do {
+                return .success(try savepoint { try chargePlay(request) })
+            } catch {
+                // A refusal concerns one play; a failing database stops the commit.
+                guard let refusal = Ledger.refusal(error) else { throw error }
+                return .failure(refusal)
+            }
+        }
+        try finish()
+        return outcomes
     }
 }

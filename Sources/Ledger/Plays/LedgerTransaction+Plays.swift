@@ -3,24 +3,60 @@ import GRDB
 
 extension LedgerTransaction {
     /// Charges one counted play inside this transaction: see ``Ledger/chargePlay(_:)``.
+    func chargePlay(_ request: PlayChargeRequest) throws -> PlayChargeResult {
+        switch try planPlay(request) {
+        case .settled(let result): return result
+        case .charge(let pending): return try record(pending)
+        }
+    }
+
+    /// What charging a play will do, decided by reading only: nothing is written, so a play
+    /// refused here (it throws) needs nothing undone.
+    enum PlayPlan {
+        /// Free, or a retry of a recorded play: the result, with nothing to write.
+        case settled(PlayChargeResult)
+        /// A new charge the wallet covers: ``record(_:)`` writes it.
+        case charge(PendingCharge)
+    }
+
+    /// A charge decided by ``planPlay(_:)``, not yet written.
+    struct PendingCharge {
+        let request: PlayChargeRequest
+        let charge: PlayCharge
+        let playedAt: Int64
+        /// The wallet's row id; nil only for a price of zero charged to a wallet never created.
+        let walletRowID: Int64?
+    }
+
+    /// Decides a play's charge from the database and this transaction's postings, writing
+    /// nothing.
     ///
     /// A play id seen before is looked up only when the play would not be charged anew
-    /// (free, unaffordable, or its row already there): the common, new play costs no lookup.
-    func chargePlay(_ request: PlayChargeRequest) throws -> PlayChargeResult {
-        if request.listenerID == request.artistID { return try retried(request) ?? .free(reason: .ownTrack) }
+    /// (free or unaffordable); a new play costs no lookup, and a retry that would be charged
+    /// is found by ``record(_:)``, whose insert of the play id does nothing.
+    ///
+    /// - Throws: ``LedgerError/insufficientFunds(account:needed:available:)`` or
+    ///   ``LedgerError/conflictingPlay(playID:)``; both refuse this play only.
+    func planPlay(_ request: PlayChargeRequest) throws -> PlayPlan {
+        if request.listenerID == request.artistID { return .settled(try retried(request) ?? .free(reason: .ownTrack)) }
 
         let playedAt = try Timestamp.milliseconds(request.at)
         let version = try pricing().inForce(at: playedAt)
         let pricing = version.pricing
         // Play numbers run 1, 2, 3... per listener and track, and the play that completes
         // ownership is the last: the latest play tells both.
-        let latest = try Row.fetchOne(
-            statement(.latestPlay),
-            arguments: [request.listenerID, request.trackID])
-        let counted: Int = latest?[0] ?? 0
-        let ownershipCompleted: Bool = latest?[1] ?? false
+        let latest = try raw(.latestPlay)
+        latest.bind(request.listenerID, at: 1)
+        latest.bind(request.trackID, at: 2)
+        var counted = 0
+        var ownershipCompleted = false
+        if try latest.step() {
+            counted = Int(latest.int64(at: 0))
+            ownershipCompleted = latest.int64(at: 1) != 0
+            latest.reset()
+        }
         // Ownership is kept: a later version with more plays to own does not take it back.
-        if ownershipCompleted || counted >= pricing.playsToOwn { return try retried(request) ?? .free(reason: .owned) }
+        if ownershipCompleted || counted >= pricing.playsToOwn { return .settled(try retried(request) ?? .free(reason: .owned)) }
 
         let playNumber = counted + 1
         let price = pricing.price(ofPlay: playNumber)
@@ -29,7 +65,7 @@ extension LedgerTransaction {
         let walletState = try account(wallet, create: false)
         let available = walletState?.balance ?? 0
         guard available >= price else {
-            if let retried = try retried(request) { return retried }
+            if let retried = try retried(request) { return .settled(retried) }
             throw LedgerError.insufficientFunds(account: wallet, needed: price, available: available)
         }
         let charge = PlayCharge(
@@ -37,35 +73,54 @@ extension LedgerTransaction {
             playNumber: playNumber, price: price, artistPart: artistPart, cooperativePart: cooperativePart,
             pricingVersion: version.version, walletBalanceAfter: available - price,
             ownsTrackNow: playNumber == pricing.playsToOwn, playedAt: Timestamp.date(playedAt))
-        let insertPlay = try statement(.insertPlay)
-        // The arguments match the statement by construction: skip GRDB's per-call validation.
-        insertPlay.setUncheckedArguments([
-            charge.playID, charge.listenerID, charge.artistID, charge.trackID, playNumber, price, artistPart,
-            cooperativePart, version.version, charge.ownsTrackNow, charge.walletBalanceAfter, playedAt, now,
-        ])
-        try insertPlay.execute()
-        if db.changesCount == 0 {
+        return .charge(PendingCharge(request: request, charge: charge, playedAt: playedAt, walletRowID: walletState?.rowID))
+    }
+
+    /// Writes a charge planned in this transaction, with no other write in between: the play
+    /// row, then its two linked transfers (a zero part skipped), posted to the accounts.
+    /// If the play id turns out to be recorded already, writes nothing and returns the first
+    /// result.
+    func record(_ pending: PendingCharge) throws -> PlayChargeResult {
+        let request = pending.request
+        let charge = pending.charge
+        let insertPlay = try raw(.insertPlay)
+        insertPlay.bind(charge.playID, at: 1)
+        insertPlay.bind(charge.listenerID, at: 2)
+        insertPlay.bind(charge.artistID, at: 3)
+        insertPlay.bind(charge.trackID, at: 4)
+        insertPlay.bind(charge.playNumber, at: 5)
+        insertPlay.bind(charge.price, at: 6)
+        insertPlay.bind(charge.artistPart, at: 7)
+        insertPlay.bind(charge.cooperativePart, at: 8)
+        insertPlay.bind(charge.pricingVersion, at: 9)
+        insertPlay.bind(charge.ownsTrackNow, at: 10)
+        insertPlay.bind(charge.walletBalanceAfter, at: 11)
+        insertPlay.bind(pending.playedAt, at: 12)
+        insertPlay.bind(now, at: 13)
+        try insertPlay.step()
+        if insertPlay.changes == 0 {
             guard let retried = try retried(request) else { throw LedgerError.database("play '\(request.playID)' neither inserted nor found") }
             return retried
         }
 
         // Two linked transfers, skipping a zero part. The wallet covers the price, so neither
         // can overdraw it; the play row above is new, so its `play:` transfer ids are too.
-        let details = TransferDetails(trackID: request.trackID, playID: request.playID, pricingVersion: version.version)
+        let details = TransferDetails(trackID: request.trackID, playID: request.playID, pricingVersion: charge.pricingVersion)
         let parts = [
-            (PlayTransferID.artist(request.playID), AccountID.artistEarnings(request.artistID), artistPart, TransferCode.playArtistShare),
-            (PlayTransferID.cooperative(request.playID), AccountID.treasury, cooperativePart, TransferCode.playCooperativeShare),
+            (PlayTransferID.artist(request.playID), AccountID.artistEarnings(request.artistID), charge.artistPart, TransferCode.playArtistShare),
+            (PlayTransferID.cooperative(request.playID), AccountID.treasury, charge.cooperativePart, TransferCode.playCooperativeShare),
         ].filter { $0.2 > 0 }
-        if !parts.isEmpty, let walletRowID = walletState?.rowID {
+        if !parts.isEmpty, let walletRowID = pending.walletRowID {
+            let wallet = AccountID.listenerWallet(request.listenerID)
             let group = parts.count > 1 ? parts[0].0 : nil
             let transfers = try parts.map { id, credit, amount, code in
                 Appendable(
                     request: TransferRequest(id: id, debit: wallet, credit: credit, amount: amount, code: code, details: details),
                     debitRowID: walletRowID, creditRowID: try accountRowID(credit), linkedGroup: group)
             }
-            try append(transfers)
+            try appendWithoutResult(transfers)
             for transfer in transfers { post(credits: transfer.request.amount, to: transfer.creditRowID) }
-            post(debits: price, to: walletRowID)
+            post(debits: charge.price, to: walletRowID)
         }
         return .charged(charge)
     }

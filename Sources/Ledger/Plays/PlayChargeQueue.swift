@@ -1,68 +1,74 @@
+import Foundation
+
 /// Gathers concurrent play charges so that one write transaction (one sync to disk) commits
 /// many of them: group commit.
 ///
-/// Callers wait in line. When no commit is in flight, the first waiter becomes the leader
-/// and takes everyone waiting (up to `maximumBatch`) into one transaction; plays arriving
-/// meanwhile wait for the next one. When the commit is durable the leader hands every
-/// waiter its own result and, if more are waiting, makes the first of them the next
-/// leader. No task is spawned: the callers themselves do the work.
-actor PlayChargeQueue {
+/// Callers wait in line. When no commit is in flight, the caller that arrives takes the line
+/// (itself, up to `maximumBatch`) into a commit. The commit runs on the database's writer
+/// queue, and when it is durable the writer takes whoever arrived meanwhile into the next
+/// commit before it wakes the callers of the one it finished: the writer never waits for a
+/// caller's task to be scheduled, and no task is spawned.
+final class PlayChargeQueue: @unchecked Sendable {
     typealias Outcome = Result<PlayChargeResult, LedgerError>
-
-    /// What a waiter is told when its turn comes.
-    enum Turn: Sendable {
-        /// Its play was committed (or refused): here is the outcome.
-        case finished(Outcome)
-        /// It leads: commit these waiters' plays (itself first) and then call `finish`.
-        case lead([Waiter])
-    }
 
     struct Waiter: Sendable {
         let request: PlayChargeRequest
-        let continuation: CheckedContinuation<Turn, Never>
+        let continuation: CheckedContinuation<Outcome, Never>
+
+        func resume(_ outcome: Outcome) { continuation.resume(returning: outcome) }
     }
 
     let maximumBatch: Int
+    /// Guards everything below.
+    private let lock = NSLock()
     private var waiting: [Waiter] = []
     private var committing = false
-    fileprivate var commits = 0
-    fileprivate var plays = 0
-    fileprivate var largestCommit = 0
+    private var commits = 0
+    private var plays = 0
+    private var largestCommit = 0
 
     init(maximumBatch: Int) {
         self.maximumBatch = maximumBatch
     }
 
-    /// Waits in line with `request` until its outcome is known or it is asked to lead.
-    func join(_ request: PlayChargeRequest) async -> Turn {
-        await withCheckedContinuation { continuation in
-            waiting.append(Waiter(request: request, continuation: continuation))
-            if !committing {
-                committing = true
-                handOver()
+    /// Puts `waiter` in line. Returns the batch to commit now (it includes `waiter`) if no
+    /// commit was in flight; the caller must commit it and then call ``next(after:)``.
+    func enqueue(_ waiter: Waiter) -> [Waiter]? {
+        lock.withLock {
+            waiting.append(waiter)
+            guard !committing else { return nil }
+            committing = true
+            return takeBatch()
+        }
+    }
+
+    /// Records a finished commit of `count` plays and returns the next batch to commit, or
+    /// nil if nobody is waiting (the queue goes idle).
+    func next(after count: Int) -> [Waiter]? {
+        lock.withLock {
+            commits += 1
+            plays += count
+            largestCommit = max(largestCommit, count)
+            guard !waiting.isEmpty else {
+                committing = false
+                return nil
             }
+            return takeBatch()
         }
     }
 
-    /// Gives every waiter of a committed batch but its leader (the first) its outcome, then
-    /// passes the lead on or goes idle.
-    func finish(_ batch: [Waiter], outcomes: [Outcome]) {
-        precondition(batch.count == outcomes.count, "one outcome per waiter")
-        record(batchSize: batch.count)
-        for (waiter, outcome) in zip(batch, outcomes).dropFirst() {
-            waiter.continuation.resume(returning: .finished(outcome))
+    private func takeBatch() -> [Waiter] {
+        guard waiting.count > maximumBatch else {
+            defer { waiting = [] }
+            return waiting
         }
-        if waiting.isEmpty {
-            committing = false
-        } else {
-            handOver()
-        }
-    }
-
-    private func handOver() {
         let batch = Array(waiting.prefix(maximumBatch))
         waiting.removeFirst(batch.count)
-        batch[0].continuation.resume(returning: .lead(batch))
+        return batch
+    }
+
+    var statistics: PlayCommitStatistics {
+        lock.withLock { PlayCommitStatistics(commits: commits, plays: plays, largestCommit: largestCommit) }
     }
 }
 
@@ -74,16 +80,4 @@ public struct PlayCommitStatistics: Sendable, Equatable {
     public let plays: Int
     /// The most plays one commit carried.
     public let largestCommit: Int
-}
-
-extension PlayChargeQueue {
-    func record(batchSize: Int) {
-        commits += 1
-        plays += batchSize
-        largestCommit = max(largestCommit, batchSize)
-    }
-
-    var statistics: PlayCommitStatistics {
-        PlayCommitStatistics(commits: commits, plays: plays, largestCommit: largestCommit)
-    }
 }
