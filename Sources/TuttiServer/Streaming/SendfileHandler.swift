@@ -32,7 +32,8 @@ final class SendfileHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Graceful shutdown, held until the responses written here have left.
     private var heldQuiesce: Any?
     private var quiescing = false
-    private var date = (second: Int64(-1), text: "")
+    private var dateSecond = Int64(-1)
+    private var dateText = ""
 
     init(routes: SendfileRoutes) {
         self.routes = routes
@@ -81,12 +82,10 @@ final class SendfileHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let (metrics, count) = (routes.services.metrics, answer.range.count)
         metrics.countRequest(method: "GET", route: answer.route, status: Int(answer.status.code))
         metrics.sendfileResponses.increment()
-        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        sent.futureResult.whenComplete { result in
+        sent.futureResult.assumeIsolated().whenComplete { result in
             withExtendedLifetime(file) {}  // its descriptor stays open until the kernel has sent the region
             if case .success = result { metrics.bytesStreamed.increment(by: Int64(count)) }
-            let (handler, context) = loopBound.value
-            handler.sent(context: context)
+            self.sent(context: context)
         }
     }
 
@@ -131,9 +130,10 @@ final class SendfileHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The Date header, formatted once a second.
     private func currentDate() -> String {
         let now = Int64(time(nil))
-        if now != date.second {
-            date = (now, HTTPDate.format(Date(timeIntervalSince1970: Double(now))))
+        if now != dateSecond {
+            dateSecond = now
+            dateText = HTTPDate.format(Date(timeIntervalSince1970: Double(now)))
         }
-        return date.text
+        return dateText
     }
 }

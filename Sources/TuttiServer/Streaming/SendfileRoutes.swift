@@ -26,19 +26,26 @@ struct SendfileRoutes: Sendable {
 
     /// Request headers whose meaning the controllers work out (conditions, credentials, a
     /// body, an expectation); a request carrying any of them is not answered here.
-    private static let deferredHeaders: [String] = [
+    private static let deferredHeaders: Set<String> = [
         "if-match", "if-none-match", "if-modified-since", "if-unmodified-since", "if-range",
         "authorization", "transfer-encoding", "expect",
     ]
 
     func answer(_ head: HTTPRequestHead) -> Answer? {
         guard head.method == .GET, head.version == .http1_1, head.isKeepAlive else { return nil }
-        for name in Self.deferredHeaders where head.headers.contains(name: name) { return nil }
-        let lengths = head.headers[canonicalForm: "content-length"]
-        guard lengths.isEmpty || (lengths.count == 1 && lengths[0] == "0") else { return nil }
+        var rangeHeader: String?
+        for (name, value) in head.headers {
+            let lowercased = name.lowercased()
+            if lowercased == "range" {
+                guard rangeHeader == nil else { return nil }
+                rangeHeader = value
+            } else if lowercased == "content-length" {
+                guard value == "0" else { return nil }
+            } else if Self.deferredHeaders.contains(lowercased) {
+                return nil
+            }
+        }
         guard let target = Target(head.uri) else { return nil }
-        let rangeHeaders = head.headers[canonicalForm: "range"]
-        guard rangeHeaders.count <= 1 else { return nil }
 
         let entry: StreamCatalog.Entry
         let route: String
@@ -50,7 +57,7 @@ struct SendfileRoutes: Sendable {
                   cached.track.free, Tracks.isVisible(cached.track, to: nil) else { return nil }
             (entry, route) = (cached, Self.plainRoute)
         case .session(let expires, let signature):
-            let id = String(target.id)
+            let id = target.id
             guard services.urlSigner.isValid(signature, session: id, expires: expires),
                   Double(expires) > services.configuration.now().timeIntervalSince1970,
                   let cachedSession = services.playSessions.cachedSession(id: id),
@@ -63,7 +70,7 @@ struct SendfileRoutes: Sendable {
         var headers = entry.http1Headers
         let status: HTTPResponseStatus
         let range: ClosedRange<Int64>
-        switch RangeSelection(header: rangeHeaders.first.map(String.init), size: file.size) {
+        switch RangeSelection(header: rangeHeader, size: file.size) {
         case .unsatisfiable:
             return nil
         case .whole:
@@ -90,54 +97,86 @@ struct SendfileRoutes: Sendable {
         }
     }
 
-    /// A request target of one of the two audio routes, taken apart without decoding: a
-    /// target that needs percent-decoding or is otherwise unusual is left to the router.
+    /// A request target of one of the two audio routes, taken apart byte by byte without
+    /// decoding (every request of a stream passes here): a target that needs
+    /// percent-decoding or is otherwise unusual is left to the router.
     struct Target {
         enum Kind {
             case plain
-            case session(expires: Int64, signature: Substring)
+            case session(expires: Int64, signature: String)
         }
 
         var kind: Kind
-        var id: Substring
-        var rendition: Substring
+        var id: String
+        var rendition: String
 
         init?(_ uri: String) {
-            guard uri.hasPrefix("/api/v1/"), !uri.contains("%"), !uri.contains("+") else { return nil }
-            let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-            let segments = parts[0].split(separator: "/", omittingEmptySubsequences: false)
-            // "", "api", "v1", kind, id, "audio", rendition
-            guard segments.count == 7, segments[5] == "audio", Identifier.isValid(segments[4]),
-                  RenditionName(rawValue: String(segments[6])) != nil else { return nil }
-            id = segments[4]
-            rendition = segments[6]
-            switch segments[3] {
-            case "tracks":
-                guard parts.count == 1 else { return nil }
-                kind = .plain
-            case "plays":
-                guard parts.count == 2 else { return nil }
-                var expires: Int64?
-                var signature: Substring?
-                for pair in parts[1].split(separator: "&", omittingEmptySubsequences: false) {
-                    let field = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                    guard field.count == 2 else { return nil }
-                    switch field[0] {
-                    case "expires":
-                        guard expires == nil, let value = Int64(field[1]) else { return nil }
-                        expires = value
-                    case "signature":
-                        guard signature == nil else { return nil }
-                        signature = field[1]
-                    default:
-                        return nil
-                    }
-                }
-                guard let expires, let signature else { return nil }
-                kind = .session(expires: expires, signature: signature)
-            default:
-                return nil
+            var uri = uri
+            guard let target = uri.withUTF8(Self.parse) else { return nil }
+            self = target
+        }
+
+        private init(kind: Kind, id: String, rendition: String) {
+            (self.kind, self.id, self.rendition) = (kind, id, rendition)
+        }
+
+        private static let prefix = Array("/api/v1/".utf8)
+
+        private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Target? {
+            guard bytes.count > prefix.count, bytes.prefix(prefix.count).elementsEqual(prefix),
+                  !bytes.contains(UInt8(ascii: "%")), !bytes.contains(UInt8(ascii: "+")) else { return nil }
+            let queryStart = bytes.firstIndex(of: UInt8(ascii: "?"))
+            let path = bytes[prefix.count..<(queryStart ?? bytes.count)]
+            // kind "/" id "/audio/" rendition
+            let segments = path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+            guard segments.count == 4, segments[2].elementsEqual("audio".utf8), isIdentifier(segments[1]) else { return nil }
+            let rendition = String(decoding: segments[3], as: UTF8.self)
+            guard RenditionName(rawValue: rendition) != nil else { return nil }
+            let id = String(decoding: segments[1], as: UTF8.self)
+            if segments[0].elementsEqual("tracks".utf8) {
+                return queryStart == nil ? Target(kind: .plain, id: id, rendition: rendition) : nil
             }
+            guard segments[0].elementsEqual("plays".utf8), let queryStart else { return nil }
+            var expires: Int64?
+            var signature: String?
+            for pair in bytes[(queryStart + 1)...].split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: false) {
+                guard let equals = pair.firstIndex(of: UInt8(ascii: "=")) else { return nil }
+                let (name, value) = (pair[..<equals], pair[(equals + 1)...])
+                if name.elementsEqual("expires".utf8) {
+                    guard expires == nil, let number = decimal(value) else { return nil }
+                    expires = number
+                } else if name.elementsEqual("signature".utf8) {
+                    guard signature == nil else { return nil }
+                    signature = String(decoding: value, as: UTF8.self)
+                } else {
+                    return nil
+                }
+            }
+            guard let expires, let signature else { return nil }
+            return Target(kind: .session(expires: expires, signature: signature), id: id, rendition: rendition)
+        }
+
+        /// The form of ``Identifier``: 36 bytes, lowercase hex in 8-4-4-4-12 groups.
+        private static func isIdentifier(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+            guard bytes.count == 36 else { return false }
+            for (offset, byte) in zip(0..., bytes) {
+                switch offset {
+                case 8, 13, 18, 23: guard byte == UInt8(ascii: "-") else { return false }
+                default: guard (48...57).contains(byte) || (97...102).contains(byte) else { return false }
+                }
+            }
+            return true
+        }
+
+        /// A non-negative decimal of at most 18 digits.
+        private static func decimal(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Int64? {
+            guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
+            var value: Int64 = 0
+            for byte in bytes {
+                guard (48...57).contains(byte) else { return nil }
+                value = value * 10 + Int64(byte - 48)
+            }
+            return value
         }
     }
 }
