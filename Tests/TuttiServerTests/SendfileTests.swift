@@ -201,4 +201,45 @@ struct SendfileTests {
             }
         }
     }
+
+    @Test("many connections streaming one file at once, on every event loop, all get their bytes")
+    func concurrentConnections() async throws {
+        let service = TestService()
+        try await service.run { api in
+            let artist = try await api.account("artist", role: "artist")
+            let id = try await api.publishedTrack(Fixtures.demo("river-song.ogg"), title: "River", by: artist, free: true)
+            let path = "/api/v1/tracks/\(id)/audio/standard"
+            let file = Data(buffer: try await api.request(.get, path).body)
+            let before = try await sendfileCount(api)
+            let (connections, requests, length) = (16, 60, 16_384)
+            let port = api.port
+            let failures = try await withThrowingTaskGroup(of: [String].self) { group in
+                for connection in 0..<connections {
+                    group.addTask {
+                        try await RawConnection.onThread {
+                            let raw = try RawConnection(port: port)
+                            var failures: [String] = []
+                            for request in 0..<requests {
+                                let offset = (connection * 7_919 + request * 104_729) % (file.count - length)
+                                guard raw.send("GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=\(offset)-\(offset + length - 1)\r\n\r\n") else {
+                                    failures.append("connection \(connection): send failed at request \(request)")
+                                    break
+                                }
+                                let data = raw.read(timeout: 10) { data in (PartialResponse(data)?.body.count ?? 0) >= length }
+                                guard let response = PartialResponse(data), response.status == 206,
+                                      response.body == file[offset..<(offset + length)] else {
+                                    failures.append("connection \(connection): request \(request) got \(data.count) bytes")
+                                    break
+                                }
+                            }
+                            return failures
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(failures.isEmpty, "\(failures)")
+            #expect(try await sendfileCount(api) - before == connections * requests)
+        }
+    }
 }

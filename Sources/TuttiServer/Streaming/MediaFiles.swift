@@ -15,24 +15,30 @@ import Glibc
 final class MappedFile: Sendable {
     let size: Int64
     private nonisolated(unsafe) let base: UnsafeRawPointer?
-    /// The open file (nil for an empty one), for `FileRegion`s.
-    let handle: NIOFileHandle?
+    /// The open file (-1 for an empty one), duplicated for each `FileRegion`.
+    private let descriptor: CInt
 
-    init(base: UnsafeRawPointer?, size: Int64, handle: NIOFileHandle?) {
+    init(base: UnsafeRawPointer?, size: Int64, descriptor: CInt) {
         self.base = base
         self.size = size
-        self.handle = handle
+        self.descriptor = descriptor
     }
 
     deinit {
         if let base { munmap(UnsafeMutableRawPointer(mutating: base), Int(size)) }
-        try? handle?.close()
+        if descriptor >= 0 { close(descriptor) }
     }
 
-    /// The region of the file that `range` selects, for the kernel to send (`sendfile`).
-    func region(_ range: ClosedRange<Int64>) -> FileRegion? {
-        guard let handle, range.lowerBound >= 0, range.upperBound < size else { return nil }
-        return FileRegion(fileHandle: handle, readerIndex: Int(range.lowerBound), endIndex: Int(range.upperBound) + 1)
+    /// The region of the file that `range` selects, for the kernel to send (`sendfile`), on a
+    /// descriptor of its own that the caller closes once the region is written: a NIO file
+    /// handle refuses to be used by two event loops at once (EBUSY), and connections of one
+    /// file are on several.
+    func region(_ range: ClosedRange<Int64>) -> (FileRegion, NIOFileHandle)? {
+        guard descriptor >= 0, range.lowerBound >= 0, range.upperBound < size else { return nil }
+        let copy = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
+        guard copy >= 0 else { return nil }
+        let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: copy)
+        return (FileRegion(fileHandle: handle, readerIndex: Int(range.lowerBound), endIndex: Int(range.upperBound) + 1), handle)
     }
 
     /// A copy of `count` bytes at `offset` (the range must lie inside the file).
@@ -76,14 +82,14 @@ final class MediaFiles: Sendable {
             let size = Int64(status.st_size)
             guard size > 0 else {
                 close(descriptor)
-                return MappedFile(base: nil, size: 0, handle: nil)
+                return MappedFile(base: nil, size: 0, descriptor: -1)
             }
             let base = mmap(nil, Int(size), PROT_READ, MAP_SHARED, descriptor, 0)
             guard let base, base != MAP_FAILED else {
                 close(descriptor)
                 return nil
             }
-            return MappedFile(base: UnsafeRawPointer(base), size: size, handle: NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: descriptor))
+            return MappedFile(base: UnsafeRawPointer(base), size: size, descriptor: descriptor)
         }
         guard let file else { return nil }
         cache.withLock { cache in
