@@ -87,7 +87,8 @@ LUA
 cmp <(curl -sf "http://127.0.0.1:$tutti_port$path") <(curl -sf "http://127.0.0.1:$nginx_port$path")
 cmp <(curl -sf "http://127.0.0.1:$tutti_port$metered_path") "$paid_file"
 
-# measure NAME PORT URL_PATH CONNECTIONS SCRIPT: one wrk run; appends "req/s MB/s p99_ms non2xx" to $work/NAME.wrk
+# measure NAME PORT URL_PATH CONNECTIONS SCRIPT: one wrk run; appends "req/s MB/s p99_ms non2xx socket_errors" to
+# $work/NAME.wrk (socket errors: connections the server closed or reset, and timeouts)
 measure() {
   local name=$1 port=$2 url=$3 connections=$4 script=$5 out
   out=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency ${script:+-s "$script"} "http://127.0.0.1:$port$url")
@@ -96,7 +97,8 @@ measure() {
     /Transfer\/sec/ { v = $2; if (v ~ /GB/) mb = v * 1024; else if (v ~ /MB/) mb = v + 0; else if (v ~ /KB/) mb = v / 1024; else mb = v / 1048576 }
     /^ +99%/ { p = $2; if (p ~ /us/) ms = p / 1000; else if (p ~ /ms/) ms = p + 0; else if (p ~ /s/) ms = p * 1000; else ms = p }
     /Non-2xx/ { errors = $NF }
-    END { print rps, mb, ms, errors + 0 }' <<<"$out" >> "$work/$name.wrk"
+    /Socket errors/ { gsub(",", ""); socket = $4 + $6 + $8 + $10 }
+    END { print rps, mb, ms, errors + 0, socket + 0 }' <<<"$out" >> "$work/$name.wrk"
 }
 
 rm -f "$work"/*.wrk
@@ -112,18 +114,18 @@ done
 
 echo "# stream benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, file $size bytes, $rounds rounds of ${seconds}s, wrk -t2 on the same machine"
 echo
-echo "| scenario | server | requests/s | MB/s | p99 ms | non-2xx | req/s ÷ nginx | p99 ÷ nginx |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| scenario | server | requests/s | MB/s | p99 ms | non-2xx | socket errors | req/s ÷ nginx | p99 ÷ nginx |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for scenario in "${scenarios[@]}"; do
   read -r label connections _ <<<"$scenario"
   for server in nginx tutti metered; do
     f="$work/$server-$label.wrk"
-    rps=$(cut -d' ' -f1 "$f" | median); mb=$(cut -d' ' -f2 "$f" | median); p99=$(cut -d' ' -f3 "$f" | median); errors=$(cut -d' ' -f4 "$f" | median)
+    rps=$(cut -d' ' -f1 "$f" | median); mb=$(cut -d' ' -f2 "$f" | median); p99=$(cut -d' ' -f3 "$f" | median); errors=$(cut -d' ' -f4 "$f" | median); socket=$(cut -d' ' -f5 "$f" | median)
     if [[ $server == nginx ]]; then
       nginx_rps=$rps; nginx_p99=$p99
-      printf '| %s (%s conn) | nginx | %.0f | %.1f | %.2f | %s | | |\n' "$label" "$connections" "$rps" "$mb" "$p99" "$errors"
+      printf '| %s (%s conn) | nginx | %.0f | %.1f | %.2f | %s | %s | | |\n' "$label" "$connections" "$rps" "$mb" "$p99" "$errors" "$socket"
     else
-      printf '| %s (%s conn) | %s | %.0f | %.1f | %.2f | %s | %.2f | %.2f |\n' "$label" "$connections" "$server" "$rps" "$mb" "$p99" "$errors" \
+      printf '| %s (%s conn) | %s | %.0f | %.1f | %.2f | %s | %s | %.2f | %.2f |\n' "$label" "$connections" "$server" "$rps" "$mb" "$p99" "$errors" "$socket" \
         "$(echo "$rps $nginx_rps" | awk '{print $1/$2}')" "$(echo "$p99 $nginx_p99" | awk '{print $1/$2}')"
     fi
   done
