@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
+import Synchronization
 
 /// Hummingbird's HTTP/1.1 channel (`HTTP1Channel`, whose set-up this follows) with Tutti's
 /// handlers: ``SendfileHandler`` below the HTTP-types codec, where it can answer audio with
@@ -14,6 +15,12 @@ struct TuttiHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
 
     let responder: HTTPChannelHandler.Responder
     let sendfileRoutes: SendfileRoutes
+    /// Whether the server channel's accepts per read were set (once per server).
+    private let acceptsRaised = AcceptsRaised()
+
+    private final class AcceptsRaised: Sendable {
+        let done = Atomic<Bool>(false)
+    }
 
     /// Hummingbird's default limits on request heads.
     private static let decoderLimits: NIOHTTPDecoderLimitConfiguration = {
@@ -28,8 +35,22 @@ struct TuttiHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
         HTTPServerBuilder { responder in TuttiHTTP1Channel(responder: responder, sendfileRoutes: routes) }
     }
 
+    /// Connections the listening socket accepts per wake-up. NIO's default of 4 left a burst
+    /// of a thousand new connections waiting seconds for their turn while the event loop
+    /// served the others (nginx accepts all that are pending). Hummingbird does not expose
+    /// its server bootstrap, so the first connection sets it on its parent, the server
+    /// channel (until then, and if that fails, NIO's default holds).
+    private static let acceptsPerRead: UInt = 256
+
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
+        if let server = channel.parent, !acceptsRaised.done.exchange(true, ordering: .relaxed) {
+            server.eventLoop.execute {
+                server.setOption(ChannelOptions.maxMessagesPerRead, value: Self.acceptsPerRead).whenFailure { error in
+                    logger.warning("could not raise the accepts per read", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        return channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
             try pipeline.configureHTTPServerPipeline(
                 withPipeliningAssistance: false,  // requests are taken one at a time by NIOAsyncChannel

@@ -7,6 +7,9 @@ import Ledger
 /// Play sessions: a listener opens one per listening of a track and streams from the signed
 /// URLs it returns; the server counts the play (see ``PlayMeter``). Also the download of
 /// the original upload, for those who own the track.
+///
+/// The common audio requests are answered before they reach this controller, by
+/// ``SendfileHandler`` (see ``SendfileRoutes``), which must agree with it.
 struct PlaysController {
     let services: AppServices
     private var meter: PlayMeter { PlayMeter(services: services) }

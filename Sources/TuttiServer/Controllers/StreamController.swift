@@ -8,6 +8,9 @@ import Logging
 /// Serves each rendition at its own URL with HTTP range requests (RFC 9110 §14),
 /// conditional requests (§13) and the headers browsers, ffmpeg, mpv and VLC need to play
 /// and seek.
+///
+/// The common audio requests are answered before they reach this controller, by
+/// ``SendfileHandler`` (see ``SendfileRoutes``), which must agree with it.
 struct StreamController {
     let services: AppServices
 

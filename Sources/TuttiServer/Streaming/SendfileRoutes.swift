@@ -8,6 +8,10 @@ import NIOHTTP1
 /// nothing. Everything else (conditions, HEAD, credentials, a first request, an uncounted
 /// session's audio, errors) returns nil and goes on to the controllers, which stay the
 /// authority: this only ever answers what they would have answered, byte for byte.
+///
+/// It repeats a few of their decisions (who may stream a plain URL, which session requests
+/// change nothing); a change to those rules in `StreamController` or `PlaysController` must
+/// be made here too. `SendfileTests` compares both paths' answers.
 struct SendfileRoutes: Sendable {
     let services: AppServices
 
