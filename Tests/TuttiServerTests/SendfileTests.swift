@@ -26,6 +26,15 @@ struct SendfileTests {
         return Answer(status: Int(response.status.code), headers: fields, body: Data(buffer: response.body))
     }
 
+    /// A free published track's standard rendition: its plain URL and bytes (fetched once,
+    /// so the rendition is in memory for sendfile from then on).
+    private func freeRendition(_ api: TestAPI) async throws -> (path: String, file: Data) {
+        let artist = try await api.account("artist", role: "artist")
+        let id = try await api.publishedTrack(Fixtures.demo("river-song.ogg"), title: "River", by: artist, free: true)
+        let path = "/api/v1/tracks/\(id)/audio/standard"
+        return (path, Data(buffer: try await api.request(.get, path).body))
+    }
+
     private func sendfileCount(_ api: TestAPI) async throws -> Int {
         let metrics = String(buffer: try await api.request(.get, "/metrics").body)
         let line = try #require(metrics.split(separator: "\n").first { $0.hasPrefix("tutti_sendfile_responses_total ") })
@@ -138,10 +147,7 @@ struct SendfileTests {
     func pipelined() async throws {
         let service = TestService()
         try await service.run { api in
-            let artist = try await api.account("artist", role: "artist")
-            let id = try await api.publishedTrack(Fixtures.demo("river-song.ogg"), title: "River", by: artist, free: true)
-            let path = "/api/v1/tracks/\(id)/audio/standard"
-            let file = Data(buffer: try await api.request(.get, path).body)
+            let (path, file) = try await freeRendition(api)
             func request(_ extra: String, method: String = "GET") -> String {
                 "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(extra)\r\n"
             }
@@ -176,10 +182,7 @@ struct SendfileTests {
     func clientThatDoesNotRead() async throws {
         let service = TestService()
         try await service.run { api in
-            let artist = try await api.account("artist", role: "artist")
-            let id = try await api.publishedTrack(Fixtures.demo("river-song.ogg"), title: "River", by: artist, free: true)
-            let path = "/api/v1/tracks/\(id)/audio/standard"
-            let file = Data(buffer: try await api.request(.get, path).body)
+            let (path, file) = try await freeRendition(api)
             let count = 400, length = 65_536
             let offsets = (0..<count).map { ($0 * 7_919) % (file.count - length) }
             let pipelined = offsets.map { "GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=\($0)-\($0 + length - 1)\r\n\r\n" }.joined()
@@ -206,10 +209,7 @@ struct SendfileTests {
     func concurrentConnections() async throws {
         let service = TestService()
         try await service.run { api in
-            let artist = try await api.account("artist", role: "artist")
-            let id = try await api.publishedTrack(Fixtures.demo("river-song.ogg"), title: "River", by: artist, free: true)
-            let path = "/api/v1/tracks/\(id)/audio/standard"
-            let file = Data(buffer: try await api.request(.get, path).body)
+            let (path, file) = try await freeRendition(api)
             let before = try await sendfileCount(api)
             let (connections, requests, length) = (16, 60, 16_384)
             let port = api.port
