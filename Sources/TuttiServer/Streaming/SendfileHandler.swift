@@ -42,9 +42,10 @@ final class SendfileHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            if passedOn == 0, !quiescing, let answer = routes.answer(head) {
+            // (No descriptor to spare, e.g. at the open-file limit: the router answers.)
+            if passedOn == 0, !quiescing, let answer = routes.answer(head), let (region, handle) = answer.file.region(answer.range) {
                 answering = true
-                send(answer, context: context)
+                send(answer, region: region, handle: handle, context: context)
             } else {
                 passedOn += 1
                 context.fireChannelRead(data)
@@ -65,11 +66,8 @@ final class SendfileHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(data, promise: promise)
     }
 
-    private func send(_ answer: SendfileRoutes.Answer, context: ChannelHandlerContext) {
-        guard let (region, handle) = answer.file.region(answer.range) else {
-            context.close(promise: nil)
-            return
-        }
+    /// Sends `region` (of `handle`, closed once written) as the answer.
+    private func send(_ answer: SendfileRoutes.Answer, region: FileRegion, handle: NIOFileHandle, context: ChannelHandlerContext) {
         var headers = answer.headers
         headers.add(name: "Date", value: currentDate())
         headers.add(name: "Server", value: "Tutti")
