@@ -29,7 +29,7 @@ public final class PlaySessions: Sendable {
     }
 
     public func session(id: String) async throws -> PlaySession? {
-        if let cached = cache.withLock({ $0[id] }) { return cached }
+        if let cached = cachedSession(id: id) { return cached }
         guard let session = try await database.read({ db in try PlaySession.fetchOne(db, key: id) }) else { return nil }
         remember(session)
         return session

@@ -30,8 +30,7 @@ final class StreamCatalog: Sendable {
 
     /// The rendition `name` of a ready, undeleted track, or nil.
     func entry(trackID: String, rendition name: String) async throws -> Entry? {
-        let key = trackID + "/" + name
-        if let entry = entries.withLock({ $0[key] }) { return entry }
+        if let entry = cachedEntry(trackID: trackID, rendition: name) { return entry }
         guard let track = try await tracks.track(id: trackID), track.status == .ready,
               let rendition = try await tracks.rendition(trackID: trackID, name: name) else { return nil }
         let validators = Validators(
@@ -43,13 +42,13 @@ final class StreamCatalog: Sendable {
             headers: headers, http1Headers: HTTPHeaders(headers.map { ($0.name.rawName, $0.value) }))
         entries.withLock { entries in
             if entries.count >= Self.limit { entries.removeAll() }
-            entries[key] = entry
+            entries[trackID + "/" + name] = entry
         }
         return entry
     }
 
     /// The rendition if it is already in memory; never blocks (for the event loop).
-    func cachedEntry(trackID: some StringProtocol, rendition name: some StringProtocol) -> Entry? {
+    func cachedEntry(trackID: String, rendition name: String) -> Entry? {
         let key = trackID + "/" + name
         return entries.withLock { $0[key] }
     }
@@ -79,8 +78,8 @@ final class StreamCatalog: Sendable {
     /// The free region of a rendition for a preview length, worked out once (it walks the
     /// page index) and then remembered.
     func previewWindow(_ entry: Entry, previewSeconds: Int, tailProbeBytes: Int64) -> PreviewWindow {
+        if let window = cachedPreviewWindow(entry, previewSeconds: previewSeconds) { return window }
         let key = WindowKey(trackID: entry.track.id, rendition: entry.rendition.name, previewSeconds: previewSeconds)
-        if let window = windows.withLock({ $0[key] }) { return window }
         let window = PreviewWindow(index: entry.pageIndex, previewSeconds: previewSeconds, tailProbeBytes: tailProbeBytes)
         windows.withLock { windows in
             if windows.count >= Self.limit { windows.removeAll() }
