@@ -19,13 +19,16 @@ public final class Ledger: Sendable {
     /// The time of bookings; tests pass a clock they control.
     let clock: @Sendable () -> Date
     let playQueue: PlayChargeQueue
+    /// Checkpoints the log off the writer (nil unless the database is a file in WAL mode).
+    let checkpointer: WALCheckpointer?
 
     /// A ledger over `database`, whose schema must include ``registerMigrations(_:)``.
     ///
     /// Sets `PRAGMA synchronous = FULL` on the writer connection and checks it took effect:
     /// GRDB's `DatabasePool` sets `NORMAL` on its writer after the configuration's
     /// `prepareDatabase` runs, which would let the last commits vanish on power loss. Also
-    /// sets `temp_store = MEMORY` there (see ``configureWriter(_:)``).
+    /// sets `temp_store = MEMORY` there (see ``configureWriter(_:)``), and hands the writer's
+    /// checkpoints to a background connection (see ``WALCheckpointer``).
     ///
     /// - Parameters:
     ///   - clock: The time stamped on transfers (booking time).
@@ -39,11 +42,12 @@ public final class Ledger: Sendable {
         self.clock = clock
         self.playQueue = PlayChargeQueue(maximumBatch: maximumPlaysPerCommit)
         do {
-            try database.writeWithoutTransaction { db in
+            self.checkpointer = try database.writeWithoutTransaction { db in
                 try Self.configureWriter(db)
                 guard try db.tableExists("ledger_transfers") else {
                     throw LedgerError.database("the ledger tables are missing: add Ledger.registerMigrations to the migrator")
                 }
+                return try WALCheckpointer.install(on: db)
             }
         } catch {
             throw LedgerError(wrapping: error)
@@ -64,6 +68,12 @@ public final class Ledger: Sendable {
         } catch {
             throw LedgerError(wrapping: error)
         }
+    }
+
+    /// The checkpoints run so far by the log checkpointer this `Ledger` installed (nil if the
+    /// database is not a file in WAL mode).
+    public func checkpointStatistics() -> CheckpointStatistics? {
+        checkpointer?.statistics
     }
 
     /// The transfer time of a booking now, in milliseconds.

@@ -75,6 +75,8 @@ extension LedgerCommand {
             var commits: Int
             var playsPerCommit: Double
             var pragmas: [String: String]
+            /// Checkpoints of the log by the ledger's checkpointer during the whole run.
+            var checkpoints: CheckpointStatistics?
             var sqliteVersion: String
             var verified: Bool?
         }
@@ -156,7 +158,7 @@ extension LedgerCommand {
                 seconds: seconds, playsPerSecond: Double(plays) / seconds,
                 commitLatencyMs: ["p50": percentile(0.50), "p99": percentile(0.99), "max": percentile(1.0)],
                 commits: commits, playsPerCommit: Double(plays) / Double(max(commits, 1)),
-                pragmas: try ledger.durabilitySettings(),
+                pragmas: try ledger.durabilitySettings(), checkpoints: ledger.checkpointStatistics(),
                 sqliteVersion: try await ledger.database.read { try String.fetchOne($0, sql: "SELECT sqlite_version()") } ?? "?",
                 verified: verify ? try ledger.verify().isIntact : nil)
         }

@@ -68,5 +68,8 @@ row() {
 row single "single (one transaction per play)" "$concurrency" "$plays_single"
 row group "group commit" "$concurrency" "$plays_group"
 row group32 "group commit" 32 "$plays_group"
-printf '\nextra group run with --verify afterwards: verified=%s\n' "$verified"
+ckpt() { grep -o "\"$1\":[0-9]*" "$work/group.json" | cut -d: -f2 | median; }
+printf '\nlog checkpoints per group run at %s callers (medians): %s in the background, %s by the writer, log restarted %s times, largest log %s pages\n' \
+  "$concurrency" "$(ckpt background)" "$(ckpt writer)" "$(ckpt logRestarts)" "$(ckpt largestLog)"
+printf 'extra group run with --verify afterwards: verified=%s\n' "$verified"
 printf 'one synchronous 4 KiB write (dd oflag=dsync) on this file system: %s µs\n' "$dsync_us"
