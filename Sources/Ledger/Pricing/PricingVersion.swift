@@ -16,11 +16,13 @@ struct PricingHistory {
     private(set) var versions: [(effectiveFromMilliseconds: Int64, version: PricingVersion)]
 
     static func load(_ db: GRDB.Database) throws -> PricingHistory {
-        let rows = try Row.fetchAll(db, sql: """
+        // A cached statement: every group commit loads the history, and compiling the query
+        // each time cost about as much as charging a play.
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT version, effective_from_ms, preview_seconds, base_price, multiplier, plays_to_own,
                    artist_share_bp, proposal_id
             FROM ledger_pricing_versions ORDER BY effective_from_ms
-            """)
+            """))
         return PricingHistory(versions: rows.map { row in
             let milliseconds: Int64 = row["effective_from_ms"]
             let pricing = Pricing(
