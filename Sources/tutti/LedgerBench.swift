@@ -35,6 +35,9 @@ extension LedgerCommand {
         @Option(help: "Artists the tracks belong to.")
         var artists: Int = 20
 
+        @Flag(help: "Let SQLite checkpoint the log on the writer after commits (its default) instead of the ledger's background checkpointer, for comparison.")
+        var sqliteCheckpoints = false
+
         @Flag(help: "Verify the whole ledger afterwards (not timed) and report the result.")
         var verify = false
 
@@ -49,6 +52,10 @@ extension LedgerCommand {
             let path = options.database
             do {
                 let ledger = try Ledger(database: Ledger.openDatabase(path: path))
+                if sqliteCheckpoints {
+                    // Installs SQLite's own WAL hook on the writer in place of the ledger's.
+                    try await ledger.database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_autocheckpoint = 1000") }
+                }
                 let result = try await measure(ledger)
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
@@ -75,7 +82,8 @@ extension LedgerCommand {
             var commits: Int
             var playsPerCommit: Double
             var pragmas: [String: String]
-            /// Checkpoints of the log by the ledger's checkpointer during the whole run.
+            /// Checkpoints of the log by the ledger's checkpointer during the whole run (nil with
+            /// `--sqlite-checkpoints`, whose checkpoints SQLite does not count).
             var checkpoints: CheckpointStatistics?
             var sqliteVersion: String
             var verified: Bool?
@@ -158,7 +166,8 @@ extension LedgerCommand {
                 seconds: seconds, playsPerSecond: Double(plays) / seconds,
                 commitLatencyMs: ["p50": percentile(0.50), "p99": percentile(0.99), "max": percentile(1.0)],
                 commits: commits, playsPerCommit: Double(plays) / Double(max(commits, 1)),
-                pragmas: try ledger.durabilitySettings(), checkpoints: ledger.checkpointStatistics(),
+                pragmas: try ledger.durabilitySettings(),
+                checkpoints: sqliteCheckpoints ? nil : ledger.checkpointStatistics(),
                 sqliteVersion: try await ledger.database.read { try String.fetchOne($0, sql: "SELECT sqlite_version()") } ?? "?",
                 verified: verify ? try ledger.verify().isIntact : nil)
         }
