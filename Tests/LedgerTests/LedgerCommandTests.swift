@@ -41,3 +41,24 @@ struct LedgerCommandTests {
         #expect(!run.stderr.isEmpty)
     }
 }
+
+@Suite("tutti ledger bench")
+struct LedgerBenchCommandTests {
+    @Test("charges every play, verifies, and reports the checkpointer's work; --sqlite-checkpoints leaves checkpoints to SQLite", arguments: [false, true])
+    func bench(sqliteCheckpoints: Bool) async throws {
+        let path = Fixtures.scratch("bench-\(sqliteCheckpoints)").appendingPathComponent("ledger.sqlite").path
+        let run = try await ThirdPartyTools.run(Fixtures.tuttiExecutable, [
+            "ledger", "bench", "--database", path, "--plays", "2000", "--listeners", "50", "--mode", "group",
+            "--concurrency", "32", "--verify",
+        ] + (sqliteCheckpoints ? ["--sqlite-checkpoints"] : []))
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(report["charged"] as? Int == 2000)
+        #expect(report["verified"] as? Bool == true)
+        let pragmas = try #require(report["pragmas"] as? [String: String])
+        #expect(pragmas["synchronous"] == "2")
+        // SQLite reports 0 when a WAL hook other than its own is installed.
+        #expect(pragmas["wal_autocheckpoint"] == (sqliteCheckpoints ? "1000" : "0"))
+        #expect((report["checkpoints"] == nil) == sqliteCheckpoints)
+    }
+}
