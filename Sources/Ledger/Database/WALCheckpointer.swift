@@ -95,7 +95,10 @@ final class WALCheckpointer: Sendable {
             copiedFrames.store(max(copied, 0), ordering: .relaxed)
             // Busy: the background checkpoint is running; the next commit tries again.
             counts.withLock { code == SQLITE_OK ? ($0.writer += 1) : (code == SQLITE_BUSY ? () : ($0.failed += 1)) }
-        } else if fresh >= backgroundPages, !scheduled.exchange(true, ordering: .acquiringAndReleasing) {
+        } else if fresh >= backgroundPages || pages >= writerPages,
+                  !scheduled.exchange(true, ordering: .acquiringAndReleasing) {
+            // Past the writer's limit the background runs again as soon as it has finished,
+            // so that soon after one of its runs little is left for the writer to copy.
             queue.async { self.checkpointInBackground() }
         }
         // A failed checkpoint does not fail the commit that woke it: the commit is durable.
