@@ -77,9 +77,11 @@ final class SendfileHandler: ChannelDuplexHandler, RemovableChannelHandler {
         headers.add(name: "Server", value: "Tutti")
         sending += 1
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: answer.status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: nil)
+        // The promise rides on the body, the last bytes of the answer (its length is in the
+        // head): an `.end` with a promise would make the encoder queue an empty write for it.
         let sent = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: sent)
+        context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: sent)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         let (metrics, count) = (routes.services.metrics, answer.range.count)
         countRequest(route: answer.route, status: Int(answer.status.code), metrics: metrics)
         metrics.sendfileResponses.increment()
