@@ -21,6 +21,8 @@ struct RangeAndConditionTests {
         ("bytes=-0", .unsatisfiable),
         ("bytes=1000-1000, 2000-", .unsatisfiable),
         ("bytes=1000-, 0-1", .partial(0...1)),
+        ("Bytes=0-99", .partial(0...99)),
+        ("\tbytes=0-9,\t20-29\t", .partial(0...29)),
     ])
     func selection(header: String, expected: RangeSelection) {
         #expect(RangeSelection(header: header, size: 1_000) == expected)
@@ -30,6 +32,8 @@ struct RangeAndConditionTests {
         "", "bytes", "bytes=", "bytes=abc", "bytes=5-1", "bytes=--1", "bytes=1-2-3", "items=0-10", "bytes=0-10,", "bytes=,",
         "bytes=99999999999999999999-", "bytes=-99999999999999999999", "bytes= 0 - 10", "bytes=0x10-20", "bytes=+5-10",
         "bytes=" + Array(repeating: "0-1", count: 65).joined(separator: ","), "bytes=0-" + String(repeating: "9", count: 2_000),
+        // Only ASCII digits, separators and unit: look-alikes and control bytes are not them.
+        "bytes\u{1D}0-10", "bytes=0-10\u{301}", "bytes=\u{663}-5", "ｂytes=0-10", "bytes=0-10\u{0B}",
     ])
     func ignored(header: String) {
         #expect(RangeSelection(header: header, size: 1_000) == .whole)

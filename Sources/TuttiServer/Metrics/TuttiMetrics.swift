@@ -42,16 +42,19 @@ public final class TuttiMetrics: Sendable {
 
     /// Counts one request by method, route and status; counters are made once per label set.
     func countRequest(method: String, route: String, status: Int) {
+        requestCounter(method: method, route: route, status: status).increment()
+    }
+
+    /// The counter of requests with these labels, made on first use (a caller that counts
+    /// many requests alike can keep it instead of looking it up each time).
+    func requestCounter(method: String, route: String, status: Int) -> Counter {
         let key = RequestKey(method: method, route: route, status: status)
-        if let counter = requestCounters.withLock({ $0[key] }) {
-            counter.increment()
-            return
-        }
+        if let counter = requestCounters.withLock({ $0[key] }) { return counter }
         let counter = registry.makeCounter(
             descriptor: Self.name("http_requests", "total", "HTTP requests by method, route and status"),
             labels: [("method", method), ("route", route), ("status", String(status))])
         requestCounters.withLock { $0[key] = counter }
-        counter.increment()
+        return counter
     }
 
     private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {

@@ -15,21 +15,31 @@ enum RangeSelection: Equatable {
 
     /// Interprets `header` for a representation of `size` bytes. A header that is malformed,
     /// uses another unit, or is absurdly long is ignored, as RFC 9110 §14.2 requires.
+    ///
+    /// It reads the header's UTF-8 bytes in place (every range request of a stream passes
+    /// here, on the event loop for ``SendfileHandler``): the grammar is ASCII, so any other
+    /// byte in a range-spec makes the header malformed.
     init(header: String?, size: Int64) {
-        guard let header, header.utf8.count <= Self.maximumHeaderLength else { self = .whole; return }
-        let trimmed = header.trimmingWhitespace()
-        guard trimmed.lowercased().hasPrefix("bytes=") else { self = .whole; return }
-        let specs = trimmed.dropFirst(6).split(separator: ",", omittingEmptySubsequences: false)
-        guard !specs.isEmpty, specs.count <= Self.maximumRanges else { self = .whole; return }
+        guard var header, header.utf8.count <= Self.maximumHeaderLength else { self = .whole; return }
+        self = header.withUTF8 { Self.select(Self.trimmingWhitespace($0[...]), size: size) }
+    }
+
+    private static func select(_ header: Slice<UnsafeBufferPointer<UInt8>>, size: Int64) -> RangeSelection {
+        let unit = "bytes=".utf8
+        guard header.count >= unit.count,
+              zip(header, unit).allSatisfy({ byte, expected in asciiLowercased(byte) == expected }) else { return .whole }
+        let specs = header.dropFirst(unit.count).split(separator: UInt8(ascii: ","), maxSplits: maximumRanges, omittingEmptySubsequences: false)
+        guard specs.count <= maximumRanges else { return .whole }
         var lower: Int64?
         var upper: Int64?
         for spec in specs {
-            guard let range = Self.parse(spec.trimmingWhitespace()) else { self = .whole; return }
+            guard let range = parse(trimmingWhitespace(spec)) else { return .whole }
             guard let satisfiable = range.clamped(toSize: size) else { continue }
             lower = min(lower ?? satisfiable.lowerBound, satisfiable.lowerBound)
             upper = max(upper ?? satisfiable.upperBound, satisfiable.upperBound)
         }
-        if let lower, let upper { self = .partial(lower...upper) } else { self = .unsatisfiable }
+        if let lower, let upper { return .partial(lower...upper) }
+        return .unsatisfiable
     }
 
     /// One range-spec: "first-last", "first-" or "-suffixLength".
@@ -50,10 +60,10 @@ enum RangeSelection: Equatable {
         }
     }
 
-    private static func parse(_ spec: Substring) -> Spec? {
-        guard let dash = spec.firstIndex(of: "-") else { return nil }
+    private static func parse(_ spec: Slice<UnsafeBufferPointer<UInt8>>) -> Spec? {
+        guard let dash = spec.firstIndex(of: UInt8(ascii: "-")) else { return nil }
         let first = spec[..<dash]
-        let last = spec[spec.index(after: dash)...]
+        let last = spec[(dash + 1)...]
         if first.isEmpty {
             guard let length = number(last) else { return nil }
             return .suffix(length)
@@ -65,9 +75,27 @@ enum RangeSelection: Equatable {
     }
 
     /// A non-negative decimal of at most 18 digits (so it cannot overflow Int64).
-    private static func number(_ text: Substring) -> Int64? {
-        guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
-        return Int64(text)
+    private static func number(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> Int64? {
+        guard !digits.isEmpty, digits.count <= 18 else { return nil }
+        var value: Int64 = 0
+        for byte in digits {
+            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+        }
+        return value
+    }
+
+    private static func asciiLowercased(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
+    }
+
+    /// Without leading and trailing spaces and tabs (HTTP's OWS).
+    private static func trimmingWhitespace(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Slice<UnsafeBufferPointer<UInt8>> {
+        let isWhitespace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        guard let start = bytes.firstIndex(where: { !isWhitespace($0) }), let last = bytes.lastIndex(where: { !isWhitespace($0) }) else {
+            return bytes[bytes.endIndex...]
+        }
+        return bytes[start...last]
     }
 }
 

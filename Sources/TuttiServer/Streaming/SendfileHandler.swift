@@ -1,6 +1,7 @@
 import FoundationEssentials
 import NIOCore
 import NIOHTTP1
+import Prometheus
 
 #if canImport(Glibc)
 import Glibc
@@ -32,6 +33,9 @@ final class SendfileHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Graceful shutdown, held until the responses written here have left.
     private var heldQuiesce: Any?
     private var quiescing = false
+    /// The request counter of this connection's last answer (a stream's answers share route
+    /// and status), kept so that counting one is an atomic add, not a locked lookup.
+    private var requestCounter: (route: String, status: Int, counter: Counter)?
     private var dateSecond = Int64(-1)
     private var dateText = ""
 
@@ -73,17 +77,29 @@ final class SendfileHandler: ChannelDuplexHandler, RemovableChannelHandler {
         headers.add(name: "Server", value: "Tutti")
         sending += 1
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: answer.status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: nil)
+        // The promise rides on the body, the last bytes of the answer (its length is in the
+        // head): an `.end` with a promise would make the encoder queue an empty write for it.
         let sent = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: sent)
+        context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: sent)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         let (metrics, count) = (routes.services.metrics, answer.range.count)
-        metrics.countRequest(method: "GET", route: answer.route, status: Int(answer.status.code))
+        countRequest(route: answer.route, status: Int(answer.status.code), metrics: metrics)
         metrics.sendfileResponses.increment()
         sent.futureResult.assumeIsolated().whenComplete { result in
             try? handle.close()
             if case .success = result { metrics.bytesStreamed.increment(by: Int64(count)) }
             self.sent(context: context)
         }
+    }
+
+    private func countRequest(route: String, status: Int, metrics: TuttiMetrics) {
+        if let cached = requestCounter, cached.status == status, cached.route == route {
+            cached.counter.increment()
+            return
+        }
+        let counter = metrics.requestCounter(method: "GET", route: route, status: status)
+        requestCounter = (route, status, counter)
+        counter.increment()
     }
 
     private func sent(context: ChannelHandlerContext) {

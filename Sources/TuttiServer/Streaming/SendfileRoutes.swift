@@ -72,6 +72,7 @@ struct SendfileRoutes: Sendable {
         guard let file = services.media.cached(services.path(entry.rendition.path)), file.size > 0 else { return nil }
 
         var headers = entry.http1Headers
+        headers.reserveCapacity(headers.count + 4)  // these two, and Date and Server (SendfileHandler)
         let status: HTTPResponseStatus
         let range: ClosedRange<Int64>
         switch RangeSelection(header: rangeHeader, size: file.size) {

@@ -21,7 +21,13 @@ final class StreamCatalog: Sendable {
     }
 
     private let tracks: Tracks
-    private let entries = Mutex<[String: Entry]>([:])
+    /// A track's rendition (two strings rather than one joined: no string is built per request).
+    private struct EntryKey: Hashable {
+        var trackID: String
+        var rendition: String
+    }
+
+    private let entries = Mutex<[EntryKey: Entry]>([:])
     private static let limit = 10_000
 
     init(tracks: Tracks) {
@@ -42,14 +48,14 @@ final class StreamCatalog: Sendable {
             headers: headers, http1Headers: HTTPHeaders(headers.map { ($0.name.rawName, $0.value) }))
         entries.withLock { entries in
             if entries.count >= Self.limit { entries.removeAll() }
-            entries[trackID + "/" + name] = entry
+            entries[EntryKey(trackID: trackID, rendition: name)] = entry
         }
         return entry
     }
 
     /// The rendition if it is already in memory; never blocks (for the event loop).
     func cachedEntry(trackID: String, rendition name: String) -> Entry? {
-        let key = trackID + "/" + name
+        let key = EntryKey(trackID: trackID, rendition: name)
         return entries.withLock { $0[key] }
     }
 
@@ -62,7 +68,7 @@ final class StreamCatalog: Sendable {
     /// Forgets every rendition of a track (it was edited, deleted or transcoded again).
     func invalidate(trackID: String) {
         entries.withLock { entries in
-            for name in RenditionName.allCases { entries[trackID + "/" + name.rawValue] = nil }
+            for name in RenditionName.allCases { entries[EntryKey(trackID: trackID, rendition: name.rawValue)] = nil }
         }
         windows.withLock { windows in windows = windows.filter { $0.key.trackID != trackID } }
     }
