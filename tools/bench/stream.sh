@@ -9,6 +9,11 @@
 # lookup and metering decision on every request) after the play has counted.
 #
 #   tools/bench/stream.sh [ROUNDS] [SECONDS]        (defaults: 3 rounds of 10 s each)
+#
+# PIN=1 runs wrk on CPU 0 and both servers on CPU 1 (taskset), so that the load generator
+# and the server under test do not share a core. Without it all three share the machine's
+# cores, and wrk's latency favours whichever server is faster than wrk itself (see
+# BENCHMARKS.md, "Why p99 at 1,000 connections is 2x").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-3}
@@ -73,6 +78,12 @@ http {
 CONF
 nginx -c "$work/nginx/nginx.conf"
 sleep 0.5
+wrk=(wrk)
+if [[ ${PIN:-0} == 1 ]]; then
+  tools/install-deps.sh util-linux >/dev/null
+  for pid in "$TUTTI_PID" $(pgrep -f "nginx: (master|worker)"); do taskset -a -p -c 1 "$pid" >/dev/null; done
+  wrk=(taskset -c 0 wrk)
+fi
 
 # ranges.lua: random 64 KiB ranges of the path wrk was given (query string included).
 cat > "$work/ranges.lua" <<LUA
@@ -91,7 +102,7 @@ cmp <(curl -sf "http://127.0.0.1:$tutti_port$metered_path") "$paid_file"
 # $work/NAME.wrk (socket errors: connections the server closed or reset, and timeouts)
 measure() {
   local name=$1 port=$2 url=$3 connections=$4 script=$5 out
-  out=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency ${script:+-s "$script"} "http://127.0.0.1:$port$url")
+  out=$("${wrk[@]}" -t2 -c"$connections" -d"${seconds}s" --latency ${script:+-s "$script"} "http://127.0.0.1:$port$url")
   awk -v name="$name" '
     /Requests\/sec/ { rps = $2 }
     /Transfer\/sec/ { v = $2; if (v ~ /GB/) mb = v * 1024; else if (v ~ /MB/) mb = v + 0; else if (v ~ /KB/) mb = v / 1024; else mb = v / 1048576 }
@@ -112,7 +123,9 @@ for ((round = 0; round < rounds; round++)); do
   done
 done
 
-echo "# stream benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, file $size bytes, $rounds rounds of ${seconds}s, wrk -t2 on the same machine"
+placement="wrk -t2 and the servers sharing the machine's cores"
+[[ ${PIN:-0} == 1 ]] && placement="wrk -t2 on CPU 0, the servers on CPU 1"
+echo "# stream benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, file $size bytes, $rounds rounds of ${seconds}s, $placement"
 echo
 echo "| scenario | server | requests/s | MB/s | p99 ms | non-2xx | socket errors | req/s ÷ nginx | p99 ÷ nginx |"
 echo "|---|---|---|---|---|---|---|---|---|"
