@@ -17,9 +17,10 @@ import Synchronization
 ///
 /// A passive checkpoint cannot restart the log while the writer keeps appending to it, so
 /// the log can grow while commits follow each other without a pause. Once it passes
-/// ``writerPages`` the writer checkpoints itself, as SQLite would have, which by then only
-/// copies what the background checkpoint has not, and the log starts again from its
-/// beginning. Nothing about durability changes: a commit is synced to the log before it
+/// ``writerPages`` the background runs back to back, and the writer checkpoints itself as
+/// soon as no more than ``writerTail`` frames are left to copy (or, whatever is left, once
+/// the log reaches twice ``writerPages``); the next commit then starts the log again from
+/// its beginning. Nothing about durability changes: a commit is synced to the log before it
 /// returns either way, and a checkpoint only moves synced pages into the database file.
 final class WALCheckpointer: Sendable {
     /// Log size (pages) at which a commit wakes the background checkpoint; SQLite's own
@@ -92,7 +93,7 @@ final class WALCheckpointer: Sendable {
         if pages >= writerPages, fresh <= writerTail || pages >= 2 * writerPages {
             var copied: Int32 = 0
             let code = sqlite3_wal_checkpoint_v2(connection, database, SQLITE_CHECKPOINT_PASSIVE, nil, &copied)
-            copiedFrames.store(max(copied, 0), ordering: .relaxed)
+            if code == SQLITE_OK { copiedFrames.store(max(copied, 0), ordering: .relaxed) }
             // Busy: the background checkpoint is running; the next commit tries again.
             counts.withLock { code == SQLITE_OK ? ($0.writer += 1) : (code == SQLITE_BUSY ? () : ($0.failed += 1)) }
         } else if fresh >= backgroundPages || pages >= writerPages,
@@ -122,7 +123,7 @@ final class WALCheckpointer: Sendable {
         if code == SQLITE_OK {
             code = sqlite3_wal_checkpoint_v2(connection, "main", SQLITE_CHECKPOINT_PASSIVE, nil, &copied)
         }
-        copiedFrames.store(max(copied, 0), ordering: .relaxed)
+        if code == SQLITE_OK { copiedFrames.store(max(copied, 0), ordering: .relaxed) }
         counts.withLock { code == SQLITE_OK ? ($0.background += 1) : (code == SQLITE_BUSY ? () : ($0.failed += 1)) }
     }
 
