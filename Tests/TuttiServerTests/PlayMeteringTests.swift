@@ -128,6 +128,11 @@ struct PlayMeteringTests {
             #expect(values["tutti_streamed_bytes_total"] ?? 0 >= Double(2 * track.standard.count))
             #expect(values["tutti_transcode_seconds_count"] == 1)
             #expect(metrics.contains("tutti_http_requests_total{"))
+            // The database log: its checkpoints, by who ran them, and its size.
+            #expect(values["tutti_wal_checkpoints_total{by=\"background\"}"] != nil)
+            #expect(values["tutti_wal_checkpoints_total{by=\"writer\"}"] != nil)
+            #expect(values["tutti_wal_checkpoints_failed_total"] == 0)
+            #expect(values["tutti_wal_largest_pages"] ?? 0 > 0)
         }
     }
 

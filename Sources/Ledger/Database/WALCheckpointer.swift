@@ -143,6 +143,9 @@ public struct CheckpointStatistics: Sendable, Equatable, Encodable {
     public var logRestarts = 0
     /// The most pages the log held after a commit.
     public var largestLog = 0
+
+    /// Nothing done yet.
+    public init() {}
 }
 
 /// SQLite's WAL hook: the context is the retained ``WALCheckpointer`` of ``WALCheckpointer/install(on:)``.

@@ -22,7 +22,8 @@ struct ServiceController {
     }
 
     @Sendable func metrics(_ request: Request, context: TuttiRequestContext) async throws -> Response {
-        Response(
+        if let checkpoints = services.ledger.checkpointStatistics() { services.metrics.publish(checkpoints) }
+        return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: services.metrics.exposition())))
     }

@@ -1,3 +1,4 @@
+import Ledger
 import Prometheus
 import Synchronization
 
@@ -15,6 +16,13 @@ public final class TuttiMetrics: Sendable {
     let playsCounted: Counter
     let playsRefused: Counter
     let playsWaiting: Gauge
+    /// The database log's checkpoints (see the ledger's `WALCheckpointer`), brought up to date
+    /// from its statistics when metrics are read.
+    let checkpointsBackground: Counter
+    let checkpointsWriter: Counter
+    let checkpointsFailed: Counter
+    let walLargestPages: Gauge
+    private let publishedCheckpoints = Mutex(CheckpointStatistics())
 
     public init() {
         bytesStreamed = registry.makeCounter(descriptor: Self.name("streamed_bytes", "total", "Audio bytes sent to listeners"))
@@ -27,9 +35,27 @@ public final class TuttiMetrics: Sendable {
         playsCounted = registry.makeCounter(descriptor: Self.name("plays_counted", "total", "Plays counted and charged"))
         playsRefused = registry.makeCounter(descriptor: Self.name("plays_refused", "total", "Plays refused for want of credit (402)"))
         playsWaiting = registry.makeGauge(descriptor: Self.name("plays_waiting", "", "Streams held at the end of the preview"))
+        let checkpoints = Self.name("wal_checkpoints", "total", "Checkpoints of the database log, by who ran them")
+        checkpointsBackground = registry.makeCounter(descriptor: checkpoints, labels: [("by", "background")])
+        checkpointsWriter = registry.makeCounter(descriptor: checkpoints, labels: [("by", "writer")])
+        checkpointsFailed = registry.makeCounter(
+            descriptor: Self.name("wal_checkpoints_failed", "total", "Checkpoints of the database log that failed (its pages stay in the log)"))
+        walLargestPages = registry.makeGauge(descriptor: Self.name("wal_largest", "pages", "The most pages the database log has held after a commit"))
         transcodeSeconds = registry.makeDurationHistogram(
             descriptor: Self.name("transcode", "seconds", "Wall time of transcode jobs"),
             buckets: [.milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(300)])
+    }
+
+    /// Brings the checkpoint metrics up to `statistics` (totals since the ledger started).
+    func publish(_ statistics: CheckpointStatistics) {
+        let before = publishedCheckpoints.withLock { published in
+            defer { published = statistics }
+            return published
+        }
+        checkpointsBackground.increment(by: Int64(max(0, statistics.background - before.background)))
+        checkpointsWriter.increment(by: Int64(max(0, statistics.writer - before.writer)))
+        checkpointsFailed.increment(by: Int64(max(0, statistics.failed - before.failed)))
+        walLargestPages.set(Double(statistics.largestLog))
     }
 
     private let requestCounters = Mutex<[RequestKey: Counter]>([:])
