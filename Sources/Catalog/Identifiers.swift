@@ -9,8 +9,13 @@ public enum Identifier {
     /// Whether `text` has the shape of an identifier this module made; anything else (a path,
     /// an injection attempt) is rejected before it reaches the database or the file system.
     public static func isValid(_ text: some StringProtocol) -> Bool {
-        guard text.utf8.count == 36 else { return false }
-        for (index, byte) in text.utf8.enumerated() {
+        isValid(utf8: text.utf8)
+    }
+
+    /// ``isValid(_:)`` for text still in bytes (e.g. a request target, before it is decoded).
+    public static func isValid(utf8 bytes: some Collection<UInt8>) -> Bool {
+        guard bytes.count == 36 else { return false }
+        for (index, byte) in bytes.enumerated() {
             switch index {
             case 8, 13, 18, 23: guard byte == UInt8(ascii: "-") else { return false }
             default: guard (48...57).contains(byte) || (97...102).contains(byte) else { return false }

@@ -65,24 +65,13 @@ enum RangeSelection: Equatable {
         let first = spec[..<dash]
         let last = spec[(dash + 1)...]
         if first.isEmpty {
-            guard let length = number(last) else { return nil }
+            guard let length = ASCIIDecimal.value(last) else { return nil }
             return .suffix(length)
         }
-        guard let start = number(first) else { return nil }
+        guard let start = ASCIIDecimal.value(first) else { return nil }
         if last.isEmpty { return .from(start, through: nil) }
-        guard let end = number(last), end >= start else { return nil }
+        guard let end = ASCIIDecimal.value(last), end >= start else { return nil }
         return .from(start, through: end)
-    }
-
-    /// A non-negative decimal of at most 18 digits (so it cannot overflow Int64).
-    private static func number(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> Int64? {
-        guard !digits.isEmpty, digits.count <= 18 else { return nil }
-        var value: Int64 = 0
-        for byte in digits {
-            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
-            value = value * 10 + Int64(byte - UInt8(ascii: "0"))
-        }
-        return value
     }
 
     private static func asciiLowercased(_ byte: UInt8) -> UInt8 {
@@ -106,5 +95,19 @@ extension StringProtocol {
         let start = string.firstIndex { $0 != " " && $0 != "\t" } ?? string.endIndex
         let end = string.lastIndex { $0 != " " && $0 != "\t" }.map { string.index(after: $0) } ?? start
         return string[start..<Swift.max(start, end)]
+    }
+}
+
+/// Decimal numbers in HTTP text (range bounds, a signed URL's expiry), read from bytes.
+enum ASCIIDecimal {
+    /// A non-negative decimal of 1 to 18 digits (so it cannot overflow Int64), nothing else.
+    static func value(_ digits: some Collection<UInt8>) -> Int64? {
+        guard !digits.isEmpty, digits.count <= 18 else { return nil }
+        var value: Int64 = 0
+        for byte in digits {
+            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+        }
+        return value
     }
 }

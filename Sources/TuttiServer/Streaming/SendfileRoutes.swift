@@ -134,7 +134,7 @@ struct SendfileRoutes: Sendable {
             let path = bytes[prefix.count..<(queryStart ?? bytes.count)]
             // kind "/" id "/audio/" rendition
             let segments = path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-            guard segments.count == 4, segments[2].elementsEqual("audio".utf8), isIdentifier(segments[1]) else { return nil }
+            guard segments.count == 4, segments[2].elementsEqual("audio".utf8), Identifier.isValid(utf8: segments[1]) else { return nil }
             let rendition = String(decoding: segments[3], as: UTF8.self)
             guard RenditionName(rawValue: rendition) != nil else { return nil }
             let id = String(decoding: segments[1], as: UTF8.self)
@@ -148,7 +148,7 @@ struct SendfileRoutes: Sendable {
                 guard let equals = pair.firstIndex(of: UInt8(ascii: "=")) else { return nil }
                 let (name, value) = (pair[..<equals], pair[(equals + 1)...])
                 if name.elementsEqual("expires".utf8) {
-                    guard expires == nil, let number = decimal(value) else { return nil }
+                    guard expires == nil, let number = ASCIIDecimal.value(value) else { return nil }
                     expires = number
                 } else if name.elementsEqual("signature".utf8) {
                     guard signature == nil else { return nil }
@@ -159,29 +159,6 @@ struct SendfileRoutes: Sendable {
             }
             guard let expires, let signature else { return nil }
             return Target(kind: .session(expires: expires, signature: signature), id: id, rendition: rendition)
-        }
-
-        /// The form of ``Identifier``: 36 bytes, lowercase hex in 8-4-4-4-12 groups.
-        private static func isIdentifier(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
-            guard bytes.count == 36 else { return false }
-            for (offset, byte) in zip(0..., bytes) {
-                switch offset {
-                case 8, 13, 18, 23: guard byte == UInt8(ascii: "-") else { return false }
-                default: guard (48...57).contains(byte) || (97...102).contains(byte) else { return false }
-                }
-            }
-            return true
-        }
-
-        /// A non-negative decimal of at most 18 digits.
-        private static func decimal(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Int64? {
-            guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
-            var value: Int64 = 0
-            for byte in bytes {
-                guard (48...57).contains(byte) else { return nil }
-                value = value * 10 + Int64(byte - 48)
-            }
-            return value
         }
     }
 }
