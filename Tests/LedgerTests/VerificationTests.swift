@@ -37,6 +37,22 @@ struct VerificationTests {
         #expect(try Ledger.verify(reopened) == report)
     }
 
+    @Test("a transfer that names a play or looks like a play id, without being its charge, is no play charge")
+    func namesAPlay() async throws {
+        let fixture = try await Self.populated()
+        _ = try fixture.ledger.submit([
+            TransferRequest(id: "refund-lena-3", debit: .treasury, credit: .listenerWallet("lena"), amount: 300, code: .adjustment,
+                            details: TransferDetails(playID: "lena-3", note: "charged twice")),
+            TransferRequest(id: "Play:bonus", debit: .treasury, credit: .listenerWallet("milo"), amount: 100, code: .adjustment),
+        ])
+        let report = try fixture.ledger.verify()
+        #expect(report.isIntact, "\(report)")
+        // A real play charge taken out of its play is still caught.
+        try fixture.sql("DROP TRIGGER ledger_plays_no_delete")
+        try fixture.sql("DELETE FROM ledger_plays WHERE play_id = 'milo-11'")
+        #expect(try fixture.ledger.verify().failures.contains { $0.detail.contains("play transfers for plays that call for") })
+    }
+
     @Test("an amount changed after dropping the append-only trigger is caught at that transfer")
     func amountTampered() async throws {
         let fixture = try await Self.populated()

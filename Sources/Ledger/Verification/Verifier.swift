@@ -275,13 +275,15 @@ struct Verifier {
                 }
             }
         }
+        // A play charge by its code or its reserved id. Other transfers may name a play (an
+        // adjustment correcting one) without being its charge.
         let playTransfers = try Int.fetchOne(db, sql: """
-            SELECT count(*) FROM ledger_transfers WHERE code IN (?, ?) OR play_id IS NOT NULL OR id LIKE 'play:%'
+            SELECT count(*) FROM ledger_transfers WHERE code IN (?, ?) OR substr(id, 1, 5) = 'play:'
             """, arguments: [TransferCode.playArtistShare.rawValue, TransferCode.playCooperativeShare.rawValue]) ?? 0
         if playTransfers != expectedTransfers {
             let orphan = try Row.fetchOne(db, sql: """
                 SELECT t.sequence, t.id FROM ledger_transfers t
-                WHERE (t.code IN (?, ?) OR t.play_id IS NOT NULL OR t.id LIKE 'play:%')
+                WHERE (t.code IN (?, ?) OR substr(t.id, 1, 5) = 'play:')
                   AND NOT EXISTS (SELECT 1 FROM ledger_plays p WHERE p.play_id = t.play_id)
                 ORDER BY t.sequence LIMIT 1
                 """, arguments: [TransferCode.playArtistShare.rawValue, TransferCode.playCooperativeShare.rawValue])
