@@ -31,6 +31,14 @@ struct LedgerFixture {
         ledger = try Ledger(database: pool, clock: { [clock] in clock.now })
     }
 
+    /// A fixture over a file opened elsewhere (e.g. migrated only part of the way).
+    init(reopening path: String, pool: DatabasePool, clock: TestClock = TestClock()) throws {
+        self.path = path
+        self.clock = clock
+        self.pool = pool
+        ledger = try Ledger(database: pool, clock: { [clock] in clock.now })
+    }
+
     /// Closes the database and opens it again, as a restarted server would.
     mutating func restart() throws {
         try pool.close()

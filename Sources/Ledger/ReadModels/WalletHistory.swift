@@ -17,6 +17,12 @@ public struct WalletHistoryPage: Sendable, Equatable {
 extension Ledger {
     /// Transfers into or out of `listener`'s wallet, newest first.
     ///
+    /// Play charges are not in the transfers' account indexes (see ``LedgerSchema``), so a page
+    /// merges two reads: the wallet's other transfers through those indexes, and the charges
+    /// of the listener's plays, found through the plays' listener index and then by transfer
+    /// id. Neither scans other listeners' rows; the plays' part sorts the listener's plays
+    /// (index entries only) on each page.
+    ///
     /// - Parameters:
     ///   - limit: Entries per page, 1...1000.
     ///   - before: A cursor from the previous page (a transfer sequence): only older entries.
@@ -29,21 +35,82 @@ extension Ledger {
                                                         arguments: [wallet.kind.rawValue, wallet.owner])
             else { return WalletHistoryPage(entries: [], nextCursor: nil) }
             let cursor = before ?? Int64.max
-            // Two index range scans (debits, credits), merged: no scan of other accounts' transfers.
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT * FROM (
-                    SELECT * FROM (\(TransferRow.select) WHERE t.debit_account_id = :account AND t.sequence < :cursor
-                                   ORDER BY t.sequence DESC LIMIT :limit)
-                    UNION ALL
-                    SELECT * FROM (\(TransferRow.select) WHERE t.credit_account_id = :account AND t.sequence < :cursor
-                                   ORDER BY t.sequence DESC LIMIT :limit)
-                ) ORDER BY sequence DESC LIMIT :limitPlusOne
-                """, arguments: ["account": accountRowID, "cursor": cursor, "limit": limit, "limitPlusOne": limit + 1])
-            let transfers = try rows.map(TransferRow.decode)
+            // One more than a page tells whether an older page exists.
+            let wanted = limit + 1
+            let others = try WalletHistoryQuery.otherTransfers(db, account: accountRowID, before: cursor, limit: wanted)
+            let charges = try WalletHistoryQuery.playCharges(db, listener: listener, before: cursor, limit: wanted)
+            let transfers = (others + charges).sorted { $0.sequence > $1.sequence }.prefix(wanted)
             let page = transfers.prefix(limit).map { transfer in
                 WalletEntry(transfer: transfer, change: transfer.credit == wallet ? transfer.amount : -transfer.amount)
             }
             return WalletHistoryPage(entries: Array(page), nextCursor: transfers.count > limit ? page.last?.transfer.sequence : nil)
         }
+    }
+}
+
+/// The reads of a wallet's history page.
+enum WalletHistoryQuery {
+    /// Up to `limit` of the newest transfers of `account` below sequence `before`, play
+    /// charges left out: two index range scans (debits, credits), merged.
+    static let otherTransfersSQL = """
+        SELECT * FROM (
+            SELECT * FROM (\(TransferRow.select) WHERE t.debit_account_id = :account AND t.sequence < :cursor
+                           AND \(LedgerSchema.notPlayCharge) ORDER BY t.sequence DESC LIMIT :limit)
+            UNION ALL
+            SELECT * FROM (\(TransferRow.select) WHERE t.credit_account_id = :account AND t.sequence < :cursor
+                           AND \(LedgerSchema.notPlayCharge) ORDER BY t.sequence DESC LIMIT :limit)
+        ) ORDER BY sequence DESC LIMIT :limit
+        """
+
+    /// The play whose charge is the newest transfer below sequence `:cursor`. Plays and their
+    /// charges are appended together, one play after the other, so every play before it has
+    /// all its charges below the cursor and every play after it has none.
+    static let boundarySQL = """
+        SELECT p.sequence FROM ledger_plays p
+        WHERE p.play_id = (SELECT t.play_id FROM ledger_transfers t
+                           WHERE t.sequence < :cursor AND NOT (\(LedgerSchema.notPlayCharge))
+                           ORDER BY t.sequence DESC LIMIT 1)
+        """
+
+    /// The listener's newest plays up to play sequence `:last`, through the plays' unique
+    /// (listener, track, play number) index.
+    static let playsSQL = """
+        SELECT sequence, play_id FROM ledger_plays
+        WHERE listener_id = :listener AND sequence <= :last ORDER BY sequence DESC LIMIT :limit
+        """
+
+    static func otherTransfers(_ db: Database, account: Int64, before cursor: Int64, limit: Int) throws -> [Transfer] {
+        let rows = try Row.fetchAll(db.cachedStatement(sql: otherTransfersSQL),
+                                    arguments: ["account": account, "cursor": cursor, "limit": limit])
+        return try rows.map(TransferRow.decode)
+    }
+
+    /// Up to `limit` of the newest charges of `listener`'s plays below sequence `before`.
+    ///
+    /// A play's charges are at most two transfers (a zero part is not booked), so `limit`
+    /// plays usually give enough; plays of price zero give none, and the next older plays
+    /// are read until `limit` charges are found or the plays run out.
+    static func playCharges(_ db: Database, listener: String, before cursor: Int64, limit: Int) throws -> [Transfer] {
+        guard var last = try Int64.fetchOne(db.cachedStatement(sql: boundarySQL), arguments: ["cursor": cursor])
+        else { return [] }
+        let transferByID = try db.cachedStatement(sql: TransferRow.select + " WHERE t.id = ?")
+        var charges: [Transfer] = []
+        while charges.count < limit {
+            let plays = try Row.fetchAll(db.cachedStatement(sql: playsSQL),
+                                         arguments: ["listener": listener, "last": last, "limit": limit])
+            for play in plays {
+                let playID: String = play["play_id"]
+                for id in [PlayTransferID.cooperative(playID), PlayTransferID.artist(playID)] {
+                    // The boundary play may have one charge at or above the cursor.
+                    if let row = try Row.fetchOne(transferByID, arguments: [id]), let sequence: Int64 = row["sequence"],
+                       sequence < cursor {
+                        charges.append(try TransferRow.decode(row))
+                    }
+                }
+            }
+            guard plays.count == limit, let oldest: Int64 = plays.last?["sequence"] else { break }
+            last = oldest - 1
+        }
+        return charges
     }
 }

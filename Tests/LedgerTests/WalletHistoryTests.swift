@@ -1,0 +1,137 @@
+import Foundation
+import GRDB
+@testable import Ledger
+import Testing
+
+@Suite("Wallet history without play charges in the account indexes")
+struct WalletHistoryTests {
+    /// Every transfer into or out of `listener`'s wallet, newest first, by a full scan.
+    private func model(_ fixture: LedgerFixture, listener: String) throws -> [Int64] {
+        try fixture.pool.read { db in
+            try Int64.fetchAll(db, sql: """
+                SELECT t.sequence FROM ledger_transfers t NOT INDEXED, ledger_accounts a
+                WHERE a.kind = 'listener_wallet' AND a.owner = ? AND a.id IN (t.debit_account_id, t.credit_account_id)
+                ORDER BY t.sequence DESC
+                """, arguments: [listener])
+        }
+    }
+
+    private func allPages(_ ledger: Ledger, listener: String, limit: Int) throws -> [WalletEntry] {
+        var entries: [WalletEntry] = []
+        var cursor: Int64?
+        repeat {
+            let page = try ledger.walletHistory(listener: listener, limit: limit, before: cursor)
+            #expect(page.entries.count == limit || page.nextCursor == nil)
+            entries += page.entries
+            cursor = page.nextCursor
+        } while cursor != nil
+        return entries
+    }
+
+    /// Top-ups, admin credits, an adjustment naming a play, plays of two parts, of one part
+    /// (artist share 100%) and of price zero, up to ownership, interleaved with another
+    /// listener's plays.
+    private func mixedHistory(_ fixture: LedgerFixture) async throws {
+        let ledger = fixture.ledger
+        try ledger.topUp(transferID: "pay-1", user: "lena", amount: 2_000_000)
+        try ledger.topUp(transferID: "pay-2", user: "milo", amount: 2_000_000)
+        for n in 0..<9 {
+            _ = try await ledger.chargePlay(fixture.play("a\(n)", listener: "lena", artist: "ari", track: "song"))
+            _ = try await ledger.chargePlay(fixture.play("m\(n)", listener: "milo", artist: "ari", track: "song"))
+            if n == 4 { try ledger.adminCredit(transferID: "credit-1", user: "lena", amount: 5_000, actor: "root", reason: "goodwill") }
+        }
+        _ = try ledger.submit([TransferRequest(
+            id: "fix-1", debit: .listenerWallet("lena"), credit: .treasury, amount: 700, code: .adjustment,
+            details: TransferDetails(playID: "a3", note: "double charge"))])
+        fixture.clock.advance(seconds: 10)
+        _ = try ledger.addPricingVersion(
+            Pricing(previewSeconds: 45, basePrice: 1_000, multiplier: 2, playsToOwn: 9, artistShareBasisPoints: 10_000),
+            effectiveFrom: fixture.clock.now)
+        fixture.clock.advance(seconds: 1)
+        for n in 0..<3 { _ = try await ledger.chargePlay(fixture.play("b\(n)", listener: "lena", artist: "bea", track: "tune")) }
+        fixture.clock.advance(seconds: 10)
+        _ = try ledger.addPricingVersion(
+            Pricing(previewSeconds: 45, basePrice: 0, multiplier: 2, playsToOwn: 9, artistShareBasisPoints: 7_000),
+            effectiveFrom: fixture.clock.now)
+        fixture.clock.advance(seconds: 1)
+        for n in 0..<5 { _ = try await ledger.chargePlay(fixture.play("z\(n)", listener: "lena", artist: "bea", track: "free-\(n % 2)")) }
+        try ledger.topUp(transferID: "pay-3", user: "lena", amount: 1_000)
+    }
+
+    @Test("pages of any size list exactly the wallet's transfers, newest first, play charges included")
+    func pagesMatchFullScan() async throws {
+        let fixture = try LedgerFixture()
+        try await mixedHistory(fixture)
+        let expected = try model(fixture, listener: "lena")
+        // pay-1, 9 plays of two charges, credit-1, fix-1, 3 plays of one charge, pay-3; the
+        // plays of price zero book nothing.
+        let count = 25
+        #expect(expected.count == count)
+        for limit in [1, 2, 3, 4, 7, 50, 1_000] {
+            let entries = try allPages(fixture.ledger, listener: "lena", limit: limit)
+            #expect(entries.map(\.transfer.sequence) == expected, "limit \(limit)")
+        }
+        let entries = try allPages(fixture.ledger, listener: "lena", limit: 5)
+        #expect(entries.reduce(0) { $0 + $1.change } == (try fixture.ledger.balance(of: .listenerWallet("lena")).balance))
+        #expect(entries.contains { $0.transfer.id == "fix-1" && $0.change == -700 })
+        #expect(try allPages(fixture.ledger, listener: "milo", limit: 4).map(\.transfer.sequence) == (try model(fixture, listener: "milo")))
+    }
+
+    @Test("a cursor anywhere, even between a play's two charges or past the end, gives the older entries")
+    func arbitraryCursor() async throws {
+        let fixture = try LedgerFixture()
+        try await mixedHistory(fixture)
+        let expected = try model(fixture, listener: "lena")
+        let last = try fixture.count("SELECT max(sequence) FROM ledger_transfers")
+        for cursor in Int64(0)...Int64(last + 2) {
+            let page = try fixture.ledger.walletHistory(listener: "lena", limit: 3, before: cursor)
+            #expect(page.entries.map(\.transfer.sequence) == Array(expected.filter { $0 < cursor }.prefix(3)), "cursor \(cursor)")
+        }
+    }
+
+    @Test("a database made before play charges left the account indexes is migrated and reads the same")
+    func migrationFromFirstSchema() async throws {
+        let fixture = try LedgerFixture()
+        try await mixedHistory(fixture)
+        let expected = try model(fixture, listener: "lena")
+
+        // The same history on a file at the first migration, then migrated.
+        let oldPath = fixture.path + ".old.sqlite"
+        let old = try DatabasePool(path: oldPath, configuration: Ledger.configuration())
+        var first = DatabaseMigrator()
+        LedgerSchema.register(&first)
+        try first.migrate(old, upTo: "ledger-1-accounts-transfers-pricing-plays")
+        let oldFixture = try LedgerFixture(reopening: oldPath, pool: old, clock: TestClock())
+        try await mixedHistory(oldFixture)
+        let partialBefore = try await old.read { try String.fetchOne($0, sql: "SELECT sql FROM sqlite_master WHERE name = 'ledger_transfers_debit'") }
+        #expect(partialBefore?.contains("WHERE") == false)
+        try old.close()
+
+        let migrated = try LedgerFixture(reopening: oldPath, pool: try Ledger.openDatabase(path: oldPath), clock: TestClock())
+        let indexes = try await migrated.pool.read {
+            try String.fetchAll($0, sql: "SELECT sql FROM sqlite_master WHERE name IN ('ledger_transfers_debit', 'ledger_transfers_credit')")
+        }
+        #expect(indexes.count == 2 && indexes.allSatisfy { $0.contains("WHERE code <> 'play_artist_share'") })
+        #expect(try allPages(migrated.ledger, listener: "lena", limit: 4).map(\.transfer.sequence) == expected)
+        let report = try migrated.ledger.verify()
+        #expect(report.isIntact, "\(report)")
+    }
+
+    @Test("no read of a history page scans a table: each is an index search")
+    func queryPlans() async throws {
+        let fixture = try LedgerFixture()
+        try await mixedHistory(fixture)
+        let plans = try await fixture.pool.read { db in
+            try [WalletHistoryQuery.otherTransfersSQL, WalletHistoryQuery.boundarySQL, WalletHistoryQuery.playsSQL].map { sql in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(
+                    ["account": 4, "cursor": 10, "limit": 3, "listener": "lena", "last": 10]))
+                    .map { $0["detail"] as String }.joined(separator: "\n")
+            }
+        }
+        for plan in plans {
+            #expect(!plan.split(separator: "\n").contains { $0.hasPrefix("SCAN") && !$0.contains("subquery") }, "\(plan)")
+        }
+        #expect(plans[0].contains("USING INDEX ledger_transfers_debit") && plans[0].contains("USING INDEX ledger_transfers_credit"))
+        #expect(plans[1].contains("INTEGER PRIMARY KEY"))
+    }
+}
