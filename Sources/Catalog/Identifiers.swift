@@ -6,6 +6,21 @@ public enum Identifier {
     /// A new lowercase UUID string, e.g. for users and tracks.
     public static func make() -> String { UUID().uuidString.lowercased() }
 
+    /// A new lowercase UUID string whose first 48 bits are the milliseconds since 1970 (a
+    /// version 7 UUID, RFC 9562 §5.7), the other 74 random: for rows written at a high rate,
+    /// such as play sessions. New ids sort after older ones, so a B-tree index on them grows
+    /// at its right edge, touching one page per commit instead of one page per row.
+    public static func makeTimeOrdered(milliseconds: UInt64 = UInt64(Date().timeIntervalSince1970 * 1_000)) -> String {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - index))) }
+        bytes[6] = 0x70 | (bytes[6] & 0x0F)
+        bytes[8] = 0x80 | (bytes[8] & 0x3F)
+        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+            .uuidString.lowercased()
+    }
+
     /// Whether `text` has the shape of an identifier this module made; anything else (a path,
     /// an injection attempt) is rejected before it reaches the database or the file system.
     public static func isValid(_ text: some StringProtocol) -> Bool {

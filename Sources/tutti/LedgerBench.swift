@@ -1,5 +1,6 @@
 import ArgumentParser
 import FoundationEssentials
+import Catalog
 import GRDB
 import Ledger
 
@@ -12,7 +13,8 @@ extension LedgerCommand {
                 plays will cost, then charges N counted plays from C concurrent callers: each listener plays \
                 tracks 1, 2, 3... up to the plays to own of each, so every play is charged. --mode group uses \
                 group commit (many plays per transaction); --mode single commits each play alone. Latency is \
-                from a call to its durable result. Durability is never lowered (synchronous=FULL).
+                from a call to its durable result. Durability is never lowered (synchronous=FULL). Play ids \
+                are time-ordered UUIDs, as the server makes play sessions; --random-play-ids makes them random.
                 """
         )
 
@@ -37,6 +39,9 @@ extension LedgerCommand {
 
         @Flag(help: "Let SQLite checkpoint the log on the writer after commits (its default) instead of the ledger's background checkpointer, for comparison.")
         var sqliteCheckpoints = false
+
+        @Flag(name: .customLong("random-play-ids"), help: "Give plays random ids (version 4 UUIDs) instead of time-ordered ones, as the server makes play sessions.")
+        var randomPlayIDs = false
 
         @Flag(help: "Verify the whole ledger afterwards (not timed) and report the result.")
         var verify = false
@@ -82,6 +87,8 @@ extension LedgerCommand {
             var commits: Int
             var playsPerCommit: Double
             var pragmas: [String: String]
+            /// "time-ordered" (as the server makes play sessions) or "random".
+            var playIDs: String
             /// Checkpoints of the log by the ledger's checkpointer during the whole run (nil with
             /// `--sqlite-checkpoints`, whose checkpoints SQLite does not count).
             var checkpoints: CheckpointStatistics?
@@ -114,12 +121,12 @@ extension LedgerCommand {
             }
 
             let mode = self.mode
-            let (plays, listeners, concurrency) = (self.plays, self.listeners, self.concurrency)
+            let (plays, listeners, concurrency, randomPlayIDs) = (self.plays, self.listeners, self.concurrency, self.randomPlayIDs)
             func request(_ i: Int) -> PlayChargeRequest {
                 let playOfListener = i / listeners
                 let track = playOfListener / pricing.playsToOwn
                 return PlayChargeRequest(
-                    playID: "bench-\(runID)-\(i)", listenerID: listenerIDs[i % listeners],
+                    playID: randomPlayIDs ? Identifier.make() : Identifier.makeTimeOrdered(), listenerID: listenerIDs[i % listeners],
                     artistID: artistIDs[track % artistIDs.count], trackID: trackIDs[track], at: Date())
             }
 
@@ -166,7 +173,7 @@ extension LedgerCommand {
                 seconds: seconds, playsPerSecond: Double(plays) / seconds,
                 commitLatencyMs: ["p50": percentile(0.50), "p99": percentile(0.99), "max": percentile(1.0)],
                 commits: commits, playsPerCommit: Double(plays) / Double(max(commits, 1)),
-                pragmas: try ledger.durabilitySettings(),
+                pragmas: try ledger.durabilitySettings(), playIDs: randomPlayIDs ? "random" : "time-ordered",
                 checkpoints: sqliteCheckpoints ? nil : ledger.checkpointStatistics(),
                 sqliteVersion: try await ledger.database.read { try String.fetchOne($0, sql: "SELECT sqlite_version()") } ?? "?",
                 verified: verify ? try ledger.verify().isIntact : nil)

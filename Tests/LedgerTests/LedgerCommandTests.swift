@@ -44,13 +44,15 @@ struct LedgerCommandTests {
 
 @Suite("tutti ledger bench")
 struct LedgerBenchCommandTests {
-    @Test("charges every play, verifies, and reports the checkpointer's work; --sqlite-checkpoints leaves checkpoints to SQLite", arguments: [false, true])
+    @Test("charges every play, verifies, and reports the checkpointer's work; --sqlite-checkpoints leaves checkpoints to SQLite; play ids are time-ordered unless --random-play-ids", arguments: [false, true])
     func bench(sqliteCheckpoints: Bool) async throws {
+        // One run of each option is enough: the second run uses both.
+        let randomIDs = sqliteCheckpoints
         let path = Fixtures.scratch("bench-\(sqliteCheckpoints)").appendingPathComponent("ledger.sqlite").path
         let run = try await ThirdPartyTools.run(Fixtures.tuttiExecutable, [
             "ledger", "bench", "--database", path, "--plays", "2000", "--listeners", "50", "--mode", "group",
             "--concurrency", "32", "--verify",
-        ] + (sqliteCheckpoints ? ["--sqlite-checkpoints"] : []))
+        ] + (sqliteCheckpoints ? ["--sqlite-checkpoints"] : []) + (randomIDs ? ["--random-play-ids"] : []))
         #expect(run.status == 0, "\(run.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         #expect(report["charged"] as? Int == 2000)
@@ -60,5 +62,11 @@ struct LedgerBenchCommandTests {
         // SQLite reports 0 when a WAL hook other than its own is installed.
         #expect(pragmas["wal_autocheckpoint"] == (sqliteCheckpoints ? "1000" : "0"))
         #expect((report["checkpoints"] == nil) == sqliteCheckpoints)
+        #expect(report["playIDs"] as? String == (randomIDs ? "random" : "time-ordered"))
+        // The UUID version digit: 7 (time-ordered, as the server makes sessions) or 4 (random).
+        let versions = try await DatabaseQueue(path: path).read {
+            try String.fetchAll($0, sql: "SELECT DISTINCT substr(play_id, 15, 1) FROM ledger_plays")
+        }
+        #expect(versions == [randomIDs ? "4" : "7"])
     }
 }

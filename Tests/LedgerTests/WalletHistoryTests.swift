@@ -117,6 +117,50 @@ struct WalletHistoryTests {
         #expect(report.isIntact, "\(report)")
     }
 
+    @Test("play charges with ids made from the play id (before ids came from the play's sequence) verify and list the same")
+    func legacyPlayTransferIDs() async throws {
+        let fixture = try LedgerFixture()
+        try await mixedHistory(fixture)
+        let expected = try model(fixture, listener: "lena")
+        #expect(try fixture.count("SELECT count(*) FROM ledger_transfers WHERE id LIKE 'play:#%'") == 2 * 9 * 2 + 3)
+        // Rewrite every play charge's id (and linked group) to the legacy form, with the
+        // hashes recomputed, as a ledger written by the earlier code would hold them.
+        try await fixture.pool.write { db in
+            try db.execute(sql: "DROP TRIGGER ledger_transfers_no_update")
+            try db.execute(sql: """
+                UPDATE ledger_transfers SET
+                    id = 'play:' || play_id || substr(id, 26),
+                    linked_group = CASE WHEN linked_group IS NULL THEN NULL ELSE 'play:' || play_id || ':artist' END
+                WHERE id LIKE 'play:#%'
+                """)
+            var previous = TransferHash.genesis
+            for row in try Row.fetchAll(db, sql: TransferRow.select + " ORDER BY t.sequence") {
+                let transfer = try TransferRow.decode(row)
+                let hash = TransferHash.compute(previous: previous, HashedFields(
+                    sequence: transfer.sequence, id: transfer.id, debit: transfer.debit, credit: transfer.credit,
+                    amount: transfer.amount, code: transfer.code.rawValue, linkedGroup: transfer.linkedGroup,
+                    details: transfer.details, timestampMilliseconds: try Timestamp.milliseconds(transfer.timestamp)))
+                try db.execute(sql: "UPDATE ledger_transfers SET previous_hash = ?, hash = ? WHERE sequence = ?",
+                               arguments: [Data(previous), Data(hash), transfer.sequence])
+                previous = hash
+            }
+        }
+        #expect(try fixture.count("SELECT count(*) FROM ledger_transfers WHERE id LIKE 'play:#%'") == 0)
+        #expect(try fixture.count("SELECT count(*) FROM ledger_transfers WHERE id = 'play:a3:cooperative'") == 1)
+        let report = try fixture.ledger.verify()
+        #expect(report.isIntact, "\(report)")
+        for limit in [1, 3, 1_000] {
+            #expect(try allPages(fixture.ledger, listener: "lena", limit: limit).map(\.transfer.sequence) == expected)
+        }
+        // New plays get the current ids beside the legacy ones; both verify.
+        fixture.clock.advance(seconds: 10)
+        _ = try fixture.ledger.addPricingVersion(.resonate, effectiveFrom: fixture.clock.now)
+        fixture.clock.advance(seconds: 1)
+        _ = try await fixture.ledger.chargePlay(fixture.play("after", listener: "milo", artist: "bea", track: "new"))
+        #expect(try fixture.count("SELECT count(*) FROM ledger_transfers WHERE id LIKE 'play:#%'") == 2)
+        #expect(try fixture.ledger.verify().isIntact)
+    }
+
     @Test("no read of a history page scans a table: each is an index search")
     func queryPlans() async throws {
         let fixture = try LedgerFixture()

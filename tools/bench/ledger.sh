@@ -4,7 +4,9 @@
 # synchronous=FULL, alternating runs on fresh database files, and reports medians, p99
 # latency from call to durable result, and the ratio group/single. Not a test: it states
 # what it measured. Group commit runs once more with SQLite's own checkpoints on the
-# writer (--sqlite-checkpoints) in place of the ledger's background checkpointer.
+# writer (--sqlite-checkpoints) in place of the ledger's background checkpointer, and once
+# more with random play ids (--random-play-ids) in place of time-ordered ones as the server
+# makes play sessions: the case where plays are charged in no relation to their ids' order.
 #
 #   tools/bench/ledger.sh [RUNS]                     (default 5)
 #
@@ -42,6 +44,7 @@ for ((i = 0; i < runs; i++)); do
   run group group "$plays_group" "$concurrency"
   run group32 group "$plays_group" 32
   run groupsqlite group "$plays_group" "$concurrency" --sqlite-checkpoints
+  run grouprandom group "$plays_group" "$concurrency" --random-play-ids
 done
 # One more group run, verified afterwards (not part of the medians).
 db=$work/ledger-bench.sqlite
@@ -72,6 +75,7 @@ row single "single (one transaction per play)" "$concurrency" "$plays_single"
 row group "group commit" "$concurrency" "$plays_group"
 row group32 "group commit" 32 "$plays_group"
 row groupsqlite "group commit, SQLite's checkpoints on the writer" "$concurrency" "$plays_group"
+row grouprandom "group commit, random play ids" "$concurrency" "$plays_group"
 ckpt() { grep -o "\"$1\":[0-9]*" "$work/group.json" | cut -d: -f2 | median; }
 printf '\nlog checkpoints per group run at %s callers (medians): %s in the background, %s by the writer, log restarted %s times, largest log %s pages\n' \
   "$concurrency" "$(ckpt background)" "$(ckpt writer)" "$(ckpt logRestarts)" "$(ckpt largestLog)"

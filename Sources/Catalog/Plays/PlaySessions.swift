@@ -20,7 +20,7 @@ public final class PlaySessions: Sendable {
     public func open(trackID: String, artistID: String, listenerID: String?, access: PlayAccess, previewSeconds: Int, lifetime: Double) async throws -> PlaySession {
         let created = now()
         let session = PlaySession(
-            id: Identifier.make(), trackID: trackID, artistID: artistID, listenerID: listenerID, access: access,
+            id: Identifier.makeTimeOrdered(), trackID: trackID, artistID: artistID, listenerID: listenerID, access: access,
             createdAt: created, expiresAt: created.addingTimeInterval(lifetime), previewSeconds: previewSeconds, firstAudioAt: nil, countedAt: nil,
             price: nil, pricingVersion: nil)
         try await database.write { db in try session.insert(db) }

@@ -102,13 +102,14 @@ extension LedgerTransaction {
             guard let retried = try retried(request) else { throw LedgerError.database("play '\(request.playID)' neither inserted nor found") }
             return retried
         }
+        let playSequence = insertPlay.lastInsertedRowID
 
         // Two linked transfers, skipping a zero part. The wallet covers the price, so neither
         // can overdraw it; the play row above is new, so its `play:` transfer ids are too.
         let details = TransferDetails(trackID: request.trackID, playID: request.playID, pricingVersion: charge.pricingVersion)
         let parts = [
-            (PlayTransferID.artist(request.playID), AccountID.artistEarnings(request.artistID), charge.artistPart, TransferCode.playArtistShare),
-            (PlayTransferID.cooperative(request.playID), AccountID.treasury, charge.cooperativePart, TransferCode.playCooperativeShare),
+            (PlayTransferID.artist(playSequence), AccountID.artistEarnings(request.artistID), charge.artistPart, TransferCode.playArtistShare),
+            (PlayTransferID.cooperative(playSequence), AccountID.treasury, charge.cooperativePart, TransferCode.playCooperativeShare),
         ].filter { $0.2 > 0 }
         if !parts.isEmpty, let walletRowID = pending.walletRowID {
             let wallet = AccountID.listenerWallet(request.listenerID)
@@ -142,10 +143,28 @@ extension LedgerTransaction {
     }
 }
 
-/// The transfer ids of a play's two parts.
+/// The transfer ids of a play's two parts, made from the play's row sequence: `play:#` and
+/// the sequence in 19 digits, so that ids of new plays sort after older ones and their
+/// unique index grows at its right edge (an id made from the play id, a random session id,
+/// costs one index page written per play and commit).
+///
+/// Plays recorded before this format have ids made from the play id (``legacyArtist(_:)``);
+/// readers of a play's transfers try the current id, then the legacy one.
 enum PlayTransferID {
-    static func artist(_ playID: String) -> String { "play:\(playID):artist" }
-    static func cooperative(_ playID: String) -> String { "play:\(playID):cooperative" }
+    static func artist(_ playSequence: Int64) -> String { "play:#\(digits(playSequence)):artist" }
+    static func cooperative(_ playSequence: Int64) -> String { "play:#\(digits(playSequence)):cooperative" }
+    static func legacyArtist(_ playID: String) -> String { "play:\(playID):artist" }
+    static func legacyCooperative(_ playID: String) -> String { "play:\(playID):cooperative" }
+
+    /// The ids a part of a play may have, the current one first.
+    static func candidates(artistPart: Bool, playSequence: Int64, playID: String) -> [String] {
+        artistPart ? [artist(playSequence), legacyArtist(playID)] : [cooperative(playSequence), legacyCooperative(playID)]
+    }
+
+    private static func digits(_ value: Int64) -> String {
+        let text = String(value)
+        return String(repeating: "0", count: max(0, 19 - text.count)) + text
+    }
 }
 
 enum PlayRow {

@@ -99,13 +99,12 @@ enum WalletHistoryQuery {
             let plays = try Row.fetchAll(db.cachedStatement(sql: playsSQL),
                                          arguments: ["listener": listener, "last": last, "limit": limit])
             for play in plays {
-                let playID: String = play["play_id"]
-                for id in [PlayTransferID.cooperative(playID), PlayTransferID.artist(playID)] {
+                let (playSequence, playID): (Int64, String) = (play["sequence"], play["play_id"])
+                for artistPart in [false, true] {
+                    let ids = PlayTransferID.candidates(artistPart: artistPart, playSequence: playSequence, playID: playID)
+                    guard let row = try ids.lazy.compactMap({ try Row.fetchOne(transferByID, arguments: [$0]) }).first else { continue }
                     // The boundary play may have one charge at or above the cursor.
-                    if let row = try Row.fetchOne(transferByID, arguments: [id]), let sequence: Int64 = row["sequence"],
-                       sequence < cursor {
-                        charges.append(try TransferRow.decode(row))
-                    }
+                    if let sequence: Int64 = row["sequence"], sequence < cursor { charges.append(try TransferRow.decode(row)) }
                 }
             }
             guard plays.count == limit, let oldest: Int64 = plays.last?["sequence"] else { break }

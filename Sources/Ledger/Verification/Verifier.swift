@@ -215,7 +215,7 @@ struct Verifier {
             """)
         let rows = try Row.fetchCursor(db, sql: """
             SELECT play_id, listener_id, artist_id, track_id, play_number, price, artist_part, cooperative_part,
-                   pricing_version, completes_ownership, played_at_ms
+                   pricing_version, completes_ownership, played_at_ms, sequence
             FROM ledger_plays ORDER BY listener_id, track_id, play_number
             """)
         var accountRowIDs: [AccountID: Int64] = [:]
@@ -227,7 +227,8 @@ struct Verifier {
             guard let playID = Strict.text(row, 0), let listener = Strict.text(row, 1), let artist = Strict.text(row, 2),
                   let track = Strict.text(row, 3), let number = Strict.int(row, 4), let price = Strict.int(row, 5),
                   let artistPart = Strict.int(row, 6), let cooperativePart = Strict.int(row, 7),
-                  let versionNumber = Strict.int(row, 8), let completes = Strict.int(row, 9), let playedAt = Strict.int(row, 10)
+                  let versionNumber = Strict.int(row, 8), let completes = Strict.int(row, 9), let playedAt = Strict.int(row, 10),
+                  let playSequence = Strict.int(row, 11)
             else {
                 report.fail(.records, playID: Strict.text(row, 0) ?? "?", "a column has the wrong type")
                 continue
@@ -256,13 +257,22 @@ struct Verifier {
             }
 
             // Its transfers: exactly the non-zero parts, from the listener's wallet.
-            var expected: [String: (code: TransferCode, amount: Int64, credit: AccountID)] = [:]
-            if artistPart > 0 { expected[PlayTransferID.artist(playID)] = (.playArtistShare, artistPart, .artistEarnings(artist)) }
-            if cooperativePart > 0 { expected[PlayTransferID.cooperative(playID)] = (.playCooperativeShare, cooperativePart, .treasury) }
+            // Its id is made from the play's sequence, or from its play id if recorded before
+            // that format (see PlayTransferID).
+            var expected: [(ids: [String], code: TransferCode, amount: Int64, credit: AccountID)] = []
+            if artistPart > 0 {
+                expected.append((PlayTransferID.candidates(artistPart: true, playSequence: playSequence, playID: playID),
+                                 .playArtistShare, artistPart, .artistEarnings(artist)))
+            }
+            if cooperativePart > 0 {
+                expected.append((PlayTransferID.candidates(artistPart: false, playSequence: playSequence, playID: playID),
+                                 .playCooperativeShare, cooperativePart, .treasury))
+            }
             expectedTransfers += expected.count
             let wallet = accountRowIDs[.listenerWallet(listener)]
-            for (id, want) in expected.sorted(by: { $0.key < $1.key }) {
-                guard let transfer = try Row.fetchOne(transferByID, arguments: [id]) else {
+            for want in expected {
+                let id = want.ids[0]
+                guard let transfer = try want.ids.lazy.compactMap({ try Row.fetchOne(transferByID, arguments: [$0]) }).first else {
                     fail("its transfer '\(id)' is missing")
                     continue
                 }
