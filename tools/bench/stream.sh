@@ -14,6 +14,8 @@
 # and the server under test do not share a core. Without it all three share the machine's
 # cores, and wrk's latency favours whichever server is faster than wrk itself (see
 # BENCHMARKS.md, "Why p99 at 1,000 connections is 2x").
+#
+# TUTTI_BINARY=path runs that build of tutti instead of building this checkout.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-3}
@@ -24,9 +26,13 @@ source tools/bench/lib.sh
 tools/install-deps.sh nginx-light wrk >/dev/null
 ulimit -n "$(ulimit -Hn)"
 
-echo "# building release" >&2
-swift build -c release --product tutti >&2
-tutti=$(swift build -c release --show-bin-path)/tutti
+if [[ -n "${TUTTI_BINARY:-}" ]]; then
+  tutti=$TUTTI_BINARY # another build of tutti, e.g. to compare two commits
+else
+  echo "# building release" >&2
+  swift build -c release --product tutti >&2
+  tutti=$(swift build -c release --show-bin-path)/tutti
+fi
 
 make_music_wav "$work/music-3min.wav" 180
 tutti_port=18080
