@@ -23,11 +23,17 @@ public enum Identifier {
 
     /// Whether `text` has the shape of an identifier this module made; anything else (a path,
     /// an injection attempt) is rejected before it reaches the database or the file system.
+    @inlinable
     public static func isValid(_ text: some StringProtocol) -> Bool {
         isValid(utf8: text.utf8)
     }
 
     /// ``isValid(_:)`` for text still in bytes (e.g. a request target, before it is decoded).
+    ///
+    /// Inlinable so that it is specialized for the caller's collection: the streaming path
+    /// checks every request's id with it, and unspecialized (a protocol call per byte) it cost
+    /// that path about a quarter of its requests per second (BENCHMARKS.md, streaming).
+    @inlinable
     public static func isValid(utf8 bytes: some Collection<UInt8>) -> Bool {
         guard bytes.count == 36 else { return false }
         for (index, byte) in bytes.enumerated() {
