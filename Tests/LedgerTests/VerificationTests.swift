@@ -20,6 +20,22 @@ struct VerificationTests {
         return fixture
     }
 
+    /// Recomputes every transfer's hash and link in order, as someone with the file and this
+    /// source code could after editing history (the append-only trigger must be dropped first).
+    static func rehashChain(_ db: Database) throws {
+        var previous = TransferHash.genesis
+        for row in try Row.fetchAll(db, sql: TransferRow.select + " ORDER BY t.sequence") {
+            let transfer = try TransferRow.decode(row)
+            let hash = TransferHash.compute(previous: previous, HashedFields(
+                sequence: transfer.sequence, id: transfer.id, debit: transfer.debit, credit: transfer.credit,
+                amount: transfer.amount, code: transfer.code.rawValue, linkedGroup: transfer.linkedGroup,
+                details: transfer.details, timestampMilliseconds: try Timestamp.milliseconds(transfer.timestamp)))
+            try db.execute(sql: "UPDATE ledger_transfers SET previous_hash = ?, hash = ? WHERE sequence = ?",
+                           arguments: [Data(previous), Data(hash), transfer.sequence])
+            previous = hash
+        }
+    }
+
     @Test("an untouched ledger is intact and the report counts it")
     func intact() async throws {
         let fixture = try await Self.populated()
@@ -131,18 +147,7 @@ struct VerificationTests {
             try db.execute(sql: "UPDATE ledger_transfers SET amount = amount + 500000 WHERE id = 'bank-milo'")
             try db.execute(sql: "UPDATE ledger_accounts SET credits_posted = credits_posted + 500000 WHERE kind = 'listener_wallet' AND owner = 'milo'")
             try db.execute(sql: "UPDATE ledger_accounts SET debits_posted = debits_posted + 500000 WHERE kind = 'payments_clearing'")
-            let rows = try Row.fetchAll(db, sql: TransferRow.select + " ORDER BY t.sequence")
-            var previous = TransferHash.genesis
-            for row in rows {
-                let transfer = try TransferRow.decode(row)
-                let hash = TransferHash.compute(previous: previous, HashedFields(
-                    sequence: transfer.sequence, id: transfer.id, debit: transfer.debit, credit: transfer.credit,
-                    amount: transfer.amount, code: transfer.code.rawValue, linkedGroup: transfer.linkedGroup,
-                    details: transfer.details, timestampMilliseconds: try Timestamp.milliseconds(transfer.timestamp)))
-                try db.execute(sql: "UPDATE ledger_transfers SET previous_hash = ?, hash = ? WHERE sequence = ?",
-                               arguments: [Data(previous), Data(hash), transfer.sequence])
-                previous = hash
-            }
+            try Self.rehashChain(db)
         }
         // The chain has no secret: a consistent rewrite is undetectable from the file alone...
         #expect(try fixture.ledger.verify().isIntact)

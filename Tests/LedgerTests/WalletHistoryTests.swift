@@ -43,19 +43,20 @@ struct WalletHistoryTests {
         _ = try ledger.submit([TransferRequest(
             id: "fix-1", debit: .listenerWallet("lena"), credit: .treasury, amount: 700, code: .adjustment,
             details: TransferDetails(playID: "a3", note: "double charge"))])
-        fixture.clock.advance(seconds: 10)
-        _ = try ledger.addPricingVersion(
-            Pricing(previewSeconds: 45, basePrice: 1_000, multiplier: 2, playsToOwn: 9, artistShareBasisPoints: 10_000),
-            effectiveFrom: fixture.clock.now)
-        fixture.clock.advance(seconds: 1)
+        try Self.newPricing(fixture, basePrice: 1_000, artistShareBasisPoints: 10_000)
         for n in 0..<3 { _ = try await ledger.chargePlay(fixture.play("b\(n)", listener: "lena", artist: "bea", track: "tune")) }
-        fixture.clock.advance(seconds: 10)
-        _ = try ledger.addPricingVersion(
-            Pricing(previewSeconds: 45, basePrice: 0, multiplier: 2, playsToOwn: 9, artistShareBasisPoints: 7_000),
-            effectiveFrom: fixture.clock.now)
-        fixture.clock.advance(seconds: 1)
+        try Self.newPricing(fixture, basePrice: 0, artistShareBasisPoints: 7_000)
         for n in 0..<5 { _ = try await ledger.chargePlay(fixture.play("z\(n)", listener: "lena", artist: "bea", track: "free-\(n % 2)")) }
         try ledger.topUp(transferID: "pay-3", user: "lena", amount: 1_000)
+    }
+
+    /// A pricing version in force from a moment after the plays so far.
+    static func newPricing(_ fixture: LedgerFixture, basePrice: Int64, artistShareBasisPoints: Int) throws {
+        fixture.clock.advance(seconds: 10)
+        _ = try fixture.ledger.addPricingVersion(
+            Pricing(previewSeconds: 45, basePrice: basePrice, multiplier: 2, playsToOwn: 9, artistShareBasisPoints: artistShareBasisPoints),
+            effectiveFrom: fixture.clock.now)
+        fixture.clock.advance(seconds: 1)
     }
 
     @Test("pages of any size list exactly the wallet's transfers, newest first, play charges included")
@@ -133,17 +134,7 @@ struct WalletHistoryTests {
                     linked_group = CASE WHEN linked_group IS NULL THEN NULL ELSE 'play:' || play_id || ':artist' END
                 WHERE id LIKE 'play:#%'
                 """)
-            var previous = TransferHash.genesis
-            for row in try Row.fetchAll(db, sql: TransferRow.select + " ORDER BY t.sequence") {
-                let transfer = try TransferRow.decode(row)
-                let hash = TransferHash.compute(previous: previous, HashedFields(
-                    sequence: transfer.sequence, id: transfer.id, debit: transfer.debit, credit: transfer.credit,
-                    amount: transfer.amount, code: transfer.code.rawValue, linkedGroup: transfer.linkedGroup,
-                    details: transfer.details, timestampMilliseconds: try Timestamp.milliseconds(transfer.timestamp)))
-                try db.execute(sql: "UPDATE ledger_transfers SET previous_hash = ?, hash = ? WHERE sequence = ?",
-                               arguments: [Data(previous), Data(hash), transfer.sequence])
-                previous = hash
-            }
+            try VerificationTests.rehashChain(db)
         }
         #expect(try fixture.count("SELECT count(*) FROM ledger_transfers WHERE id LIKE 'play:#%'") == 0)
         #expect(try fixture.count("SELECT count(*) FROM ledger_transfers WHERE id = 'play:a3:cooperative'") == 1)
@@ -153,9 +144,7 @@ struct WalletHistoryTests {
             #expect(try allPages(fixture.ledger, listener: "lena", limit: limit).map(\.transfer.sequence) == expected)
         }
         // New plays get the current ids beside the legacy ones; both verify.
-        fixture.clock.advance(seconds: 10)
-        _ = try fixture.ledger.addPricingVersion(.resonate, effectiveFrom: fixture.clock.now)
-        fixture.clock.advance(seconds: 1)
+        try Self.newPricing(fixture, basePrice: Pricing.resonate.basePrice, artistShareBasisPoints: Pricing.resonate.artistShareBasisPoints)
         _ = try await fixture.ledger.chargePlay(fixture.play("after", listener: "milo", artist: "bea", track: "new"))
         #expect(try fixture.count("SELECT count(*) FROM ledger_transfers WHERE id LIKE 'play:#%'") == 2)
         #expect(try fixture.ledger.verify().isIntact)
