@@ -8,8 +8,10 @@ public enum Identifier {
 
     /// A new lowercase UUID string whose first 48 bits are the milliseconds since 1970 (a
     /// version 7 UUID, RFC 9562 §5.7), the other 74 random: for rows written at a high rate,
-    /// such as play sessions. New ids sort after older ones, so a B-tree index on them grows
-    /// at its right edge, touching one page per commit instead of one page per row.
+    /// such as play sessions. New ids sort after older ones, so rows that arrive in about the
+    /// order their ids were made land at the right edge of a B-tree index on them, a few pages
+    /// per commit instead of one page per row. Still unguessable (74 random bits); the first
+    /// 48 bits tell when the id was made.
     public static func makeTimeOrdered(milliseconds: UInt64 = UInt64(Date().timeIntervalSince1970 * 1_000)) -> String {
         var generator = SystemRandomNumberGenerator()
         var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }

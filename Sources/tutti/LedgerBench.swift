@@ -1,6 +1,6 @@
 import ArgumentParser
-import FoundationEssentials
 import Catalog
+import FoundationEssentials
 import GRDB
 import Ledger
 
