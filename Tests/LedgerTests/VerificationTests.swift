@@ -53,6 +53,20 @@ struct VerificationTests {
         #expect(try Ledger.verify(reopened) == report)
     }
 
+    @Test("plays renumbered out of their charges' order are caught (a wallet's history relies on that order)")
+    func chargeOrder() async throws {
+        let fixture = try await Self.populated()
+        try fixture.sql("DROP TRIGGER ledger_plays_no_update")
+        // Swap the row sequences of the first two plays.
+        try fixture.sql("UPDATE ledger_plays SET sequence = -1 WHERE sequence = 1")
+        try fixture.sql("UPDATE ledger_plays SET sequence = 1 WHERE sequence = 2")
+        try fixture.sql("UPDATE ledger_plays SET sequence = 2 WHERE sequence = -1")
+        // Their charges' ids, made from the play sequences, no longer match either.
+        let report = try fixture.ledger.verify()
+        #expect(report.failures.allSatisfy { $0.check == .plays })
+        #expect(report.failures.contains { $0.detail.contains("out of their plays' order") }, "\(report)")
+    }
+
     @Test("a transfer that names a play or looks like a play id, without being its charge, is no play charge")
     func namesAPlay() async throws {
         let fixture = try await Self.populated()

@@ -300,6 +300,26 @@ struct Verifier {
             report.fail(.plays, sequence: orphan.flatMap { Strict.int($0, 0) }, transferID: orphan.flatMap { Strict.text($0, 1) },
                         "\(playTransfers) play transfers for plays that call for \(expectedTransfers)")
         }
+        try checkChargeOrder()
+    }
+
+    /// Play charges come in the order of their plays (each play's charges right after its
+    /// row): a wallet's history relies on it to page through a listener's plays.
+    private mutating func checkChargeOrder() throws {
+        let charges = try Row.fetchCursor(db, sql: """
+            SELECT t.sequence, t.id, p.sequence FROM ledger_transfers t JOIN ledger_plays p ON p.play_id = t.play_id
+            WHERE t.code IN (?, ?) ORDER BY t.sequence
+            """, arguments: [TransferCode.playArtistShare.rawValue, TransferCode.playCooperativeShare.rawValue])
+        var previousPlay: Int64 = 0
+        while let row = try charges.next() {
+            guard let play = Strict.int(row, 2) else { continue }
+            if play < previousPlay {
+                report.fail(.plays, sequence: Strict.int(row, 0), transferID: Strict.text(row, 1),
+                            "charges play #\(play) after a charge of play #\(previousPlay): charges are out of their plays' order")
+                return
+            }
+            previousPlay = play
+        }
     }
 }
 
