@@ -85,6 +85,8 @@ struct MoneyFlowTests {
             #expect(seen.reduce(0) { $0 + ($1["change"] as! Int) } == 2_000_000 - 14_000)
             #expect(seen.last?["reason"] as? String == "bank transfer REF-1")
             #expect(seen.first?["trackTitle"] as? String == "Sine, \"quoted\"")
+            // Each play's two charges name its session.
+            #expect(seen.compactMap { $0["playID"] as? String } == ["s-3", "s-3", "s-2", "s-2", "s-1", "s-1"])
             #expect(try await api.request(.get, "/api/v1/wallet/history?limit=0", token: lena.token).status == .badRequest)
             #expect(try await api.request(.get, "/api/v1/wallet/history?before=x", token: lena.token).status == .badRequest)
 

@@ -25,6 +25,8 @@ struct WalletEntryResource: ResponseCodable {
     var bookedAt: Date
     var trackID: String?
     var trackTitle: String?
+    /// The play session a play charge (or an adjustment naming one) belongs to.
+    var playID: String?
     var pricingVersion: Int?
     /// The payment provider's reference of a top-up.
     var reference: String?
@@ -41,6 +43,7 @@ struct WalletEntryResource: ResponseCodable {
         bookedAt = transfer.timestamp
         trackID = transfer.details.trackID
         trackTitle = transfer.details.trackID.flatMap { titles[$0] }
+        playID = transfer.details.playID
         pricingVersion = transfer.details.pricingVersion
         reference = transfer.details.reference
         reason = transfer.code == .adminCredit ? transfer.details.note : nil
