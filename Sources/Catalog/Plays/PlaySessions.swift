@@ -5,14 +5,21 @@ import Synchronization
 /// The play sessions, in the database (a restart must not forget a counted play or reset
 /// listening time) and cached in memory: every range request of a session reads it, and
 /// this process is the database's only writer.
+///
+/// A session is written three times (opened, first audio, counted), each durable before the
+/// call returns. The writes of concurrent sessions share transactions (``GroupCommit``):
+/// with one transaction each, every counted play would cost three syncs on the writer that
+/// the ledger's group commit shares.
 public final class PlaySessions: Sendable {
     private let database: any DatabaseWriter
+    private let writes: GroupCommit
     private let now: @Sendable () -> Date
     private let cache = Mutex<[String: PlaySession]>([:])
     private static let cacheLimit = 50_000
 
     public init(database: any DatabaseWriter, now: @escaping @Sendable () -> Date) {
         self.database = database
+        self.writes = GroupCommit(database: database)
         self.now = now
     }
 
@@ -23,7 +30,7 @@ public final class PlaySessions: Sendable {
             id: Identifier.makeTimeOrdered(), trackID: trackID, artistID: artistID, listenerID: listenerID, access: access,
             createdAt: created, expiresAt: created.addingTimeInterval(lifetime), previewSeconds: previewSeconds, firstAudioAt: nil, countedAt: nil,
             price: nil, pricingVersion: nil)
-        try await database.write { db in try session.insert(db) }
+        try await writes.write { db in try session.insert(db) }
         remember(session)
         return session
     }
@@ -43,7 +50,7 @@ public final class PlaySessions: Sendable {
     /// Records the first delivery of audio (once); returns the session as stored.
     public func markFirstAudio(_ session: PlaySession, at instant: Date) async throws -> PlaySession {
         if session.firstAudioAt != nil { return session }
-        let stored = try await database.write { db -> PlaySession in
+        let stored = try await writes.write { db -> PlaySession in
             try db.execute(sql: "UPDATE playSessions SET firstAudioAt = ? WHERE id = ? AND firstAudioAt IS NULL", arguments: [instant, session.id])
             guard let stored = try PlaySession.fetchOne(db, key: session.id) else { throw CatalogError.notFound(kind: "play session", id: session.id) }
             return stored
@@ -55,7 +62,7 @@ public final class PlaySessions: Sendable {
     /// Records that the play counted (once): what it cost and under which pricing version.
     public func markCounted(_ session: PlaySession, at instant: Date, price: Int64, pricingVersion: Int?) async throws -> PlaySession {
         if session.isCounted { return session }
-        let stored = try await database.write { db -> PlaySession in
+        let stored = try await writes.write { db -> PlaySession in
             try db.execute(
                 sql: "UPDATE playSessions SET countedAt = ?, price = ?, pricingVersion = ? WHERE id = ? AND countedAt IS NULL",
                 arguments: [instant, price, pricingVersion, session.id])
