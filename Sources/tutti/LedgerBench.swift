@@ -43,6 +43,9 @@ extension LedgerCommand {
         @Flag(name: .customLong("random-play-ids"), help: "Give plays random ids (version 4 UUIDs) instead of time-ordered ones, as the server makes play sessions.")
         var randomPlayIDs = false
 
+        @Flag(help: "Take each play through a play session as the server does: the session is opened, its first audio marked, the play charged with the session id as play id, and the session marked counted (three durable session writes around the charge). Latency covers all four.")
+        var sessions = false
+
         @Flag(help: "Verify the whole ledger afterwards (not timed) and report the result.")
         var verify = false
 
@@ -56,7 +59,8 @@ extension LedgerCommand {
         func run() async throws {
             let path = options.database
             do {
-                let ledger = try Ledger(database: Ledger.openDatabase(path: path))
+                let ledger = try Ledger(database: sessions
+                    ? TuttiDatabase.open(path: path, others: [Ledger.registerMigrations]) : Ledger.openDatabase(path: path))
                 if sqliteCheckpoints {
                     // Installs SQLite's own WAL hook on the writer in place of the ledger's.
                     try await ledger.database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_autocheckpoint = 1000") }
@@ -89,6 +93,8 @@ extension LedgerCommand {
             var pragmas: [String: String]
             /// "time-ordered" (as the server makes play sessions) or "random".
             var playIDs: String
+            /// Whether each play went through a play session's writes (`--sessions`).
+            var sessions: Bool
             /// Checkpoints of the log by the ledger's checkpointer during the whole run (nil with
             /// `--sqlite-checkpoints`, whose checkpoints SQLite does not count).
             var checkpoints: CheckpointStatistics?
@@ -119,6 +125,8 @@ extension LedgerCommand {
             for start in stride(from: 0, to: topUps.count, by: 500) {
                 try ledger.submit(Array(topUps[start..<min(start + 500, topUps.count)]))
             }
+            let playSessions = sessions
+                ? try await Self.sessionCatalog(ledger.database, listeners: listenerIDs, artists: artistIDs, tracks: trackIDs) : nil
 
             let mode = self.mode
             let (plays, listeners, concurrency, randomPlayIDs) = (self.plays, self.listeners, self.concurrency, self.randomPlayIDs)
@@ -141,9 +149,21 @@ extension LedgerCommand {
                         var charged = 0
                         for i in stride(from: worker, to: plays, by: concurrency) {
                             let call = clock.now
+                            var play = request(i)
+                            var session: PlaySession?
+                            if let playSessions {
+                                let opened = try await playSessions.open(
+                                    trackID: play.trackID, artistID: play.artistID, listenerID: play.listenerID, access: .metered,
+                                    previewSeconds: pricing.previewSeconds, lifetime: 3_600)
+                                session = try await playSessions.markFirstAudio(opened, at: Date())
+                                play.playID = opened.id
+                            }
                             let result = switch mode {
-                            case .group: try await ledger.chargePlay(request(i))
-                            case .single: try await ledger.chargePlayAlone(request(i))
+                            case .group: try await ledger.chargePlay(play)
+                            case .single: try await ledger.chargePlayAlone(play)
+                            }
+                            if let playSessions, let session, case .charged(let charge) = result {
+                                _ = try await playSessions.markCounted(session, at: charge.playedAt, price: charge.price, pricingVersion: charge.pricingVersion)
                             }
                             latencies.append(clock.now - call)
                             if case .charged = result { charged += 1 }
@@ -173,10 +193,33 @@ extension LedgerCommand {
                 seconds: seconds, playsPerSecond: Double(plays) / seconds,
                 commitLatencyMs: ["p50": percentile(0.50), "p99": percentile(0.99), "max": percentile(1.0)],
                 commits: commits, playsPerCommit: Double(plays) / Double(max(commits, 1)),
-                pragmas: try ledger.durabilitySettings(), playIDs: randomPlayIDs ? "random" : "time-ordered",
+                pragmas: try ledger.durabilitySettings(), playIDs: randomPlayIDs ? "random" : "time-ordered", sessions: sessions,
                 checkpoints: sqliteCheckpoints ? nil : ledger.checkpointStatistics(),
                 sqliteVersion: try await ledger.database.read { try String.fetchOne($0, sql: "SELECT sqlite_version()") } ?? "?",
                 verified: verify ? try ledger.verify().isIntact : nil)
+        }
+
+        /// Users and tracks for the plays' sessions to refer to, written directly (no passwords
+        /// to hash, no audio to transcode): the bench measures the sessions' writes, not sign-up.
+        static func sessionCatalog(_ database: any DatabaseWriter, listeners: [String], artists: [String], tracks: [String]) async throws -> PlaySessions {
+            try await database.write { db in
+                let now = Date()
+                for (role, ids) in [("listener", listeners), ("artist", artists)] {
+                    for id in ids {
+                        try db.execute(
+                            sql: "INSERT INTO users (id, username, displayName, passwordHash, role, createdAt) VALUES (?, ?, ?, '-', ?, ?)",
+                            arguments: [id, "bench-\(id)", "bench", role, now])
+                    }
+                }
+                for (index, id) in tracks.enumerated() {
+                    try db.execute(sql: """
+                        INSERT INTO tracks (id, artistID, title, status, published, originalPath, originalFormat, originalBytes,
+                                            originalSHA256, createdAt, updatedAt)
+                        VALUES (?, ?, 'bench', 'ready', 1, '-', 'wav', 0, '-', ?, ?)
+                        """, arguments: [id, artists[index % artists.count], now, now])
+                }
+            }
+            return PlaySessions(database: database, now: { Date() })
         }
 
         static func seconds(_ duration: Duration) -> Double {

@@ -69,4 +69,24 @@ struct LedgerBenchCommandTests {
         }
         #expect(versions == [randomIDs ? "4" : "7"])
     }
+    @Test("--sessions takes every play through a play session: opened, first audio, charged under the session id, counted")
+    func sessions() async throws {
+        let path = Fixtures.scratch("bench-sessions").appendingPathComponent("ledger.sqlite").path
+        let run = try await ThirdPartyTools.run(Fixtures.tuttiExecutable, [
+            "ledger", "bench", "--database", path, "--plays", "500", "--listeners", "20", "--mode", "group",
+            "--concurrency", "16", "--sessions", "--verify",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(report["sessions"] as? Bool == true)
+        #expect(report["verified"] as? Bool == true)
+        let (sessions, counted, charged) = try await DatabaseQueue(path: path).read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM playSessions WHERE firstAudioAt IS NOT NULL"),
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM playSessions s JOIN ledger_plays p ON p.play_id = s.id AND p.price = s.price"),
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_plays"))
+        }
+        #expect(sessions == 500)
+        #expect(counted == 500)
+        #expect(charged == 500)
+    }
 }

@@ -7,17 +7,21 @@
 # writer (--sqlite-checkpoints) in place of the ledger's background checkpointer, and once
 # more with random play ids (--random-play-ids) in place of time-ordered ones as the server
 # makes play sessions: the case where plays are charged in no relation to their ids' order.
+# A last row takes each play through a play session as the server does (--sessions: the
+# session opened, its first audio marked, the play charged, the session marked counted),
+# which is the durable work of one counted play in the server, HTTP aside.
 #
 #   tools/bench/ledger.sh [RUNS]                     (default 5)
 #
 # Environment: SCRATCH (build folder, default .build), PLAYS_GROUP (100000),
-# PLAYS_SINGLE (10000), LISTENERS (1000), CONCURRENCY (128).
+# PLAYS_SINGLE (10000), PLAYS_SESSIONS (30000), LISTENERS (1000), CONCURRENCY (128).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${1:-5}
 scratch=${SCRATCH:-.build}
 plays_group=${PLAYS_GROUP:-100000}
 plays_single=${PLAYS_SINGLE:-10000}
+plays_sessions=${PLAYS_SESSIONS:-30000}
 listeners=${LISTENERS:-1000}
 concurrency=${CONCURRENCY:-128}
 work=tools/bench/work
@@ -45,6 +49,7 @@ for ((i = 0; i < runs; i++)); do
   run group32 group "$plays_group" 32
   run groupsqlite group "$plays_group" "$concurrency" --sqlite-checkpoints
   run grouprandom group "$plays_group" "$concurrency" --random-play-ids
+  run groupsessions group "$plays_sessions" "$concurrency" --sessions
 done
 # One more group run, verified afterwards (not part of the medians).
 db=$work/ledger-bench.sqlite
@@ -76,6 +81,7 @@ row group "group commit" "$concurrency" "$plays_group"
 row group32 "group commit" 32 "$plays_group"
 row groupsqlite "group commit, SQLite's checkpoints on the writer" "$concurrency" "$plays_group"
 row grouprandom "group commit, random play ids" "$concurrency" "$plays_group"
+row groupsessions "group commit, each play through a play session (as the server)" "$concurrency" "$plays_sessions"
 ckpt() { grep -o "\"$1\":[0-9]*" "$work/group.json" | cut -d: -f2 | median; }
 printf '\nlog checkpoints per group run at %s callers (medians): %s in the background, %s by the writer, log restarted %s times, largest log %s pages\n' \
   "$concurrency" "$(ckpt background)" "$(ckpt writer)" "$(ckpt logRestarts)" "$(ckpt largestLog)"
