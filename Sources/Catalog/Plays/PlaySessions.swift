@@ -51,9 +51,8 @@ public final class PlaySessions: Sendable {
     public func markFirstAudio(_ session: PlaySession, at instant: Date) async throws -> PlaySession {
         if session.firstAudioAt != nil { return session }
         let stored = try await writes.write { db -> PlaySession in
-            try db.execute(sql: "UPDATE playSessions SET firstAudioAt = ? WHERE id = ? AND firstAudioAt IS NULL", arguments: [instant, session.id])
-            guard let stored = try PlaySession.fetchOne(db, key: session.id) else { throw CatalogError.notFound(kind: "play session", id: session.id) }
-            return stored
+            let update = try db.cachedStatement(sql: "UPDATE playSessions SET firstAudioAt = ? WHERE id = ? AND firstAudioAt IS NULL RETURNING *")
+            return try PlaySession.fetchOne(update, arguments: [instant, session.id]) ?? Self.stored(session.id, db)
         }
         remember(stored)
         return stored
@@ -63,13 +62,18 @@ public final class PlaySessions: Sendable {
     public func markCounted(_ session: PlaySession, at instant: Date, price: Int64, pricingVersion: Int?) async throws -> PlaySession {
         if session.isCounted { return session }
         let stored = try await writes.write { db -> PlaySession in
-            try db.execute(
-                sql: "UPDATE playSessions SET countedAt = ?, price = ?, pricingVersion = ? WHERE id = ? AND countedAt IS NULL",
-                arguments: [instant, price, pricingVersion, session.id])
-            guard let stored = try PlaySession.fetchOne(db, key: session.id) else { throw CatalogError.notFound(kind: "play session", id: session.id) }
-            return stored
+            let update = try db.cachedStatement(
+                sql: "UPDATE playSessions SET countedAt = ?, price = ?, pricingVersion = ? WHERE id = ? AND countedAt IS NULL RETURNING *")
+            return try PlaySession.fetchOne(update, arguments: [instant, price, pricingVersion, session.id]) ?? Self.stored(session.id, db)
         }
         remember(stored)
+        return stored
+    }
+
+    /// The session as stored, when an update found its field already set (by another request).
+    private static func stored(_ id: String, _ db: Database) throws -> PlaySession {
+        guard let stored = try PlaySession.fetchOne(db.cachedStatement(sql: "SELECT * FROM playSessions WHERE id = ?"), arguments: [id])
+        else { throw CatalogError.notFound(kind: "play session", id: id) }
         return stored
     }
 
