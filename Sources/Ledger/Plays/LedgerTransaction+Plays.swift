@@ -161,6 +161,15 @@ enum PlayTransferID {
         artistPart ? [artist(playSequence), legacyArtist(playID)] : [cooperative(playSequence), legacyCooperative(playID)]
     }
 
+    /// The row `byID` (a statement selecting a transfer by id) finds for the first of `ids`
+    /// that is stored: one lookup when the current id is.
+    static func firstStored(_ ids: [String], by byID: Statement) throws -> Row? {
+        for id in ids {
+            if let row = try Row.fetchOne(byID, arguments: [id]) { return row }
+        }
+        return nil
+    }
+
     private static func digits(_ value: Int64) -> String {
         let text = String(value)
         return String(repeating: "0", count: max(0, 19 - text.count)) + text

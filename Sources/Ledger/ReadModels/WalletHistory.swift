@@ -102,7 +102,7 @@ enum WalletHistoryQuery {
                 let (playSequence, playID): (Int64, String) = (play["sequence"], play["play_id"])
                 for artistPart in [false, true] {
                     let ids = PlayTransferID.candidates(artistPart: artistPart, playSequence: playSequence, playID: playID)
-                    guard let row = try ids.lazy.compactMap({ try Row.fetchOne(transferByID, arguments: [$0]) }).first else { continue }
+                    guard let row = try PlayTransferID.firstStored(ids, by: transferByID) else { continue }
                     // The boundary play may have one charge at or above the cursor.
                     if let sequence: Int64 = row["sequence"], sequence < cursor { charges.append(try TransferRow.decode(row)) }
                 }

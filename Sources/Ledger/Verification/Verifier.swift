@@ -272,7 +272,7 @@ struct Verifier {
             let wallet = accountRowIDs[.listenerWallet(listener)]
             for want in expected {
                 let id = want.ids[0]
-                guard let transfer = try want.ids.lazy.compactMap({ try Row.fetchOne(transferByID, arguments: [$0]) }).first else {
+                guard let transfer = try PlayTransferID.firstStored(want.ids, by: transferByID) else {
                     fail("its transfer '\(id)' is missing")
                     continue
                 }
