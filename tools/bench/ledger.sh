@@ -10,11 +10,16 @@
 # A last row takes each play through a play session as the server does (--sessions: the
 # session opened, its first audio marked, the play charged, the session marked counted),
 # which is the durable work of one counted play in the server, HTTP aside.
+# One more group row runs on a file in tmpfs (/dev/shm), where a sync costs next to
+# nothing: not durable, so never a result, but the ceiling of this design on this machine,
+# what group commit would reach if the disk's syncs were free. Its ratio is to the same
+# disk baseline as the other rows.
 #
 #   tools/bench/ledger.sh [RUNS]                     (default 5)
 #
 # Environment: SCRATCH (build folder, default .build), PLAYS_GROUP (100000),
-# PLAYS_SINGLE (10000), PLAYS_SESSIONS (30000), LISTENERS (1000), CONCURRENCY (128).
+# PLAYS_SINGLE (10000), PLAYS_SESSIONS (30000), LISTENERS (1000), CONCURRENCY (128),
+# CEILING_DIR (/dev/shm; empty to skip the tmpfs row).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${1:-5}
@@ -26,18 +31,25 @@ listeners=${LISTENERS:-1000}
 concurrency=${CONCURRENCY:-128}
 work=tools/bench/work
 mkdir -p "$work"
+ceiling_dir=${CEILING_DIR-/dev/shm}
+if [[ -n "$ceiling_dir" && ! ( -d "$ceiling_dir" && -w "$ceiling_dir" ) ]]; then
+  echo "# $ceiling_dir is not a writable folder: no tmpfs row" >&2
+  ceiling_dir=
+fi
 
 echo "# building release" >&2
 swift build -c release --scratch-path "$scratch" --product tutti >&2
 tutti=$(swift build -c release --scratch-path "$scratch" --show-bin-path)/tutti
 
-# run NAME MODE PLAYS CONCURRENCY [FLAG...]: one run on a fresh file; appends its JSON line to $work/NAME.json
+# run NAME MODE PLAYS CONCURRENCY [FLAG...]: one run on a fresh file (in $DB_DIR if set,
+# else $work); appends its JSON line to $work/NAME.json
 run() {
-  local name=$1 mode=$2 plays=$3 callers=$4 db=$work/ledger-bench.sqlite
+  local name=$1 mode=$2 plays=$3 callers=$4 db=${DB_DIR:-$work}/tutti-ledger-bench.sqlite
   shift 4
   rm -f "$db" "$db-wal" "$db-shm"
   "$tutti" ledger bench --database "$db" --plays "$plays" --listeners "$listeners" --mode "$mode" \
     --concurrency "$callers" "$@" >> "$work/$name.json"
+  rm -f "$db" "$db-wal" "$db-shm"
 }
 field() { grep -o "\"$1\":[0-9.]*" | cut -d: -f2; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
@@ -50,6 +62,7 @@ for ((i = 0; i < runs; i++)); do
   run groupsqlite group "$plays_group" "$concurrency" --sqlite-checkpoints
   run grouprandom group "$plays_group" "$concurrency" --random-play-ids
   run groupsessions group "$plays_sessions" "$concurrency" --sessions
+  if [[ -n "$ceiling_dir" ]]; then DB_DIR=$ceiling_dir run groupceiling group "$plays_group" "$concurrency"; fi
 done
 # One more group run, verified afterwards (not part of the medians).
 db=$work/ledger-bench.sqlite
@@ -82,6 +95,9 @@ row group32 "group commit" 32 "$plays_group"
 row groupsqlite "group commit, SQLite's checkpoints on the writer" "$concurrency" "$plays_group"
 row grouprandom "group commit, random play ids" "$concurrency" "$plays_group"
 row groupsessions "group commit, each play through a play session (as the server)" "$concurrency" "$plays_sessions"
+if [[ -n "$ceiling_dir" ]]; then
+  row groupceiling "group commit on tmpfs ($ceiling_dir): syncs free, not durable; the ceiling, not a result" "$concurrency" "$plays_group"
+fi
 ckpt() { grep -o "\"$1\":[0-9]*" "$work/group.json" | cut -d: -f2 | median; }
 printf '\nlog checkpoints per group run at %s callers (medians): %s in the background, %s by the writer, log restarted %s times, largest log %s pages\n' \
   "$concurrency" "$(ckpt background)" "$(ckpt writer)" "$(ckpt logRestarts)" "$(ckpt largestLog)"
