@@ -8,8 +8,14 @@ import Glibc
 public final class RawConnection: @unchecked Sendable {
     private let descriptor: Int32
 
-    public init(port: Int) throws {
+    /// Connects to 127.0.0.1:`port`. A `receiveBuffer` (bytes) is set before connecting, so
+    /// that it bounds the window the server may fill: a client that reads slowly then keeps
+    /// the rest of a response waiting on the server's side.
+    public init(port: Int, receiveBuffer: Int? = nil) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer.map(Int32.init) {
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -71,6 +77,22 @@ public final class RawConnection: @unchecked Sendable {
             let n = recv(descriptor, &buffer, buffer.count, 0)
             if n <= 0 { break }
             received.append(contentsOf: buffer[..<n])
+        }
+        return received
+    }
+
+    /// Reads like ``read(timeout:until:)``, but at most `chunk` bytes at a time with `pause`
+    /// seconds between reads: a slow client.
+    public func readSlowly(chunk: Int, pause: TimeInterval, timeout: Int = 20, until done: (Data) -> Bool) -> Data {
+        var timeval = Glibc.timeval(tv_sec: timeout, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeval, socklen_t(MemoryLayout<Glibc.timeval>.size))
+        var received = Data()
+        var buffer = [UInt8](repeating: 0, count: chunk)
+        while !done(received) {
+            let n = recv(descriptor, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            received.append(contentsOf: buffer[..<n])
+            Thread.sleep(forTimeInterval: pause)
         }
         return received
     }

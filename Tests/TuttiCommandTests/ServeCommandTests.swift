@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TuttiTestSupport
 
@@ -46,6 +47,20 @@ final class ServerProcess: @unchecked Sendable {
         return (Int(lines.last ?? "") ?? 0, Data(lines.dropLast().joined(separator: "\n").utf8))
     }
 
+    /// Waits (up to 60 s) until `count` tracks are published, and returns them.
+    func publishedTracks(count: Int) throws -> [[String: Any]] {
+        var tracks: [[String: Any]] = []
+        for _ in 0..<600 {
+            let (status, body) = try get("/api/v1/tracks")
+            if status == 200, let page = try JSONSerialization.jsonObject(with: body) as? [String: Any] {
+                tracks = page["items"] as? [[String: Any]] ?? []
+                if tracks.count == count { break }
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return tracks
+    }
+
     deinit {
         if process.isRunning { process.interrupt() }
     }
@@ -53,52 +68,105 @@ final class ServerProcess: @unchecked Sendable {
 
 @Suite("tutti serve as a process")
 struct ServeCommandTests {
-    @Test("the demo catalog comes up with accounts printed; SIGTERM lets an in-flight download finish (sent with sendfile)")
-    func demoAndGracefulShutdown() throws {
+    @Test("the demo catalog comes up with accounts printed, its free track downloads whole, and SIGTERM stops the server cleanly")
+    func demoCatalog() throws {
         let server = try ServerProcess(arguments: ["--demo", Fixtures.repository.appendingPathComponent("media/demo").path])
-        // The demo tracks are transcoded and published.
-        var tracks: [[String: Any]] = []
-        for _ in 0..<300 {
-            let (status, body) = try server.get("/api/v1/tracks")
-            if status == 200, let page = try JSONSerialization.jsonObject(with: body) as? [String: Any] {
-                tracks = page["items"] as? [[String: Any]] ?? []
-                if tracks.count == 3 { break }
-            }
-            Thread.sleep(forTimeInterval: 0.1)
-        }
+        let tracks = try server.publishedTracks(count: 3)
         #expect(tracks.count == 3)
         #expect(server.text.contains("Demo accounts"))
         #expect(server.text.contains("password: demo-lena-password"))
         // The demo's free track streams from its plain URL; the others need a play session.
         let id = try #require(tracks.first { $0["free"] as? Bool == true }?["id"] as? String)
-        // A first request through the router puts the rendition in memory, so that the
-        // download below is sent with sendfile (SendfileHandler), below the router. The file
-        // (about 1.2 MB) fits in loopback's socket buffers, so this shows that the answer
-        // survives SIGTERM, not that the server waits for a send still in progress: it
-        // passes with SendfileHandler's hold on graceful shutdown taken out.
-        let audio = server.url + "/api/v1/tracks/\(id)/audio/standard"
-        #expect(try ThirdPartyTools.run("curl", ["-sf", "-o", "/dev/null", "-r", "0-99", audio]).status == 0)
-        // A slow client (about 4 s for the file) is mid-download when the server is told to stop.
         let file = server.data.appendingPathComponent("download.opus").path
-        let curl = Process()
-        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        curl.arguments = ["-sf", "--limit-rate", "300k", "-o", file, "-w", "%{size_download}", server.url + "/api/v1/tracks/\(id)/audio/standard"]
-        let curlOutput = Pipe()
-        curl.standardOutput = curlOutput
-        try curl.run()
-        Thread.sleep(forTimeInterval: 1)
+        #expect(try ThirdPartyTools.run("curl", ["-sf", "-o", file, server.url + "/api/v1/tracks/\(id)/audio/standard"]).status == 0)
+        try ThirdPartyTools.expectValid(file)
+        server.process.terminate()  // SIGTERM
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 0, "\(server.text)")
+    }
+
+    /// What the slow client's thread has received, shared with the test.
+    final class Download: Sendable {
+        let progress = Atomic<Int>(0)
+        let response = Mutex(Data())
+    }
+
+    @Test("SIGTERM lets a slow client's download finish though most of it was still unsent, beyond the kernel's socket buffers (sent with sendfile)")
+    func gracefulShutdownWaitsForSendfile() throws {
+        // A rendition larger than any send buffer the kernel may give the server's socket
+        // (net.ipv4.tcp_wmem's maximum) plus the client's receive buffer: a demo folder with one
+        // long track, about 7 MB at the standard bitrate. Its channels are different noises,
+        // which Opus cannot code in fewer bits.
+        let folder = Fixtures.scratch("long-demo")
+        let source = folder.appendingPathComponent("long-noise.ogg").path
+        let made = try ThirdPartyTools.run("ffmpeg", [
+            "-v", "error", "-y", "-filter_complex",
+            "anoisesrc=d=480:c=white:a=0.5:r=48000:seed=1[a];anoisesrc=d=480:c=pink:a=0.5:r=48000:seed=2[b];[a][b]amerge=inputs=2",
+            "-metadata", "artist=Ada Demo", "-metadata", "title=Long Noise", "-c:a", "libvorbis", "-q:a", "-1", source,
+        ])
+        #expect(made.status == 0, "\(made.stderr)")
+        let server = try ServerProcess(arguments: ["--demo", folder.path])
+        let tracks = try server.publishedTracks(count: 1)
+        let id = try #require(tracks.first { $0["free"] as? Bool == true }?["id"] as? String)
+        let path = "/api/v1/tracks/\(id)/audio/standard"
+        // A first request through the router puts the rendition in memory, so that the
+        // download below is sent with sendfile (SendfileHandler), below the router.
+        #expect(try ThirdPartyTools.run("curl", ["-sf", "-o", "/dev/null", "-r", "0-99", server.url + path]).status == 0)
+
+        // A slow client with a small receive buffer (about 3 MB/s), told to stop a moment
+        // after its download began.
+        let client = try RawConnection(port: server.port, receiveBuffer: 16_384)
+        client.send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")  // keep-alive: sendfile's case
+        let download = Download()
+        let reader = DispatchGroup()
+        DispatchQueue.global().async(group: reader) {
+            // Until the whole response has arrived, or the server closes the connection.
+            let data = client.readSlowly(chunk: 16_384, pause: 0.005) { data in
+                download.progress.store(data.count, ordering: .relaxed)
+                return HTTPMessage.isComplete(data)
+            }
+            download.response.withLock { $0 = data }
+        }
+        let deadline = Date().addingTimeInterval(30)
+        while download.progress.load(ordering: .relaxed) < 100_000, Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
         let (_, metrics) = try server.get("/metrics")
         #expect(String(decoding: metrics, as: UTF8.self).contains("tutti_sendfile_responses_total 1\n"),
                 "the download is being sent with sendfile")
+        let receivedAtStop = download.progress.load(ordering: .relaxed)
         server.process.terminate()  // SIGTERM
-        curl.waitUntilExit()
+        reader.wait()
         server.process.waitUntilExit()
-        #expect(curl.terminationStatus == 0)
-        let downloaded = try Data(contentsOf: URL(fileURLWithPath: file))
-        #expect(downloaded.count > 1_000_000)
-        #expect(downloaded.prefix(4) == Data("OggS".utf8))
-        try ThirdPartyTools.expectValid(file)
+
+        let response = download.response.withLock { $0 }
+        let (head, length, body) = try #require(HTTPMessage.parse(response))
+        #expect(head.hasPrefix("HTTP/1.1 200"), "\(head)")
+        // More than the kernel could have held for the client when the signal came: the rest
+        // was still in the file, to be sent by a server that waits for it.
+        let sendBufferLimit = try #require(Int(String(contentsOfFile: "/proc/sys/net/ipv4/tcp_wmem", encoding: .utf8)
+            .split(whereSeparator: \.isWhitespace).last ?? ""))
+        #expect(length - receivedAtStop > sendBufferLimit + 1_000_000,
+                "\(length) bytes, \(receivedAtStop) received at SIGTERM, send buffers up to \(sendBufferLimit)")
+        #expect(body.count == length, "the whole file arrived after SIGTERM")
+        let file = server.data.appendingPathComponent("download.opus")
+        try body.write(to: file)
+        try ThirdPartyTools.expectValid(file.path)
         #expect(server.process.terminationStatus == 0, "\(server.text)")
+    }
+}
+
+/// A response read off a raw connection: its head, Content-Length and body so far.
+enum HTTPMessage {
+    static func parse(_ data: Data) -> (head: String, length: Int, body: Data)? {
+        guard let headerEnd = data.firstRange(of: Data("\r\n\r\n".utf8)) else { return nil }
+        let head = String(decoding: data[..<headerEnd.lowerBound], as: UTF8.self)
+        guard let line = head.split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("content-length:") }),
+              let length = Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) else { return nil }
+        return (head, length, Data(data[headerEnd.upperBound...]))
+    }
+
+    static func isComplete(_ data: Data) -> Bool {
+        guard let (_, length, body) = parse(data) else { return false }
+        return body.count >= length
     }
 }
 
