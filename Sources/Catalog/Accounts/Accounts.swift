@@ -51,10 +51,12 @@ public struct Accounts: Sendable {
     public func user(forToken token: String) async throws -> User? {
         let digest = Secret.digest(token)
         let instant = now()
+        // Every signed-in request comes here: cached statements, not SQL built and compiled per call.
         return try await database.read { db in
-            guard let record = try AccessToken.filter(Column("tokenDigest") == digest).fetchOne(db),
+            guard let record = try AccessToken.fetchOne(
+                      db.cachedStatement(sql: "SELECT * FROM accessTokens WHERE tokenDigest = ?"), arguments: [digest]),
                   record.revokedAt == nil, record.expiresAt > instant else { return nil }
-            return try User.fetchOne(db, key: record.userID)
+            return try User.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE id = ?"), arguments: [record.userID])
         }
     }
 

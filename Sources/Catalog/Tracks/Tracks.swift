@@ -51,8 +51,9 @@ public struct Tracks: Sendable {
     /// The track, whoever may see it (deleted ones excluded).
     public func track(id: String) async throws -> Track? {
         guard Identifier.isValid(id) else { return nil }
+        // On every play session opened and most track requests: a cached statement.
         return try await database.read { db in
-            try Track.filter(Column("id") == id && Column("deletedAt") == nil).fetchOne(db)
+            try Track.fetchOne(db.cachedStatement(sql: "SELECT * FROM tracks WHERE id = ? AND deletedAt IS NULL"), arguments: [id])
         }
     }
 

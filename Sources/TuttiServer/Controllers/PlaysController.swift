@@ -45,9 +45,11 @@ struct PlaysController {
         // A proposal already due becomes its pricing version first, so the preview and the
         // price shown are those the play will be charged under.
         try await services.closeDueProposals(before: instant, logger: context.logger)
-        let (pricing, status) = try await services.inLedger { ledger throws(LedgerError) in
+        // One trip to the ledger for everything the answer shows (opening the session moves no money).
+        let (pricing, status, balance) = try await services.inLedger { ledger throws(LedgerError) in
             (try ledger.pricing(at: instant).pricing,
-             try user.map { user throws(LedgerError) in try ledger.trackStatus(listener: user.id, track: track.id, at: instant) })
+             try user.map { user throws(LedgerError) in try ledger.trackStatus(listener: user.id, track: track.id, at: instant) },
+             try user.map { user throws(LedgerError) in try ledger.balance(of: .listenerWallet(user.id)).balance })
         }
         let access: PlayAccess =
             if track.free { .free }
@@ -58,10 +60,6 @@ struct PlaysController {
         let session = try await services.playSessions.open(
             trackID: track.id, artistID: track.artistID, listenerID: user?.id, access: access,
             previewSeconds: pricing.previewSeconds, lifetime: services.configuration.playSessionLifetime)
-        var balance: Int64?
-        if let user {
-            balance = try await services.inLedger { ledger throws(LedgerError) in try ledger.balance(of: .listenerWallet(user.id)).balance }
-        }
         let resource = PlaySessionResource(session, signer: services.urlSigner, status: access == .metered ? status : nil, balance: balance)
         return EditedResponse(status: .created, headers: [.location: "/api/v1/plays/\(session.id)"], response: resource)
     }
