@@ -66,6 +66,8 @@ size=$(stat -c %s "$(ls "$data"/media/"$free_id"/standard-*.opus)")
 range="bytes=$((size * 6 / 10))-$((size * 6 / 10 + 999))"
 
 counted_total() { curl -sf "$base/metrics" | awk '$1 == "tutti_plays_counted_total" {print $2}'; }
+# checkpoints BY: the log checkpoints run so far by the writer or in the background.
+checkpoints() { curl -sf "$base/metrics" | awk -v key="tutti_wal_checkpoints_total{by=\"$1\"}" '$1 == key {print $2}'; }
 
 # timed NAME CONFIG EXPECTED_STATUS: runs a curl config of transfers in parallel; appends
 # "requests/s p50_ms p99_ms" to $work/NAME.rows and fails unless every answer has the status.
@@ -132,7 +134,9 @@ PY
 
   before=$(counted_total)
   timed plain "$work/plain.cfg" 206
+  writer_before=$(checkpoints writer) background_before=$(checkpoints background)
   timed count "$work/count.cfg" 206
+  echo "$(( $(checkpoints writer) - writer_before )) $(( $(checkpoints background) - background_before ))" >> "$work/checkpoints.rows"
   timed plain "$work/plain.cfg" 206
   after=$(counted_total)
   counted=$(awk -v a="$after" -v b="$before" 'BEGIN {print a - b}')
@@ -155,4 +159,6 @@ printf '| counting GETs: a seek past the preview counts and charges the play | %
   "$(awk -v a="$count_rps" -v b="$plain_rps" 'BEGIN {printf "%.2f", a / b}')"
 printf '| opening play sessions (POST, one durable write each) | %s | %s | %s | %s× |\n' "$(col open 1)" "$(col open 2)" "$(col open 3)" \
   "$(awk -v a="$(col open 1)" -v b="$plain_rps" 'BEGIN {printf "%.2f", a / b}')"
-printf '\nevery counting GET counted its play (tutti_plays_counted_total rose by %s per round); tutti ledger verify: %s\n' "$n" "$verify"
+printf '\ncounting GETs per round, p99 ms: %s\n' "$(awk '{printf "%s%s", (NR > 1 ? ", " : ""), $3}' "$work/count.rows")"
+printf 'log checkpoints during each round'"'"'s counting GETs (writer, background): %s\n' "$(awk '{printf "%s(%s, %s)", (NR > 1 ? ", " : ""), $1, $2}' "$work/checkpoints.rows")"
+printf 'every counting GET counted its play (tutti_plays_counted_total rose by %s per round); tutti ledger verify: %s\n' "$n" "$verify"
