@@ -49,41 +49,13 @@ public final class RawConnection: @unchecked Sendable {
 
     /// Reads until the peer closes or a complete response with Content-Length has arrived.
     public func readResponse() -> String {
-        var received = Data()
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let n = recv(descriptor, &buffer, buffer.count, 0)
-            if n <= 0 { break }
-            received.append(contentsOf: buffer[..<n])
-            let text = String(decoding: received, as: UTF8.self)
-            if let headerEnd = text.range(of: "\r\n\r\n"),
-               let lengthLine = text[..<headerEnd.lowerBound].split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("content-length:") }),
-               let length = Int(lengthLine.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)),
-               received.count >= text[..<headerEnd.upperBound].utf8.count + length {
-                break
-            }
-        }
-        return String(decoding: received, as: UTF8.self)
+        String(decoding: read { HTTPMessage.isComplete($0) }, as: UTF8.self)
     }
 
     /// Reads until `done` holds for what has arrived, the peer closes, or `timeout` seconds
-    /// pass without data; returns everything received.
-    public func read(timeout: Int = 20, until done: (Data) -> Bool) -> Data {
-        var timeval = Glibc.timeval(tv_sec: timeout, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeval, socklen_t(MemoryLayout<Glibc.timeval>.size))
-        var received = Data()
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while !done(received) {
-            let n = recv(descriptor, &buffer, buffer.count, 0)
-            if n <= 0 { break }
-            received.append(contentsOf: buffer[..<n])
-        }
-        return received
-    }
-
-    /// Reads like ``read(timeout:until:)``, but at most `chunk` bytes at a time with `pause`
-    /// seconds between reads: a slow client.
-    public func readSlowly(chunk: Int, pause: TimeInterval, timeout: Int = 20, until done: (Data) -> Bool) -> Data {
+    /// pass without data; returns everything received. A slow client reads at most `chunk`
+    /// bytes at a time, `pause` seconds apart.
+    public func read(timeout: Int = 20, chunk: Int = 65_536, pause: TimeInterval = 0, until done: (Data) -> Bool) -> Data {
         var timeval = Glibc.timeval(tv_sec: timeout, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeval, socklen_t(MemoryLayout<Glibc.timeval>.size))
         var received = Data()
@@ -92,7 +64,7 @@ public final class RawConnection: @unchecked Sendable {
             let n = recv(descriptor, &buffer, buffer.count, 0)
             if n <= 0 { break }
             received.append(contentsOf: buffer[..<n])
-            Thread.sleep(forTimeInterval: pause)
+            if pause > 0 { Thread.sleep(forTimeInterval: pause) }
         }
         return received
     }

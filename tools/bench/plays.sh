@@ -6,8 +6,8 @@
 # Each round registers LISTENERS funded listeners. Every listener opens PLAYS play sessions
 # (POST /api/v1/tracks/{id}/plays) on each of TRACKS paid tracks, which is one durable write
 # per session, and then seeks past the preview in each (a 1,000-byte Range GET of the signed
-# URL at 60% of a 2-minute track, past the preview and clear of
-# the tail that players probe for the duration), which counts the play and charges it before the bytes go out.
+# URL at 60% of a 2-minute track: past the preview, and clear of the tail that players probe
+# for the duration), which counts the play and charges it before the bytes go out.
 # PLAYS is at most 9, so every play is charged (the 10th would be free).
 #
 # Side by side in the same round, the reference: the same Range GETs, as many, on a free
@@ -143,8 +143,8 @@ PY
   [[ $counted == "$n" ]] || { echo "round $round: $counted plays counted, expected $n" >&2; exit 1; }
 done
 
-verify=$("$tutti" ledger verify --data "$data" 2>&1 | tail -1)
-"$tutti" ledger verify --data "$data" >/dev/null || { echo "ledger verify failed: $verify" >&2; exit 1; }
+verify=$("$tutti" ledger verify --data "$data" 2>&1) || { echo "ledger verify failed: $verify" >&2; exit 1; }
+verify=$(tail -1 <<<"$verify")
 
 col() { awk -v c="$2" '{print $c}' "$work/$1.rows" | median; }
 # The reference of a round is the mean of its two plain runs (rows 2r-1 and 2r).
