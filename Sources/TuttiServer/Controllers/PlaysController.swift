@@ -35,12 +35,11 @@ struct PlaysController {
         }
         let user = context.identity
         let limitKey = user.map { "user:" + $0.id } ?? "address:" + (context.remoteAddress ?? "?")
-        if let wait = services.playLimiter.retryAfter([limitKey]) {
+        if case .limited(let wait) = services.playLimiter.acquire([limitKey]) {
             throw Problem(.tooManyRequests, title: "Too many play sessions",
                           detail: "Play sessions are being opened too fast; try again in \(wait) s.",
                           extensions: ["retryAfterSeconds": .int(Int64(wait))], headers: [.retryAfter: String(wait)])
         }
-        services.playLimiter.record([limitKey])
         let instant = services.configuration.now()
         // A proposal already due becomes its pricing version first, so the preview and the
         // price shown are those the play will be charged under.
