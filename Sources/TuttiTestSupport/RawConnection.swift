@@ -69,6 +69,30 @@ public final class RawConnection: @unchecked Sendable {
         return received
     }
 
+    /// Makes a send that cannot go on for `seconds` fail instead of waiting for ever (a peer
+    /// that stops reading without closing).
+    public func setSendTimeout(seconds: Int) {
+        var timeval = Glibc.timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeval, socklen_t(MemoryLayout<Glibc.timeval>.size))
+    }
+
+    /// Reads until the peer closes the connection (true: end of stream or reset) or `timeout`
+    /// seconds pass without data (false); returns what arrived too.
+    public func readUntilClosed(timeout: Int = 30) -> (data: Data, closed: Bool) {
+        var timeval = Glibc.timeval(tv_sec: timeout, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeval, socklen_t(MemoryLayout<Glibc.timeval>.size))
+        var received = Data()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = recv(descriptor, &buffer, buffer.count, 0)
+            if n > 0 {
+                received.append(contentsOf: buffer[..<n])
+                continue
+            }
+            return (received, n == 0 || errno == ECONNRESET)
+        }
+    }
+
     /// Whether more bytes arrive within `milliseconds`.
     public func receivesMore(within milliseconds: Int) -> Bool {
         var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
