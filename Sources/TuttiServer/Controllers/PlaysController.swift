@@ -187,11 +187,11 @@ struct PlaysController {
         guard let file = try await services.media.open(services.path(track.originalPath)) else {
             throw Problem(.serviceUnavailable, title: "Original unavailable", detail: "The original upload is missing on the server; try again later.")
         }
-        let name = StreamController.contentDisposition(title: track.title, rendition: "original")
-            .replacingOccurrences(of: "inline;", with: "attachment;")
-            .replacingOccurrences(of: ".opus", with: "")
+        // Saved under the track's title, with the extension of the upload's own format.
+        let disposition = StreamController.contentDisposition(
+            "attachment", filename: "\(track.title) (original).\(track.originalFormat.fileExtension)")
         var headers: HTTPFields = [
-            .contentType: track.originalFormat.mediaType, .contentLength: String(file.size), .contentDisposition: name,
+            .contentType: track.originalFormat.mediaType, .contentLength: String(file.size), .contentDisposition: disposition,
             .cacheControl: "private, no-store",
         ]
         headers.append(contentsOf: SecurityHeadersMiddleware<TuttiRequestContext>.fields)
