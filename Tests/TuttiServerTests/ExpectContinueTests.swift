@@ -35,6 +35,22 @@ struct ExpectContinueTests {
         #expect(closed, "\(label): the server keeps the connection open, waiting for a body it refused")
     }
 
+    /// Keeps sending a refused body: the server must stop reading long before 256 MiB have
+    /// gone, and close (a send stalled for a minute fails too, and the close is checked).
+    static func expectCutOff(_ connection: RawConnection) async throws {
+        connection.setSendTimeout(seconds: 60)
+        let limit = 256 << 20
+        let sent = try await RawConnection.onThread { () -> Int in
+            let chunk = Data(repeating: 0x41, count: 1 << 20)
+            var sent = 0
+            while sent < limit, connection.send(chunk) { sent += chunk.count }
+            return sent
+        }
+        #expect(sent < limit, "the server read \(sent >> 20) MiB of a body it had refused")
+        let (_, closed) = try await RawConnection.onThread { connection.readUntilClosed(timeout: 60) }
+        #expect(closed, "the server stopped reading but kept the connection open")
+    }
+
     @Test("a request refused before its body (no token, bad token, not an artist, too large) gets its refusal, never 100 Continue")
     func refusedWithoutContinue() async throws {
         try await TestService { $0.uploadLimit = 1 << 20 }.run { api in
@@ -95,15 +111,7 @@ struct ExpectContinueTests {
             Self.sendHead(connection, "/api/v1/tracks?title=Big", length: Self.gibibyte, token: nil)
             let (status, head, _) = try await Self.firstHead(connection)
             #expect(status == 401, "\(head)")
-            connection.setSendTimeout(seconds: 60)
-            let limit = 256 << 20
-            let sent = try await RawConnection.onThread { () -> Int in
-                let chunk = Data(repeating: 0x41, count: 1 << 20)
-                var sent = 0
-                while sent < limit, connection.send(chunk) { sent += chunk.count }
-                return sent
-            }
-            #expect(sent < limit, "the server read \(sent >> 20) MiB of a body it had refused")
+            try await Self.expectCutOff(connection)
         }
     }
 
@@ -127,19 +135,7 @@ struct ExpectContinueTests {
             connection.send("POST /api/v1/tracks?title=Big HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(Self.gibibyte)\r\n\r\n")
             let (status, head, _) = try await Self.firstHead(connection)
             #expect(status == 401, "\(head)")
-            // Keep sending: the server must stop reading long before 256 MiB have gone (and
-            // close: a send stalled for a minute fails too, and is reported below).
-            connection.setSendTimeout(seconds: 60)
-            let limit = 256 << 20
-            let sent = try await RawConnection.onThread { () -> Int in
-                let chunk = Data(repeating: 0x41, count: 1 << 20)
-                var sent = 0
-                while sent < limit, connection.send(chunk) { sent += chunk.count }
-                return sent
-            }
-            #expect(sent < limit, "the server read \(sent >> 20) MiB of a body it had refused")
-            let (_, closed) = try await RawConnection.onThread { connection.readUntilClosed(timeout: 60) }
-            #expect(closed, "the server stopped reading but kept the connection open")
+            try await Self.expectCutOff(connection)
             #expect(try await api.request(.get, "/health").status == .ok)
         }
     }
