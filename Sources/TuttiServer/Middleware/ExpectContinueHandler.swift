@@ -70,19 +70,22 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
         case .draining(let remaining):
             switch part {
             case .body(let bytes):
-                let left = remaining - bytes.readableBytes
-                guard left >= 0 else {
+                guard bytes.readableBytes <= remaining else {
                     context.close(promise: nil)
                     return
                 }
-                leftover = .draining(remaining: left)
+                leftover = .draining(remaining: remaining - bytes.readableBytes)
+                context.fireChannelRead(data)
+                return
             case .end:
+                // The answered request's body is over: the connection goes on.
                 leftover = .none
+                context.fireChannelRead(data)
+                return
             case .head:
-                break  // (a body ends before the next head)
+                // (The codec ends a body before the next head; should one come, it is a new request.)
+                leftover = .none
             }
-            context.fireChannelRead(data)
-            return
         case .closing(let remaining, let answerSent):
             switch part {
             case .body(let bytes):
