@@ -7,7 +7,8 @@
 #
 # It starts `tutti serve --demo media/demo` on a free loopback port with a data folder of
 # its own, waits until the demo catalog is transcoded and published, runs schemathesis
-# (pinned below, installed into .build/contract-venv on first use) once per role, and stops
+# (pinned below, installed into .build/contract-venv on first use) once per role (listener,
+# artist, admin), and stops
 # the server. Reports (JUnit) and the server's log are kept in .build/contract/.
 #
 # What is checked and how it is kept from flaking (tools/contract/schemathesis.toml):
@@ -18,7 +19,7 @@
 # - reproducible: Hypothesis derandomized (schemathesis's deterministic mode: the same
 #   inputs every run, so no seed is needed), no example database, one worker (the requests
 #   reach the server in the same order every run);
-# - bounded: CONTRACT_EXAMPLES (default 40) generated cases per operation in the fuzzing
+# - bounded: CONTRACT_EXAMPLES (default 30) generated cases per operation in the fuzzing
 #   phase and 8 steps per stateful scenario; the coverage phase is exhaustive by design;
 # - order-proof: whatever earlier requests changed (a track unpublished, a member
 #   suspended, a booking made, a token revoked), each answer is one the document
@@ -29,7 +30,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SCHEMATHESIS_VERSION=4.32.5
-examples=${CONTRACT_EXAMPLES:-40}
+examples=${CONTRACT_EXAMPLES:-30}
 tutti=${1:-$(swift build --show-bin-path)/tutti}
 out=.build/contract
 venv=.build/contract-venv
@@ -79,8 +80,22 @@ done
 base="http://127.0.0.1:$port"
 echo "contract-check: Tutti on $base, schemathesis $SCHEMATHESIS_VERSION, $examples examples per operation"
 
+# Something for the governance routes to find: an open proposal by ada (a member: her demo
+# tracks are published), closing in two days. Generated closing times almost never fall in
+# the allowed window (they are refused with 409), so without it every proposal route would
+# only ever answer 404.
+token=$(curl -sf "$base/api/v1/sessions" -H 'Content-Type: application/json' \
+  -d '{"username":"ada","password":"demo-ada-password"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+closes=$(python3 -c 'import datetime; print((datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ"))')
+curl -sf "$base/api/v1/governance/proposals" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+  -d "{\"title\":\"Contract check\",\"rationale\":\"Seeded by tools/contract-check.sh\",\"closesAt\":\"$closes\",\"changes\":{\"basePrice\":3000}}" \
+  >/dev/null || { echo "contract-check: could not open the seed proposal" >&2; exit 1; }
+
+# The listener first and the admin last: each role runs on the richest state the ones before
+# it leave (an artist may delete her tracks, an admin any track and suspend members).
 failed=0
-for role in admin:demo-admin-password ada:demo-ada-password lena:demo-lena-password; do
+passed=0
+for role in lena:demo-lena-password ada:demo-ada-password admin:demo-admin-password; do
   user=${role%%:*}
   started=$SECONDS
   echo "contract-check: as $user"
@@ -89,12 +104,16 @@ for role in admin:demo-admin-password ada:demo-ada-password lena:demo-lena-passw
       --checks all --max-examples "$examples" --workers 1 --request-timeout 60 \
       --suppress-health-check too_slow --no-color \
       --report junit --report-junit-path "$out/$user.xml" >"$out/$user.txt" 2>&1; then
-    failed=1
+    failed=$((failed + 1))
     cat "$out/$user.txt"
     echo "contract-check: FAILED as $user ($((SECONDS - started)) s); report in $out/$user.txt"
   else
-    tail -n 12 "$out/$user.txt"
+    passed=$((passed + 1))
+    sed -n '/SUMMARY/,$p' "$out/$user.txt"
     echo "contract-check: passed as $user ($((SECONDS - started)) s)"
   fi
 done
-exit $failed
+# One line per run, in the form CI reads: roles whose schemathesis run had no failure.
+echo "contract-check: $SECONDS s in all"
+echo "contract: $passed passed, $failed failed"
+((failed == 0))

@@ -13,7 +13,9 @@ extension OpenAPIDocument {
 
             Operation(method: "post", path: "/api/v1/users", summary: "Create a listener or artist account", tag: "accounts",
                       requestBody: body("Registration"),
-                      responses: [("201", json("User", "The new account.")), ("409", problem("The username is taken.")),
+                      responses: [("201", json("User", "The new account.", links: [
+                                      Link(name: "credit", operationID: "postAdminWalletsByUserIDCredits", parameters: [("userID", "$response.body#/id")])])),
+                                  ("409", problem("The username is taken.")),
                                   ("422", problem("A username, password, display name or role outside its schema."))]),
             Operation(method: "post", path: "/api/v1/sessions", summary: "Log in: exchange username and password for a bearer token", tag: "accounts",
                       requestBody: body("Credentials"),
@@ -27,10 +29,7 @@ extension OpenAPIDocument {
             Operation(method: "get", path: "/api/v1/tracks", summary: "List and search tracks (published ones; an artist also sees their own)", tag: "catalog",
                       parameters: [textQuery("q", "Words matched against title, album and artist."), textQuery("artist", "Only this artist's tracks (an artist id).")]
                           + pagingParameters(),
-                      responses: [("200", json("TrackPage", "A page of tracks.", links: [
-                          Link(name: "track", operationID: "getTracksById", parameters: [("id", "$response.body#/items/0/id")]),
-                          Link(name: "play", operationID: "postTracksByIdPlays", parameters: [("id", "$response.body#/items/0/id")]),
-                      ]))]),
+                      responses: [("200", json("TrackPage", "A page of tracks.", links: trackLinks("$response.body#/items/0/id")))]),
             Operation(method: "post", path: "/api/v1/tracks", summary: "Upload a track (artists)", tag: "catalog", signedIn: true,
                       parameters: [textQuery("title", "The title (raw-body uploads)."), textQuery("album", "The album (raw-body uploads).")],
                       requestBody: ["required": true, "description": "The audio file as the raw body, or a multipart form with 'file', 'title' and 'album'. WAV, FLAC, AIFF, MP3 or Ogg Vorbis; recognised by content.",
@@ -55,10 +54,19 @@ extension OpenAPIDocument {
             Operation(method: "get", path: "/api/v1/artists", summary: "List and search artists with published tracks", tag: "catalog",
                       parameters: [textQuery("q", "Words matched against the name.")] + pagingParameters(),
                       responses: [("200", json("ArtistPage", "A page of artists.", links: [
-                          Link(name: "artist", operationID: "getArtistsById", parameters: [("id", "$response.body#/items/0/id")])]))]),
+                          Link(name: "artist", operationID: "getArtistsById", parameters: [("id", "$response.body#/items/0/id")]),
+                          Link(name: "payout", operationID: "postAdminPayoutsByArtistIDPaid", parameters: [("artistID", "$response.body#/items/0/id")]),
+                      ]))]),
             Operation(method: "get", path: "/api/v1/artists/{id}", summary: "An artist and their tracks", tag: "catalog",
-                      responses: [("200", json("Artist", "The artist."))]),
+                      responses: [("200", json("Artist", "The artist.", links: trackLinks("$response.body#/tracks/0/id")))]),
         ]
+    }
+
+    /// Where a track's id leads.
+    static func trackLinks(_ id: String) -> [Link] {
+        [("track", "getTracksById"), ("play", "postTracksByIdPlays"), ("ownership", "getTracksByIdOwnership"),
+         ("original", "getTracksByIdOriginal"), ("stream", "getTracksByIdAudioByRendition"), ("edit", "patchTracksById")]
+            .map { Link(name: $0.0, operationID: $0.1, parameters: [("id", id)]) }
     }
 
     static let renditionContent: JSONValue = ["audio/ogg; codecs=opus": ["schema": ["type": "string", "format": "binary"]]]
