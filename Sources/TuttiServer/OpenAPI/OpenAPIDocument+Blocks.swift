@@ -89,6 +89,12 @@ extension OpenAPIDocument {
         query(name, string, description)
     }
 
+    /// A query parameter of a plain JSON type ("string", "integer", ...) with no bounds: prefer
+    /// the blocks above, which declare what their readers enforce.
+    static func query(_ name: String, _ type: String, _ description: String) -> JSONValue {
+        query(name, ["type": .string(type)], description)
+    }
+
     static func query(_ name: String, _ schema: JSONValue, _ description: String, required: Bool = false) -> JSONValue {
         ["name": .string(name), "in": "query", "required": .bool(required), "description": .string(description), "schema": schema]
     }
