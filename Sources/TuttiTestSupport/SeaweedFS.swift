@@ -32,6 +32,8 @@ public final class SeaweedFS: Sendable {
     public let accessKey: String
     public let secretKey: String
     public let region = "us-east-1"
+    /// The domain of virtual-host addressing (`BUCKET.s3.tutti.test`; no DNS: connect to 127.0.0.1).
+    public static let virtualHostDomain = "s3.tutti.test"
     /// Data, configuration and `weed.log`.
     public let folder: URL
     public let pid: pid_t
@@ -72,7 +74,7 @@ public final class SeaweedFS: Sendable {
         let arguments = [
             weed, "mini", "-dir=\(folder.appendingPathComponent("data").path)", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
             "-s3.port=\(port)", "-s3.config=\(configPath)", "-master.telemetry=false", "-webdav=false", "-admin.ui=false",
-            "-s3.port.iceberg=0", "-s3.port.lance=0",
+            "-s3.port.iceberg=0", "-s3.port.lance=0", "-s3.domainName=\(virtualHostDomain)",
         ]
         let started = Date()
         let pid = try spawn(arguments, log: logPath)

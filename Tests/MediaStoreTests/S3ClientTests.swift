@@ -53,6 +53,36 @@ extension SeaweedFSTests {
             }
         }
 
+        @Test("virtual-host addressing: BUCKET.domain, signed and presigned")
+        func virtualHost() async throws {
+            let weed = try S3Fixture.weed()
+            let host = "\(S3Fixture.bucket).\(SeaweedFS.virtualHostDomain)"
+            var configuration = try S3Fixture.configuration()
+            configuration.host = SeaweedFS.virtualHostDomain
+            configuration.addressing = .virtualHost
+            configuration.connectAddresses = [host: "127.0.0.1"]
+            let client = S3Client(configuration: configuration)
+            do {
+                #expect(client.configuration.hostHeader == "\(host):\(weed.s3Port)")
+                let key = "virtual-\(UUID().uuidString)/a b.txt"
+                try await client.putObject(key: key, bytes: ByteBuffer(string: "by virtual host"))
+                #expect(try await collect(client.getObject(key: key).body) == Array("by virtual host".utf8))
+                #expect(try await client.listObjects(prefix: key).objects.map(\.key) == [key])
+                let url = client.presignedGetURL(key: key, expires: 60)
+                #expect(url.hasPrefix("http://\(host):\(weed.s3Port)/virtual-"))
+                let fetched = try await weed.curl(["--resolve", "\(host):\(weed.s3Port):127.0.0.1", url], signed: false)
+                #expect(fetched.status == 200 && fetched.body == "by virtual host")
+                // The same object by path-style, to show both name one bucket.
+                let pathStyle = try await withClient { try await collect($0.getObject(key: key).body) }
+                #expect(pathStyle == Array("by virtual host".utf8))
+                try await client.deleteObject(key: key)
+                try await client.shutdown()
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+        }
+
         @Test("listing pages through continuation tokens")
         func listPages() async throws {
             try await withClient { client in

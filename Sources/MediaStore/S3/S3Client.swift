@@ -31,6 +31,7 @@ public final class S3Client: Sendable {
             decompression: .disabled)
         http.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maximumConnections)
         http.httpVersion = .http1Only
+        http.dnsOverride = configuration.connectAddresses
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
     }
 

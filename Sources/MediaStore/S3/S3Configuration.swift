@@ -36,6 +36,10 @@ public struct S3Configuration: Sendable {
     /// Connections to the store at once. Every GET being streamed holds one until its body is
     /// read or dropped, so this bounds concurrent proxied streams (requests beyond it wait).
     public var maximumConnections: Int = 1_024
+    /// Host names to connect to at a fixed address instead of resolving them, as curl's
+    /// `--resolve` (`["media.s3.example": "10.0.0.5"]`): a virtual-host endpoint whose bucket
+    /// names have no DNS records. TLS still checks the certificate against the host name.
+    public var connectAddresses: [String: String] = [:]
 
     public init(
         scheme: String = "https", host: String, port: Int? = nil, region: String, bucket: String,
