@@ -4,6 +4,10 @@ import NIOCore
 import Testing
 import TuttiTestSupport
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension SeaweedFSTests {
     /// One behaviour, both stores: what the service may rely on whichever `--media` it runs with.
     @Suite("MediaStore contract")
@@ -168,6 +172,24 @@ extension SeaweedFSTests {
                 let target = Fixtures.scratch("download").appendingPathComponent("original.wav").path
                 try await subject.store.download(key, to: target)
                 #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == Data(bytes))
+            }
+        }
+
+        @Test("a finalized object is new to the sweeper, however old the file it came from", arguments: StoreKind.allCases)
+        func finalizedIsYoung(kind: StoreKind) async throws {
+            try await StoreUnderTest.with(kind) { subject in
+                let source = try writeTemporaryFile(testBytes(10_000))
+                // The upload's file was last written two days ago (the local store may hard-link it).
+                var times = [timeval(tv_sec: time(nil) - 172_800, tv_usec: 0), timeval(tv_sec: time(nil) - 172_800, tv_usec: 0)]
+                #expect(utimes(source, &times) == 0)
+                let key = try MediaKey("originals/old-file.flac")
+                try await subject.store.finalize(try await subject.store.stage(fileAt: source, contentType: nil), as: key)
+                let info = try #require(try await subject.store.info(key))
+                #expect(abs(info.lastModified.timeIntervalSinceNow) < 600, "last modified \(info.lastModified)")
+                // Its row is not committed yet: a sweep now must leave it alone.
+                let report = try await MediaSweeper(store: subject.store, prefixes: ["originals/"]) { [] }.sweep()
+                #expect(report.orphans.isEmpty && report.youngUnreferenced == 1)
+                #expect(try await subject.store.info(key) != nil)
             }
         }
 

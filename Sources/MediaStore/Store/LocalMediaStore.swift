@@ -86,6 +86,10 @@ public struct LocalMediaStore: MediaStore {
                 if code == ENOENT { throw MediaStoreError.notFound(key: staged.stagingKey) }
                 throw LocalFiles.errnoError("rename", "\(source) to \(destination)", code)
             }
+            // A rename keeps the staged file's time (and a hard-linked one its source's, maybe
+            // years old). The sweeper judges by age: the object must count as written now, or
+            // one finalized while a sweep lists could pass for an old orphan before its row commits.
+            guard utimes(destination, nil) == 0 else { throw LocalFiles.errnoError("utimes", destination) }
             try LocalFiles.syncDirectory(folder)
         }
     }
