@@ -21,6 +21,9 @@ public final class SeaweedFS: Sendable {
     public static let version = "4.48"
     /// The machine-wide lock that serialises SeaweedFS instances.
     public static let lockPath = "/tmp/tutti-seaweedfs.lock"
+    /// The process id of the instance holding the lock, so the next holder can end one that
+    /// outlived a crashed test process (which released the lock by dying).
+    static let pidPath = "/tmp/tutti-seaweedfs.pid"
 
     /// The instance of the suite running this task (set by ``SeaweedFSTrait``).
     @TaskLocal public static var current: SeaweedFS?
@@ -76,8 +79,10 @@ public final class SeaweedFS: Sendable {
             "-s3.port=\(port)", "-s3.config=\(configPath)", "-master.telemetry=false", "-webdav=false", "-admin.ui=false",
             "-s3.port.iceberg=0", "-s3.port.lance=0", "-s3.domainName=\(virtualHostDomain)",
         ]
+        endOrphan()
         let started = Date()
         let pid = try spawn(arguments, log: logPath)
+        try? String(pid).write(toFile: pidPath, atomically: true, encoding: .utf8)
         let instance = SeaweedFS(
             endpoint: "http://127.0.0.1:\(port)", s3Port: port, accessKey: accessKey, secretKey: secretKey, folder: folder,
             pid: pid, lockDescriptor: lock, startSeconds: 0)
@@ -196,6 +201,22 @@ public final class SeaweedFS: Sendable {
     }
 
     // MARK: Process, ports, lock
+
+    /// Ends the `weed` a previous holder of the lock started, if it is still running: that
+    /// holder died without stopping it (the lock is free, so nobody uses it), and it would
+    /// hold the fixed ports. Only a `weed` whose data folder is a test scratch folder.
+    static func endOrphan() {
+        guard let text = try? String(contentsOfFile: pidPath, encoding: .utf8), let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+              let commandLine = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))
+        else { return }
+        let arguments = commandLine.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        guard arguments.first?.hasSuffix("/weed") == true, arguments.contains(where: { $0.hasPrefix("-dir=") && $0.contains("/tutti-tests-") }) else { return }
+        print("SeaweedFS: ending \(pid), left running by a test process that died")
+        kill(pid, SIGKILL)
+        // Not our child: wait for /proc to let go of it.
+        let deadline = Date().addingTimeInterval(30)
+        while FileManager.default.fileExists(atPath: "/proc/\(pid)"), Date() < deadline { usleep(50_000) }
+    }
 
     /// `weed` on PATH, or in the scripts folder of the Python that pip installs into.
     static func locateWeed() throws -> String {

@@ -2,15 +2,16 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOFileSystem
+import Synchronization
 
 /// A multipart upload in progress, handed to the closure of ``S3Client/uploadMultipart(key:contentType:_:)``.
-public final class S3MultipartUpload: @unchecked Sendable {
-    // Used only by the task running the upload's closure (parts go up one at a time).
+/// Parts may be sent one after another or concurrently, in any order.
+public final class S3MultipartUpload: Sendable {
     public let key: String
     public let uploadID: String
     let client: S3Client
-    /// Part numbers and their ETags, in order.
-    private(set) var parts: [(number: Int, etag: String)] = []
+    /// Part numbers and their ETags, as they were stored.
+    private let stored = Mutex<[(number: Int, etag: String)]>([])
 
     init(key: String, uploadID: String, client: S3Client) {
         self.key = key
@@ -18,7 +19,12 @@ public final class S3MultipartUpload: @unchecked Sendable {
         self.client = client
     }
 
-    /// Sends part `number` (1 to 10,000, increasing) from `bytes`.
+    /// The parts stored so far, by number (what completing the upload lists).
+    var parts: [(number: Int, etag: String)] {
+        stored.withLock { $0 }.sorted { $0.number < $1.number }
+    }
+
+    /// Sends part `number` (1 to 10,000) from `bytes`.
     public func send(part number: Int, bytes: ByteBuffer) async throws {
         try await send(part: number, stream: OneBuffer(buffer: bytes), length: Int64(bytes.readableBytes))
     }
@@ -29,7 +35,8 @@ public final class S3MultipartUpload: @unchecked Sendable {
         let response = try await client.sendChunked(
             operation: "UploadPart", key: key, query: [(name: "partNumber", value: String(number)), (name: "uploadId", value: uploadID)],
             headers: [], stream: stream, length: length)
-        parts.append((number, try client.etag(of: response, part: number, key: key)))
+        let etag = try client.etag(of: response, part: number, key: key)
+        stored.withLock { $0.append((number, etag)) }
     }
 }
 
