@@ -57,12 +57,11 @@ extension SeaweedFSTests {
         func virtualHost() async throws {
             let weed = try S3Fixture.weed()
             let host = "\(S3Fixture.bucket).\(SeaweedFS.virtualHostDomain)"
-            var configuration = try S3Fixture.configuration()
-            configuration.host = SeaweedFS.virtualHostDomain
-            configuration.addressing = .virtualHost
-            configuration.connectAddresses = [host: "127.0.0.1"]
-            let client = S3Client(configuration: configuration)
-            do {
+            try await withClient(configure: {
+                $0.host = SeaweedFS.virtualHostDomain
+                $0.addressing = .virtualHost
+                $0.connectAddresses = [host: "127.0.0.1"]
+            }) { client in
                 #expect(client.configuration.hostHeader == "\(host):\(weed.s3Port)")
                 let key = "virtual-\(UUID().uuidString)/a b.txt"
                 try await client.putObject(key: key, bytes: ByteBuffer(string: "by virtual host"))
@@ -76,10 +75,6 @@ extension SeaweedFSTests {
                 let pathStyle = try await withClient { try await collect($0.getObject(key: key).body) }
                 #expect(pathStyle == Array("by virtual host".utf8))
                 try await client.deleteObject(key: key)
-                try await client.shutdown()
-            } catch {
-                try? await client.shutdown()
-                throw error
             }
         }
 

@@ -34,6 +34,9 @@ final class DigestState: Sendable {
         }
     }
 
+    /// Bytes seen so far.
+    var size: Int64 { state.withLock { $0.count } }
+
     /// Bytes seen and their SHA-256, lowercase hex.
     func result() -> (size: Int64, sha256: String) {
         state.withLock { ($0.count, SigV4Encoding.hex($0.hasher.finalize())) }
