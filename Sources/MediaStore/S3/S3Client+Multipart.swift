@@ -102,8 +102,8 @@ extension S3Client {
             operation: "CompleteMultipartUpload", method: .POST, key: key, query: [(name: "uploadId", value: uploadID)],
             headers: [(name: "Content-Type", value: "application/xml")],
             body: .bytes(ByteBuffer(string: xml)), payload: .bytes(Array(xml.utf8)),
-            // S3 may take a while to assemble large objects (it sends spaces meanwhile).
-            deadline: .now() + .seconds(max(configuration.requestTimeout, 600))))
+            // The store may take a while to assemble a large object.
+            deadline: .now() + .seconds(max(configuration.requestTimeout, configuration.slowOperationTimeout)), patient: true))
         if let error = Self.embeddedError(in: body, status: Int(response.status.code), operation: "CompleteMultipartUpload", key: key) {
             throw error
         }

@@ -16,6 +16,10 @@ public final class S3Client: Sendable {
     public let configuration: S3Configuration
     let signer: SigV4Signer
     let http: HTTPClient
+    /// For operations during which the store works without sending a byte (a server-side
+    /// copy, assembling a multipart object): the same client with a read timeout of
+    /// ``S3Configuration/slowOperationTimeout``.
+    let patientHTTP: HTTPClient
     let logger: Logger
     /// The time requests are signed at; tests move it.
     let clock: @Sendable () -> Date
@@ -25,19 +29,24 @@ public final class S3Client: Sendable {
         self.signer = SigV4Signer(credentials: configuration.credentials, region: configuration.region, service: "s3")
         self.logger = logger
         self.clock = clock
-        var http = HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(10), read: .seconds(configuration.readTimeout)),
-            decompression: .disabled)
-        http.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maximumConnections)
-        http.httpVersion = .http1Only
-        http.dnsOverride = configuration.connectAddresses
-        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
+        func client(readTimeout: Int64, connections: Int) -> HTTPClient {
+            var http = HTTPClient.Configuration(
+                redirectConfiguration: .disallow,
+                timeout: .init(connect: .seconds(10), read: .seconds(readTimeout)),
+                decompression: .disabled)
+            http.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)
+            http.httpVersion = .http1Only
+            http.dnsOverride = configuration.connectAddresses
+            return HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
+        }
+        self.http = client(readTimeout: configuration.readTimeout, connections: configuration.maximumConnections)
+        self.patientHTTP = client(readTimeout: max(configuration.readTimeout, configuration.slowOperationTimeout), connections: 64)
     }
 
     /// Closes the connections; the client cannot be used afterwards.
     public func shutdown() async throws {
         try await http.shutdown()
+        try await patientHTTP.shutdown()
     }
 
     // MARK: Requests
@@ -53,6 +62,8 @@ public final class S3Client: Sendable {
         var payload: SigV4Payload = .empty
         /// Until the response head; nil means ``S3Configuration/requestTimeout``.
         var deadline: NIODeadline?
+        /// Whether the store may work long without answering (``S3Client/patientHTTP``).
+        var patient = false
     }
 
     /// Signs and sends `call`; returns the response if its status is 2xx (its body still to be
@@ -68,7 +79,7 @@ public final class S3Client: Sendable {
         for (name, value) in signed.headers { request.headers.add(name: name, value: value) }
         if let body = call.body { request.body = body }
         let deadline = call.deadline ?? .now() + .seconds(configuration.requestTimeout)
-        let response = try await http.execute(request, deadline: deadline, logger: logger)
+        let response = try await (call.patient ? patientHTTP : http).execute(request, deadline: deadline, logger: logger)
         guard (200..<300).contains(response.status.code) else {
             throw await Self.error(of: response, operation: call.operation, key: call.key)
         }
@@ -140,7 +151,7 @@ public final class S3Client: Sendable {
         let copySource = "/" + SigV4Encoding.uriEncode(configuration.bucket) + "/" + SigV4Encoding.uriEncode(source, keepingSlashes: true)
         let (response, body) = try await sendCollecting(Call(
             operation: "CopyObject", method: .PUT, key: destination, headers: [(name: "x-amz-copy-source", value: copySource)],
-            deadline: .now() + .seconds(max(configuration.requestTimeout, 300))))
+            deadline: .now() + .seconds(max(configuration.requestTimeout, configuration.slowOperationTimeout)), patient: true))
         if let error = Self.embeddedError(in: body, status: Int(response.status.code), operation: "CopyObject", key: destination) {
             throw error
         }

@@ -33,6 +33,10 @@ public struct S3Configuration: Sendable {
     /// Seconds a response may go without a byte arriving (a stalled store fails a stream in
     /// this time, rather than holding it forever).
     public var readTimeout: Int64 = 30
+    /// Seconds a server-side copy or the completion of a multipart upload may take: the store
+    /// works on the whole object before it answers (SeaweedFS copies the bytes of a copy, and
+    /// sends nothing meanwhile).
+    public var slowOperationTimeout: Int64 = 600
     /// Connections to the store at once. Every GET being streamed holds one until its body is
     /// read or dropped, so this bounds concurrent proxied streams (requests beyond it wait).
     public var maximumConnections: Int = 1_024
