@@ -56,6 +56,27 @@ extension SeaweedFSTests {
             }
         }
 
+        @Test("the sweeper aborts a multipart upload a dead writer left, once it is an hour old")
+        func abandonedMultipart() async throws {
+            try await StoreUnderTest.with(.s3) { subject in
+                let store = try #require(subject.store as? S3MediaStore)
+                // What a writer killed mid-upload leaves: an upload begun, a part stored, no end.
+                let key = store.keyPrefix + StagedMedia.newKey()
+                let uploadID = try await store.client.createMultipartUpload(key: key)
+                let upload = S3MultipartUpload(key: key, uploadID: uploadID, client: store.client)
+                try await upload.send(part: 1, bytes: ByteBuffer(bytes: testBytes(5 * 1024 * 1024)))
+                let pending = try await store.client.listMultipartUploads(prefix: store.keyPrefix)
+                #expect(pending.map(\.uploadID) == [uploadID])
+                #expect(pending.first?.initiated.map { abs($0.timeIntervalSinceNow) < 600 } == true, "initiated \(String(describing: pending.first?.initiated))")
+
+                let sweeper = MediaSweeper(store: store, prefixes: ["media/"]) { [] }
+                #expect(try await sweeper.sweep().abortedUploads == 0, "too young")
+                #expect(try await sweeper.sweep(now: Date().addingTimeInterval(7_200)).abortedUploads == 1)
+                #expect(try await store.client.listMultipartUploads(prefix: store.keyPrefix).isEmpty)
+                #expect(try await store.client.headObject(key: key) == nil)
+            }
+        }
+
         @Test("a multipart upload cancelled after a part is aborted, even though its task is cancelled")
         func cancelledMultipart() async throws {
             try await withClient { client in

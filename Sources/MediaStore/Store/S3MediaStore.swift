@@ -139,7 +139,8 @@ public struct S3MediaStore: MediaStore {
     public func abortUploads(startedBefore date: Date) async throws -> Int {
         try await mappingErrors("abort uploads", key: nil) {
             var aborted = 0
-            for upload in try await client.listMultipartUploads(prefix: keyPrefix) where (upload.initiated ?? .distantPast) < date {
+            // An upload without a start time is left alone: it may be some writer's, in progress.
+            for upload in try await client.listMultipartUploads(prefix: keyPrefix) where upload.initiated.map({ $0 < date }) == true {
                 try await client.abortMultipartUpload(key: upload.key, uploadID: upload.uploadID)
                 aborted += 1
             }
