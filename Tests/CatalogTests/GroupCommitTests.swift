@@ -4,7 +4,7 @@ import GRDB
 import Testing
 import TuttiTestSupport
 
-@Suite("Group commit of small writes")
+@Suite("Group commit of small writes", .ownThreads)
 struct GroupCommitTests {
     /// Counts committed transactions.
     final class Commits: TransactionObserver, @unchecked Sendable {

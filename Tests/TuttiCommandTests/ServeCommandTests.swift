@@ -89,7 +89,7 @@ final class ServerProcess: @unchecked Sendable {
     }
 }
 
-@Suite("tutti serve as a process")
+@Suite("tutti serve as a process", .ownThreads)
 struct ServeCommandTests {
     @Test("the demo catalog comes up with accounts printed, its free track downloads whole, and SIGTERM stops the server cleanly")
     func demoCatalog() async throws {
@@ -187,7 +187,7 @@ struct ServeCommandTests {
     }
 }
 
-@Suite("tutti serve killed outright")
+@Suite("tutti serve killed outright", .ownThreads)
 struct ServeKilledTests {
     @Test("a transcode running when the server is SIGKILLed dies with it (it would write into the work folder of the job the restart runs again)")
     func jobDiesWithServer() async throws {
