@@ -5,7 +5,7 @@ import TuttiTestSupport
 /// A newcomer's first `make run`: a fresh clone of the repository, started the way the
 /// Makefile starts it. A run's state committed by mistake (a data folder, a database) would
 /// make the run start from it: no demo accounts printed, no free track, and a dirty tree.
-@Suite("make run on a fresh clone", .ownThreads)
+@Suite("make run on a fresh clone")
 struct FreshCloneTests {
     private func git(_ arguments: [String]) async throws -> ThirdPartyTools.Output {
         let run = try await ThirdPartyTools.run("git", arguments)

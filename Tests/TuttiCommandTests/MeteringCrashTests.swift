@@ -11,7 +11,7 @@ import Glibc
 #endif
 
 /// Money across a crash of the whole server process.
-@Suite("Metering across a SIGKILL", .ownThreads)
+@Suite("Metering across a SIGKILL")
 struct MeteringCrashTests {
     private struct Job: Sendable {
         var listener: Int

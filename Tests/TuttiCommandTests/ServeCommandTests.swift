@@ -89,7 +89,7 @@ final class ServerProcess: @unchecked Sendable {
     }
 }
 
-@Suite("tutti serve as a process", .ownThreads)
+@Suite("tutti serve as a process")
 struct ServeCommandTests {
     @Test("the demo catalog comes up with accounts printed, its free track downloads whole, and SIGTERM stops the server cleanly")
     func demoCatalog() async throws {
@@ -187,16 +187,16 @@ struct ServeCommandTests {
     }
 }
 
-@Suite("tutti serve killed outright", .ownThreads)
+@Suite("tutti serve killed outright")
 struct ServeKilledTests {
     @Test("a transcode running when the server is SIGKILLed dies with it (it would write into the work folder of the job the restart runs again)")
     func jobDiesWithServer() async throws {
         let server = try await ServerProcess.start()
         let port = server.port
         let credentials = try JSONSerialization.data(withJSONObject: ["username": "ada", "password": "correct horse battery", "role": "artist"])
-        // Three minutes of 96 kHz stereo: long enough to be caught mid-transcode.
-        let wav = TestWAV.sine(frequency: 440, dBFS: -6, seconds: 180, sampleRate: 96_000, channels: 2).bytes()
         let (registered, token, upload) = try await onOwnThread { () throws -> (Int?, String?, Int?) in
+            // Three minutes of 96 kHz stereo: long enough to be caught mid-transcode.
+            let wav = TestWAV.sine(frequency: 440, dBFS: -6, seconds: 180, sampleRate: 96_000, channels: 2).bytes()
             let registered = RawConnection.exchange(port: port, "POST", "/api/v1/users", headers: ["Content-Type": "application/json"], body: credentials).status
             let login = RawConnection.exchange(port: port, "POST", "/api/v1/sessions", headers: ["Content-Type": "application/json"], body: credentials)
             let token = (try JSONSerialization.jsonObject(with: login.body) as? [String: Any])?["token"] as? String
@@ -206,15 +206,11 @@ struct ServeKilledTests {
         #expect(registered == 201)
         try #require(token != nil, "log-in failed")
         #expect(upload == 202)
-        func transcoders() async throws -> [String] {
-            try await ThirdPartyTools.run("pgrep", ["-f", "tutti transcode \(server.data.path)"]).stdout.split(separator: "\n").map(String.init)
-        }
-        let running = try await waitFor("the transcode to start") { () async throws -> [String]? in
-            let running = try await transcoders()
-            return running.isEmpty ? nil : running
-        }
+        // The transcoder's command line names the upload in the server's data folder.
+        let transcoder = "tutti transcode \(server.data.path)/"
+        let running = try await Processes.waitForAny(transcoder, "the transcode to start; the server printed: \(server.text)")
         kill(server.process.processIdentifier, SIGKILL)
         try await server.waitForExit()
-        try await waitUntil("the transcoder processes \(running) to die with the killed server") { try await transcoders().isEmpty }
+        try await Processes.waitUntilNone(transcoder, "the transcoder processes \(running) to die with the killed server")
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TuttiTestSupport
 
-@Suite("tutti serve: the payment webhook secret", .ownThreads)
+@Suite("tutti serve: the payment webhook secret")
 struct ServePaymentsTests {
     @Test("--payment-webhook-secret-file turns the webhook on with that secret (signed here with openssl)")
     func secretFile() async throws {

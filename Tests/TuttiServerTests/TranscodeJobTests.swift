@@ -11,15 +11,10 @@ func transcoderScript(_ body: String) throws -> String {
     return url.path
 }
 
-/// A `sleep` that outlasts any test, with a length no other test's process has, so that
-/// `pgrep -f` finds this one only (other suites, or another checkout's, may run at once).
+/// A `sleep` that outlasts any test, with a length no other test's process has, so that it
+/// is found by its command line alone (other suites, or another checkout's, may run at once).
 func uniqueSleep() -> String {
     "sleep \(600_000_000 + Int.random(in: 0..<100_000_000))"
-}
-
-/// Waits until no process runs `command` (a killed child may take a moment to be gone).
-func waitUntilGone(_ command: String, _ what: String) async throws {
-    try await waitUntil(what) { try await ThirdPartyTools.run("pgrep", ["-f", command]).stdout.isEmpty }
 }
 
 @Suite("Transcode jobs: isolated, limited, durable")
@@ -52,7 +47,7 @@ struct TranscodeJobTests {
             #expect(track["status"] as? String == "failed")
             #expect((track["failureReason"] as? String)?.contains("took longer than the limit") == true, "\(track)")
             // The sleeping grandchild is gone too, not orphaned.
-            try await waitUntilGone(sleep, "the hung transcoder's child to be killed with it")
+            try await Processes.waitUntilNone(sleep, "the hung transcoder's child to be killed with it")
         }
     }
 
@@ -101,7 +96,7 @@ struct TranscodeJobTests {
             return (artist, id)
         }
         // Stopping the server killed the stalled child rather than leaving it behind.
-        try await waitUntilGone(sleep, "the stalled transcoder to be killed when the server stopped")
+        try await Processes.waitUntilNone(sleep, "the stalled transcoder to be killed when the server stopped")
         // Second run on the same data folder with the real transcoder.
         service.configuration.transcoderExecutable = Fixtures.tuttiExecutable
         try await service.run { api in
