@@ -54,7 +54,8 @@ public enum TuttiApplication {
     }
 
     static func router(_ services: AppServices) -> Router<TuttiRequestContext> {
-        let router = Router(context: TuttiRequestContext.self)
+        // HEAD wherever there is GET (RFC 9110 §9.1: a general-purpose server supports both).
+        let router = Router(context: TuttiRequestContext.self, options: .autoGenerateHeadEndpoints)
         // Outermost first: every response, errors included, gets the security headers and is
         // counted; errors become problem+json before that.
         router.addMiddleware {
@@ -74,6 +75,8 @@ public enum TuttiApplication {
         addMoneyRoutes(services, api: api, signedIn: signedIn)
         GovernanceController(services: services).addRoutes(public: api, signedIn: signedIn)
         WebController().addRoutes(root: router)
+        // Last, once every route is known: it answers only what no route matched.
+        router.add(middleware: MethodNotAllowedMiddleware(allowed: AllowedMethods(router.routes)))
         return router
     }
 
