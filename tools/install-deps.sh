@@ -13,6 +13,8 @@ packages=(
   opus-tools ffmpeg oggz-tools
   # fixtures and benchmarks
   sox curl
+  # the fresh-clone test clones the repository; tools/test-under-load.sh loads the cores
+  git stress-ng
   # the headless browser the web page tests drive over the DevTools protocol
   chromium
   # libxml2: Foundation's XMLParser (FoundationXML), which reads S3's XML answers
