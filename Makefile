@@ -4,7 +4,7 @@ SWIFT ?= swift
 SWIFT_FLAGS ?=
 DATA ?= .tutti-data
 
-.PHONY: run test build deps fixtures bench-transcode clean
+.PHONY: run test test-under-load build deps fixtures bench-transcode clean contract
 
 deps:
 	@tools/install-deps.sh
@@ -14,6 +14,15 @@ build: deps
 
 test: deps
 	$(SWIFT) test $(SWIFT_FLAGS)
+
+# The whole suite three times in a row beside `stress-ng --cpu 2` (see the script).
+test-under-load: deps
+	SWIFT="$(SWIFT)" SWIFT_FLAGS="$(SWIFT_FLAGS)" tools/test-under-load.sh
+
+# The contract check: schemathesis (pinned in the script) against a live demo server, as an
+# admin, an artist and a listener; 0 failures or it fails. See tools/contract-check.sh.
+contract: build
+	tools/contract-check.sh "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/tutti"
 
 run: build
 	@tools/run-demo.sh "$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/tutti" "$(DATA)"

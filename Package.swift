@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Catalog", targets: ["Catalog"]),
         .library(name: "Governance", targets: ["Governance"]),
         .library(name: "TuttiServer", targets: ["TuttiServer"]),
+        .library(name: "MediaStore", targets: ["MediaStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -32,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // The S3 client of MediaStore (shares SwiftNIO with Hummingbird; HummingbirdTesting pulls it in already).
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         systemLibrary("COpus", pkgConfig: "opus", apt: ["libopus-dev"]),
@@ -72,6 +75,20 @@ let package = Package(
             dependencies: [
                 "Ledger",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // Where media files live: the local data folder or an S3-compatible bucket (AWS Signature
+        // Version 4 on swift-crypto, requests on AsyncHTTPClient); no Hummingbird.
+        .target(
+            name: "MediaStore",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
             ]
         ),
         // The Hummingbird application: contexts, controllers, middleware, services.
@@ -138,6 +155,16 @@ let package = Package(
         .testTarget(
             name: "CatalogTests",
             dependencies: ["Catalog", "TuttiTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "MediaStoreTests",
+            dependencies: [
+                "MediaStore", "TuttiTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "TuttiServerTests",

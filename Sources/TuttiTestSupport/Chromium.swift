@@ -79,7 +79,7 @@ public final class Chromium: Sendable {
 
     /// Sends a command and returns its `result` (JSON). `session` addresses an attached page.
     @discardableResult
-    public func send(_ method: String, _ parameters: [String: Any] = [:], session: String? = nil, timeout: Double = 30) async throws -> [String: Any] {
+    public func send(_ method: String, _ parameters: [String: Any] = [:], session: String? = nil, timeout: Double = Double(Deadline.standard.components.seconds)) async throws -> [String: Any] {
         let id = state.withLock { state -> Int in
             state.nextID += 1
             return state.nextID

@@ -13,6 +13,8 @@ public final class ManualClock: Sendable {
         var now: Date
         var sleepers: [Int: Sleeper] = [:]
         var nextID = 0
+        var woken = 0
+        var cancelled = 0
     }
 
     private let state: Mutex<State>
@@ -26,6 +28,17 @@ public final class ManualClock: Sendable {
     /// How many tasks are asleep on this clock.
     public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
 
+    /// When the tasks asleep on this clock wake, earliest first.
+    public var sleeperDates: [Date] { state.withLock { $0.sleepers.values.map(\.until).sorted() } }
+
+    /// How many sleepers the clock has woken so far because their date came
+    /// (``advance(by:)``), as opposed to ``cancelledCount``.
+    public var wokenCount: Int { state.withLock { $0.woken } }
+
+    /// How many sleepers stopped sleeping before their date because their task was cancelled
+    /// (a server that stops waiting: the listener left, the service is stopping).
+    public var cancelledCount: Int { state.withLock { $0.cancelled } }
+
     /// Moves the clock on and wakes the sleepers whose time has come.
     public func advance(by seconds: Double) {
         let due = state.withLock { state -> [Sleeper] in
@@ -33,6 +46,7 @@ public final class ManualClock: Sendable {
             let now = state.now
             let due = state.sleepers.filter { $0.value.until <= now }
             for id in due.keys { state.sleepers[id] = nil }
+            state.woken += due.count
             return Array(due.values)
         }
         for sleeper in due { sleeper.continuation.resume() }
@@ -54,19 +68,30 @@ public final class ManualClock: Sendable {
                 if resumeNow { continuation.resume() }
             }
         } onCancel: {
-            let sleeper = state.withLock { $0.sleepers.removeValue(forKey: id) }
+            let sleeper = state.withLock { state in
+                let sleeper = state.sleepers.removeValue(forKey: id)
+                if sleeper != nil { state.cancelled += 1 }
+                return sleeper
+            }
             sleeper?.continuation.resume(throwing: CancellationError())
         }
         try Task.checkCancellation()
     }
 
-    /// Waits (in real time, up to `timeout`) until at least `count` tasks sleep on the clock.
-    public func waitForSleepers(_ count: Int, timeout: Duration = .seconds(20)) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if sleeperCount >= count { return true }
-            try await Task.sleep(for: .milliseconds(10))
+    /// Waits (in real time, up to `timeout`) until at least `count` tasks sleep on the clock;
+    /// false if they did not come.
+    public func waitForSleepers(_ count: Int, timeout: Duration = Deadline.standard) async throws -> Bool {
+        do {
+            try await waitUntil("\(count) sleepers on the test clock", timeout: timeout, every: .milliseconds(10)) { sleeperCount >= count }
+            return true
+        } catch is DidNotHappen {
+            return false
         }
-        return false
+    }
+
+    /// Waits (in real time) until no task sleeps on the clock any more.
+    /// - Throws: ``DidNotHappen`` naming `what` if some still sleep after `timeout`.
+    public func waitForNoSleepers(_ what: @autoclosure () -> String, timeout: Duration = Deadline.standard) async throws {
+        try await waitUntil(what(), timeout: timeout, every: .milliseconds(10)) { sleeperCount == 0 }
     }
 }

@@ -24,8 +24,6 @@ public final class RawConnection: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard result == 0 else { throw RawConnectionError.connect(errno) }
-        var timeout = timeval(tv_sec: 20, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
     deinit { close(descriptor) }
@@ -52,21 +50,50 @@ public final class RawConnection: @unchecked Sendable {
         String(decoding: read { HTTPMessage.isComplete($0) }, as: UTF8.self)
     }
 
+    /// How a read ended.
+    public enum ReadEnd: Equatable, Sendable {
+        /// What had arrived satisfied the caller.
+        case done
+        /// The peer closed (or reset) the connection.
+        case closed
+        /// Nothing arrived for the whole idle timeout.
+        case timedOut
+    }
+
     /// Reads until `done` holds for what has arrived, the peer closes, or `timeout` seconds
-    /// pass without data; returns everything received. A slow client reads at most `chunk`
-    /// bytes at a time, `pause` seconds apart.
-    public func read(timeout: Int = 20, chunk: Int = 65_536, pause: TimeInterval = 0, until done: (Data) -> Bool) -> Data {
+    /// pass without data; returns everything received and which of those ended it. A slow
+    /// client reads at most `chunk` bytes at a time, `pause` seconds apart.
+    public func receive(
+        timeout: Int = RawConnection.idleTimeout, chunk: Int = 65_536, pause: TimeInterval = 0, until done: (Data) -> Bool
+    ) -> (data: Data, end: ReadEnd) {
         var timeval = Glibc.timeval(tv_sec: timeout, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeval, socklen_t(MemoryLayout<Glibc.timeval>.size))
         var received = Data()
         var buffer = [UInt8](repeating: 0, count: chunk)
         while !done(received) {
             let n = recv(descriptor, &buffer, buffer.count, 0)
-            if n <= 0 { break }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return (received, .timedOut) }
+            if n <= 0 { return (received, .closed) }
             received.append(contentsOf: buffer[..<n])
             if pause > 0 { Thread.sleep(forTimeInterval: pause) }
         }
-        return received
+        return (received, .done)
+    }
+
+    /// ``receive(timeout:chunk:pause:until:)`` for callers that check what arrived themselves.
+    public func read(timeout: Int = RawConnection.idleTimeout, chunk: Int = 65_536, pause: TimeInterval = 0, until done: (Data) -> Bool) -> Data {
+        receive(timeout: timeout, chunk: chunk, pause: pause, until: done).data
+    }
+
+    /// Reads until the peer closes the connection; returns what arrived meanwhile.
+    /// - Throws: ``DidNotHappen`` if the connection stays open without data for `timeout` seconds.
+    public func readUntilClosed(timeout: Int = RawConnection.idleTimeout) throws -> Data {
+        let (data, end) = receive(timeout: timeout) { _ in false }
+        guard end == .closed else {
+            throw DidNotHappen(what: "the server to close the connection (\(data.count) bytes received)", timeout: .seconds(timeout))
+        }
+        return data
     }
 
     /// Makes a send that cannot go on for `seconds` fail instead of waiting for ever (a peer
@@ -76,28 +103,16 @@ public final class RawConnection: @unchecked Sendable {
         setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeval, socklen_t(MemoryLayout<Glibc.timeval>.size))
     }
 
-    /// Reads until the peer closes the connection (true: end of stream or reset) or `timeout`
-    /// seconds pass without data (false); returns what arrived too.
-    public func readUntilClosed(timeout: Int = 30) -> (data: Data, closed: Bool) {
-        var timeval = Glibc.timeval(tv_sec: timeout, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeval, socklen_t(MemoryLayout<Glibc.timeval>.size))
-        var received = Data()
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let n = recv(descriptor, &buffer, buffer.count, 0)
-            if n > 0 {
-                received.append(contentsOf: buffer[..<n])
-                continue
-            }
-            return (received, n == 0 || errno == ECONNRESET)
-        }
+    /// Bytes that have arrived and not been read yet (never blocks).
+    public var pendingBytes: Int {
+        var count: Int32 = 0
+        let status = withUnsafeMutablePointer(to: &count) { ioctl(descriptor, UInt(FIONREAD), $0) }
+        return status == 0 ? Int(count) : 0
     }
 
-    /// Whether more bytes arrive within `milliseconds`.
-    public func receivesMore(within milliseconds: Int) -> Bool {
-        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        return poll(&poller, 1, Int32(milliseconds)) > 0
-    }
+    /// How long a read waits for the next bytes before giving up, in seconds: generous, so
+    /// that only a peer that has stopped sending runs into it (see ``Deadline``).
+    public static let idleTimeout = Int(Deadline.standard.components.seconds)
 
     /// One request with `Connection: close`; returns the status and the body (nil status if
     /// the connection failed or closed before a status line).
@@ -106,7 +121,7 @@ public final class RawConnection: @unchecked Sendable {
         var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         guard connection.send(Data((request + "\r\n").utf8) + body) else { return (nil, Data()) }
-        let data = connection.read(timeout: 30) { _ in false }
+        let data = connection.read { _ in false }
         guard let end = data.firstRange(of: Data("\r\n\r\n".utf8)),
               let statusLine = String(decoding: data[..<end.lowerBound], as: UTF8.self).split(separator: "\r\n").first,
               statusLine.split(separator: " ").count >= 2, let status = Int(statusLine.split(separator: " ")[1]) else { return (nil, data) }
@@ -126,11 +141,9 @@ public final class RawConnection: @unchecked Sendable {
         shutdown(descriptor, Int32(SHUT_RDWR))
     }
 
-    /// Runs blocking socket work on its own thread.
+    /// Runs blocking socket work on its own thread (see ``onOwnThread(_:)``).
     public static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-        }
+        try await onOwnThread(body)
     }
 }
 

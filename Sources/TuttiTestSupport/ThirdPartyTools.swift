@@ -3,7 +3,7 @@ import Testing
 
 /// Runs programs from Debian's packages (opus-tools, oggz-tools, ffmpeg) on Tutti's output.
 public enum ThirdPartyTools {
-    public struct Output {
+    public struct Output: Sendable {
         public var status: Int32
         public var stdout: String
         public var stderr: String
@@ -34,41 +34,34 @@ public enum ThirdPartyTools {
     /// Runs `executable` on a thread of its own, so tests with a server in the same process
     /// never block the threads that server needs (a blocked cooperative pool deadlocks both).
     public static func run(_ executable: String, _ arguments: [String]) async throws -> Output {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try run(executable, arguments) as Output })
-            }
-        }
+        try await onOwnThread { try run(executable, arguments) as Output }
     }
 
     /// Checks `path` with opusinfo and oggz-validate: both must accept it without a warning.
+    /// (The tools run on a thread of their own; the expectations are checked in the test's task.)
     public static func expectValid(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try expectValid(path, sourceLocation: sourceLocation) })
-            }
-        }
+        let opusinfo = try await run("opusinfo", [path])
+        let validate = try await run("oggz-validate", [path])
+        expectValid(opusinfo: opusinfo, validate: validate, sourceLocation: sourceLocation)
     }
 
     public static func expectValid(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let opusinfo = try run("opusinfo", [path])
+        expectValid(opusinfo: try run("opusinfo", [path]), validate: try run("oggz-validate", [path]), sourceLocation: sourceLocation)
+    }
+
+    private static func expectValid(opusinfo: Output, validate: Output, sourceLocation: SourceLocation) {
         #expect(opusinfo.status == 0, "opusinfo: \(opusinfo.stdout)\(opusinfo.stderr)", sourceLocation: sourceLocation)
         let complaints = (opusinfo.stdout + opusinfo.stderr).split(separator: "\n").filter {
             $0.contains("WARNING") || $0.contains("ERROR") || $0.contains("error")
         }
         #expect(complaints.isEmpty, "opusinfo complains: \(complaints)", sourceLocation: sourceLocation)
-        let validate = try run("oggz-validate", [path])
         #expect(validate.status == 0, "oggz-validate: \(validate.stdout)\(validate.stderr)", sourceLocation: sourceLocation)
     }
 
     /// The number of sample frames ffmpeg decodes from `path` (48 kHz, s16), which applies
     /// pre-skip and end trimming from the granule positions.
     public static func ffmpegFrames(_ path: String, channels: Int) async throws -> Int {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result { try ffmpegFrames(path, channels: channels) })
-            }
-        }
+        try await onOwnThread { try ffmpegFrames(path, channels: channels) }
     }
 
     public static func ffmpegFrames(_ path: String, channels: Int) throws -> Int {

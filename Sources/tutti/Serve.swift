@@ -47,6 +47,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "How old a payment webhook's signed timestamp may be, in seconds.")
     var paymentWebhookTolerance = 300.0
 
+    @Option(help: "Failed log-ins allowed per account and per address in 15 minutes.")
+    var loginAttempts = 10
+
     @Option(help: "Governance: the turnout a proposal needs, in basis points of the voter roll (2000 = 20 %).")
     var governanceQuorumBp = 2_000
 
@@ -63,6 +66,7 @@ struct Serve: AsyncParsableCommand {
         guard jobTimeLimit > 0 else { throw ValidationError("--job-time-limit must be positive") }
         guard jobMemoryLimitMib >= 64 else { throw ValidationError("--job-memory-limit-mib must be at least 64") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        guard loginAttempts >= 1 else { throw ValidationError("--login-attempts must be at least 1") }
         guard paymentWebhookTolerance > 0 else { throw ValidationError("--payment-webhook-tolerance must be positive") }
         _ = try paymentWebhookSecret()
     }
@@ -93,7 +97,7 @@ struct Serve: AsyncParsableCommand {
         var configuration = ServerConfiguration(
             dataDirectory: data, host: host, port: port, uploadLimit: Int64(uploadLimitMib) << 20,
             jobTimeLimit: jobTimeLimit, jobMemoryLimit: Int64(jobMemoryLimitMib) << 20,
-            jobConcurrency: jobs ?? ServerConfiguration.processorCount,
+            jobConcurrency: jobs ?? ServerConfiguration.processorCount, loginAttempts: loginAttempts,
             paymentWebhookSecret: try paymentWebhookSecret(), paymentWebhookTolerance: paymentWebhookTolerance)
         configuration.governanceQuorumBasisPoints = governanceQuorumBp
         configuration.governanceMinimumVotingPeriod = Int64(governanceMinimumVotingHours) * 3600

@@ -14,7 +14,7 @@ func expectRejected(_ input: String, _ expected: AudioError, limits: AudioLimits
     #expect(Fixtures.files(in: folder).isEmpty, "files left behind: \(Fixtures.files(in: folder))", sourceLocation: sourceLocation)
 }
 
-@Suite("Damaged and hostile inputs")
+@Suite("Damaged and hostile inputs", .ownThreads)
 struct HostileInputTests {
     let folder = Fixtures.scratch()
 

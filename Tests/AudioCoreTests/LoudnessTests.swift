@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TuttiTestSupport
 
-@Suite("Loudness (EBU R128)")
+@Suite("Loudness (EBU R128)", .ownThreads)
 struct LoudnessTests {
     /// EBU Tech 3341 case 1 and 2: a stereo 1 kHz sine at −23 dBFS reads −23.0 LUFS, at −33 dBFS
     /// −33.0 LUFS, within ±0.1 LU.

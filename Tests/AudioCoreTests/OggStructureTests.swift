@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TuttiTestSupport
 
-@Suite("Ogg Opus structure (RFC 7845)")
+@Suite("Ogg Opus structure (RFC 7845)", .ownThreads)
 struct OggStructureTests {
     @Test("OpusHead alone on the first page, OpusTags on its own, audio pages of about a second, trimmed end")
     func pageLayout() throws {

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TuttiTestSupport
 
-@Suite("Third-party players accept Tutti's output")
+@Suite("Third-party players accept Tutti's output", .ownThreads)
 struct ThirdPartyValidationTests {
     @Test("opusinfo and oggz-validate accept every rendition; ffmpeg decodes the exact length", arguments: TranscodeTests.fixtures.map(\.file))
     func validates(file: String) throws {

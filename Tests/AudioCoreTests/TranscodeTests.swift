@@ -13,7 +13,7 @@ func transcode(_ input: String, bitrates: [Int?] = [nil], options: (inout Transc
     return try Transcoder.transcode(input: input, options: settings)
 }
 
-@Suite("Transcoding to Ogg Opus")
+@Suite("Transcoding to Ogg Opus", .ownThreads)
 struct TranscodeTests {
     static let fixtures: [(file: String, frames: Int64, rate: Int)] = [
         ("sine-440l-1000r-44100-stereo.wav", 44_100, 44_100),

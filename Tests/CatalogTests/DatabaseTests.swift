@@ -4,7 +4,7 @@ import GRDB
 import Testing
 import TuttiTestSupport
 
-@Suite("The database file")
+@Suite("The database file", .ownThreads)
 struct DatabaseTests {
     @Test("the writer commits with synchronous=FULL in WAL mode, foreign keys on")
     func durability() throws {

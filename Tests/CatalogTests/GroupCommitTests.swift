@@ -4,7 +4,7 @@ import GRDB
 import Testing
 import TuttiTestSupport
 
-@Suite("Group commit of small writes")
+@Suite("Group commit of small writes", .ownThreads)
 struct GroupCommitTests {
     /// Counts committed transactions.
     final class Commits: TransactionObserver, @unchecked Sendable {
@@ -52,7 +52,14 @@ struct GroupCommitTests {
                 }
             }
             // Release once all but the first (already handed to the writer) wait in line.
-            while group.waitingCount < writers - 1 { await Task.yield() }
+            do {
+                try await waitUntil("\(writers - 1) writes to wait in line behind the held writer", every: .milliseconds(1)) {
+                    group.waitingCount >= writers - 1
+                }
+            } catch {
+                release.signal()  // a failure must not leave the writer held (and the test hanging)
+                throw error
+            }
             release.signal()
             var outcomes: [Int: Result<Int64, any Error>] = [:]
             for try await (n, outcome) in tasks { outcomes[n] = outcome }

@@ -4,7 +4,7 @@ import GRDB
 import Testing
 import TuttiTestSupport
 
-@Suite("Play sessions")
+@Suite("Play sessions", .ownThreads)
 struct PlaySessionsTests {
     @Test("first audio and counting are recorded once: a second call with a stale session gets the session as stored")
     func recordedOnce() async throws {

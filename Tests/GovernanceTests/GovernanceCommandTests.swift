@@ -3,7 +3,7 @@ import Governance
 import Testing
 import TuttiTestSupport
 
-@Suite("tutti governance")
+@Suite("tutti governance", .ownThreads)
 struct GovernanceCommandTests {
     @Test("list shows a proposal past its close as closing; tally shows a provisional count; close tallies it once and creates the version")
     func listTallyClose() async throws {

@@ -2,8 +2,9 @@ import Foundation
 import Governance
 import Ledger
 import Testing
+import TuttiTestSupport
 
-@Suite("Governance: proposals, votes and their effect on prices")
+@Suite("Governance: proposals, votes and their effect on prices", .ownThreads)
 struct ProposalLifecycleTests {
     @Test("a passed proposal becomes pricing version 2 at its close: plays before keep version 1, plays after use 2")
     func fullCycle() async throws {

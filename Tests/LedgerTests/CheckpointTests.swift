@@ -4,7 +4,7 @@ import GRDB
 import Testing
 import TuttiTestSupport
 
-@Suite("Checkpoints off the writer")
+@Suite("Checkpoints off the writer", .ownThreads)
 struct CheckpointTests {
     /// Charges `count` counted plays from 32 concurrent callers (group commit), each listener
     /// funded for them.

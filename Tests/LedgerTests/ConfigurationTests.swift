@@ -4,7 +4,7 @@ import Ledger
 import Testing
 import TuttiTestSupport
 
-@Suite("Durability settings")
+@Suite("Durability settings", .ownThreads)
 struct ConfigurationTests {
     @Test("a DatabasePool resets its writer to synchronous=NORMAL after prepareDatabase; Ledger.init makes it FULL again")
     func synchronousFull() throws {

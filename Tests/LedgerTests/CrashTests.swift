@@ -4,7 +4,7 @@ import Ledger
 import Testing
 import TuttiTestSupport
 
-@Suite("Crash: SIGKILL mid-run loses nothing committed and leaves nothing half-applied")
+@Suite("Crash: SIGKILL mid-run loses nothing committed and leaves nothing half-applied", .ownThreads)
 struct CrashTests {
     @Test("kill `tutti ledger bench` while it charges plays, reopen: verify passes and every play has its two transfers")
     func killedMidRun() async throws {

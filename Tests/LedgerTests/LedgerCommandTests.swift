@@ -4,7 +4,7 @@ import Ledger
 import Testing
 import TuttiTestSupport
 
-@Suite("tutti ledger verify")
+@Suite("tutti ledger verify", .ownThreads)
 struct LedgerCommandTests {
     @Test("exit 0 and the report for an intact ledger; exit 1 and one line naming the broken transfer otherwise")
     func verifyCommand() async throws {
@@ -42,7 +42,7 @@ struct LedgerCommandTests {
     }
 }
 
-@Suite("tutti ledger bench")
+@Suite("tutti ledger bench", .ownThreads)
 struct LedgerBenchCommandTests {
     @Test("charges every play, verifies, and reports the checkpointer's work; --sqlite-checkpoints leaves checkpoints to SQLite; play ids are time-ordered unless --random-play-ids", arguments: [false, true])
     func bench(sqliteCheckpoints: Bool) async throws {

@@ -2,11 +2,12 @@ import Foundation
 import GRDB
 @testable import Ledger
 import Testing
+import TuttiTestSupport
 
 /// One group commit's plays are decided by reading before anything is written, with no
 /// savepoint each; a play that fails once written sends the whole batch back through a
 /// savepoint per play. These tests drive one batch directly, as the writer does.
-@Suite("A group commit's batch of plays")
+@Suite("A group commit's batch of plays", .ownThreads)
 struct PlayBatchTests {
     typealias Outcome = PlayChargeQueue.Outcome
 

@@ -2,8 +2,9 @@ import Foundation
 import GRDB
 import Ledger
 import Testing
+import TuttiTestSupport
 
-@Suite("Charging counted plays")
+@Suite("Charging counted plays", .ownThreads)
 struct PlayChargeTests {
     @Test("nine plays cost exactly 1,022,000 units, split 70/30; the tenth is free and the track owned")
     func streamToOwn() async throws {

@@ -51,7 +51,7 @@ private struct LedgerModel {
     }
 }
 
-@Suite("Randomized operations against a model")
+@Suite("Randomized operations against a model", .ownThreads)
 struct RandomizedTests {
     @Test("thousands of mixed operations, restarts included, leave the balances the model predicts and a ledger that verifies")
     func mixedOperations() async throws {

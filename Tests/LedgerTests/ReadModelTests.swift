@@ -1,8 +1,9 @@
 import Foundation
 import Ledger
 import Testing
+import TuttiTestSupport
 
-@Suite("Read models: track status, wallet history, statements, payouts")
+@Suite("Read models: track status, wallet history, statements, payouts", .ownThreads)
 struct ReadModelTests {
     @Test("track status tells the counted plays, the next price and the plays left to own")
     func trackStatus() async throws {

@@ -2,8 +2,9 @@ import Foundation
 import GRDB
 import Ledger
 import Testing
+import TuttiTestSupport
 
-@Suite("Transfers: idempotent, linked, never below zero, append-only")
+@Suite("Transfers: idempotent, linked, never below zero, append-only", .ownThreads)
 struct TransferTests {
     @Test("a retry with the same id and fields returns the stored transfer and changes nothing")
     func idempotentRetry() throws {

@@ -2,8 +2,9 @@ import Foundation
 import GRDB
 @testable import Ledger
 import Testing
+import TuttiTestSupport
 
-@Suite("verify: catches any edit to history")
+@Suite("verify: catches any edit to history", .ownThreads)
 struct VerificationTests {
     /// A small ledger: two listeners, plays of two artists, a payout.
     static func populated(_ label: String = #function) async throws -> LedgerFixture {

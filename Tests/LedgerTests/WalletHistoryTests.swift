@@ -2,8 +2,9 @@ import Foundation
 import GRDB
 @testable import Ledger
 import Testing
+import TuttiTestSupport
 
-@Suite("Wallet history without play charges in the account indexes")
+@Suite("Wallet history without play charges in the account indexes", .ownThreads)
 struct WalletHistoryTests {
     /// Every transfer into or out of `listener`'s wallet, newest first, by a full scan.
     private func model(_ fixture: LedgerFixture, listener: String) throws -> [Int64] {

@@ -32,21 +32,15 @@ struct MeteringCrashTests {
     }
 
     @Test("SIGKILL while plays are charged: after a restart, verify passes, every play served was charged, none twice")
-    func killedWhileCharging() throws {
+    func killedWhileCharging() async throws {
         let demo = Fixtures.repository.appendingPathComponent("media/demo").path
-        let server = try ServerProcess(arguments: ["--demo", demo])
-        var tracks: [[String: Any]] = []
-        for _ in 0..<600 where tracks.count < 3 {
-            let (status, body) = try server.get("/api/v1/tracks")
-            if status == 200 { tracks = Self.json(body)?["items"] as? [[String: Any]] ?? [] }
-            if tracks.count < 3 { Thread.sleep(forTimeInterval: 0.1) }
-        }
-        try #require(tracks.count == 3, "the demo catalog did not come up: \(server.text)")
+        let server = try await ServerProcess.start(arguments: ["--demo", demo])
+        let tracks = try await server.publishedTracks(count: 3)
         // The paid demo tracks, and a seek range past each one's preview (75 % in, before the tail).
         var paid: [(id: String, seek: String)] = []
         for track in tracks where track["free"] as? Bool == false {
             let id = try #require(track["id"] as? String)
-            let detail = try #require(Self.json(try server.get("/api/v1/tracks/\(id)").1))
+            let detail = try #require(Self.json(try await server.get("/api/v1/tracks/\(id)").1))
             let bytes = try #require((detail["renditions"] as? [[String: Any]])?.first?["bytes"] as? Int)
             let start = bytes * 3 / 4
             paid.append((id, "bytes=\(start)-\(start + 999)"))
@@ -59,17 +53,22 @@ struct MeteringCrashTests {
         var ids: [String] = []
         for index in 0..<5 {
             let body = try JSONSerialization.data(withJSONObject: ["username": "fan\(index)", "password": "correct horse battery"])
-            let created = RawConnection.exchange(port: port, "POST", "/api/v1/users", headers: ["Content-Type": "application/json"], body: body)
+            let (created, login) = try await onOwnThread {
+                (RawConnection.exchange(port: port, "POST", "/api/v1/users", headers: ["Content-Type": "application/json"], body: body),
+                 RawConnection.exchange(port: port, "POST", "/api/v1/sessions", headers: ["Content-Type": "application/json"], body: body))
+            }
             try #require(created.status == 201, "register: \(String(decoding: created.body, as: UTF8.self))")
-            let login = RawConnection.exchange(port: port, "POST", "/api/v1/sessions", headers: ["Content-Type": "application/json"], body: body)
             let session = try #require(Self.json(login.body))
             tokens.append(session["token"] as! String)
             ids.append((session["user"] as! [String: Any])["id"] as! String)
         }
         let databasePath = server.data.appendingPathComponent("tutti.sqlite").path
-        do {
+        // Topped up as an operator's tool would, beside the server process (off the shared threads:
+        // the writes wait for the server's commits).
+        let listeners = ids
+        try await onOwnThread {
             let ledger = try Ledger(database: TuttiDatabase.open(path: databasePath, others: [Ledger.registerMigrations]))
-            for id in ids { _ = try ledger.topUp(transferID: "crash-test-\(id)", user: id, amount: 3_000_000, reference: "test") }
+            for id in listeners { _ = try ledger.topUp(transferID: "crash-test-\(id)", user: id, amount: 3_000_000, reference: "test") }
         }
 
         // Every play each listener can buy, from eight clients at once; the server is killed
@@ -86,7 +85,7 @@ struct MeteringCrashTests {
         let killAt = jobs.count / 3
         let pid = server.process.processIdentifier
         let clients = 8
-        DispatchQueue.concurrentPerform(iterations: clients) { client in
+        try await onOwnThread { DispatchQueue.concurrentPerform(iterations: clients) { client in
             for job in stride(from: client, to: work.count, by: clients).map({ work[$0] }) {
                 let opened = RawConnection.exchange(
                     port: port, "POST", "/api/v1/tracks/\(job.trackID)/plays", headers: ["Authorization": "Bearer \(bearer[job.listener])"])
@@ -96,8 +95,8 @@ struct MeteringCrashTests {
                 attempts.withLock { $0.append(Attempt(listener: job.listener, trackID: job.trackID, sessionID: session["id"] as! String, status: seek.status)) }
                 if answered.add(1, ordering: .relaxed).newValue == killAt { kill(pid, SIGKILL) }
             }
-        }
-        server.process.waitUntilExit()
+        } }
+        try await server.waitForExit()
         #expect(server.process.terminationReason == .uncaughtSignal)
         let beforeRestart = attempts.withLock { $0 }
         let served = beforeRestart.filter { $0.status == 206 }
@@ -105,20 +104,26 @@ struct MeteringCrashTests {
 
         // Restart on the same data folder: every session the server answered with audio was
         // charged; sessions cut off by the kill are charged at most once when retried.
-        let restarted = try ServerProcess(data: server.data)
+        let restarted = try await ServerProcess.start(data: server.data)
         let seeks = Dictionary(uniqueKeysWithValues: paid.map { ($0.id, $0.seek) })
-        for attempt in beforeRestart where attempt.status == nil || attempt.status == 206 {
-            let session = RawConnection.exchange(port: restarted.port, "GET", "/api/v1/plays/\(attempt.sessionID)", headers: ["Authorization": "Bearer \(tokens[attempt.listener])"])
-            let state = try #require(Self.json(session.body))
-            if attempt.status == 206 {
-                #expect(state["counted"] as? Bool == true, "a play served before the kill is counted")
+        let (restartedPort, bearers) = (restarted.port, tokens)
+        let retried = try await onOwnThread {
+            beforeRestart.filter { $0.status == nil || $0.status == 206 }.map { attempt -> (attempt: Attempt, counted: Bool?, retry: Int?) in
+                let token = bearers[attempt.listener]
+                let session = RawConnection.exchange(port: restartedPort, "GET", "/api/v1/plays/\(attempt.sessionID)", headers: ["Authorization": "Bearer \(token)"])
+                let url = "/api/v1/plays/\(attempt.sessionID)/audio/standard?" + Self.signedQuery(of: attempt, port: restartedPort, token: token)
+                let retry = RawConnection.exchange(port: restartedPort, "GET", url, headers: ["Range": seeks[attempt.trackID] ?? "bytes=0-0"])
+                return (attempt, Self.json(session.body)?["counted"] as? Bool, retry.status)
             }
-            let url = "/api/v1/plays/\(attempt.sessionID)/audio/standard?" + Self.signedQuery(of: attempt, port: restarted.port, token: tokens[attempt.listener])
-            let retry = RawConnection.exchange(port: restarted.port, "GET", url, headers: ["Range": seeks[attempt.trackID] ?? "bytes=0-0"])
-            #expect(retry.status == 206 || retry.status == 402 || retry.status == 403)
         }
-        restarted.process.terminate()
-        restarted.process.waitUntilExit()
+        for (attempt, counted, retry) in retried {
+            #expect(counted != nil, "the state of session \(attempt.sessionID) after the restart")
+            if attempt.status == 206 {
+                #expect(counted == true, "a play served before the kill is counted")
+            }
+            #expect(retry == 206 || retry == 402 || retry == 403)
+        }
+        try await restarted.stop()
 
         let database = try TuttiDatabase.open(path: databasePath, others: [Ledger.registerMigrations])
         let ledger = try Ledger(database: database)

@@ -7,7 +7,7 @@ func tutti(_ arguments: String...) throws -> ThirdPartyTools.Output {
     try ThirdPartyTools.run(Fixtures.tuttiExecutable, arguments)
 }
 
-@Suite("tutti transcode and tutti probe")
+@Suite("tutti transcode and tutti probe", .ownThreads)
 struct TranscodeCommandTests {
     @Test("transcode writes a valid file, extra renditions and a manifest; exit 0")
     func transcodeSucceeds() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import NIOCore
+import Synchronization
 import Testing
 import TuttiServer
 import TuttiTestSupport
@@ -13,8 +14,7 @@ struct HostileRequestTests {
     }
 
     static func waitForNoPartialUploads(_ api: TestAPI) async throws {
-        for _ in 0..<100 where !partialUploads(api).isEmpty { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(partialUploads(api).isEmpty, "left behind: \(partialUploads(api))")
+        try await waitUntil("the partial uploads to be removed; left behind: \(partialUploads(api))") { partialUploads(api).isEmpty }
     }
 
     @Test("uploads over the size cap get 413, with or without a declared length")
@@ -65,12 +65,18 @@ struct HostileRequestTests {
         }
     }
 
+    /// Raised by one thread, seen by another.
+    final class Flag: Sendable {
+        let value = Atomic<Bool>(false)
+    }
+
     @Test("a slow upload does not stall others; an aborted one leaves nothing behind")
     func slowAndAborted() async throws {
         try await TestService().run { api in
             let artist = try await api.account("ada", role: "artist")
             let connection = try RawConnection(port: api.port)
             let othersDone = DispatchSemaphore(value: 0)
+            let halfSent = Flag()
             let slow = Task {
                 try await RawConnection.onThread {
                     connection.send("POST /api/v1/tracks?title=Slow HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(artist.token)\r\nContent-Length: 1000000\r\n\r\n")
@@ -80,14 +86,23 @@ struct HostileRequestTests {
                         Thread.sleep(forTimeInterval: 0.05)
                     }
                     // The upload stalls half way until the others have been answered.
+                    halfSent.value.store(true, ordering: .releasing)
                     othersDone.wait()
                     connection.abort()
                 }
             }
-            // While it is stalled mid-body, the service answers others.
-            for _ in 0..<5 {
-                #expect(try await api.request(.get, "/health").status == .ok)
-                #expect(try await api.request(.get, "/api/v1/tracks", token: artist.token).status == .ok)
+            // While it is stalled mid-body (its first bytes on the server's disk), the service answers others.
+            do {
+                try await waitUntil("the slow upload to stall half way, received in part by the server") {
+                    halfSent.value.load(ordering: .acquiring) && !Self.partialUploads(api).isEmpty
+                }
+                for _ in 0..<5 {
+                    #expect(try await api.request(.get, "/health").status == .ok)
+                    #expect(try await api.request(.get, "/api/v1/tracks", token: artist.token).status == .ok)
+                }
+            } catch {
+                othersDone.signal()
+                throw error
             }
             othersDone.signal()
             try await slow.value

@@ -105,11 +105,13 @@ struct MoneyFlowTests {
             #expect(earnings["balance"] as? Int == 9_800)
             #expect(earnings["earned"] as? Int == 9_800)
 
-            // A period before the plays is empty; a bad period is refused.
+            // A period before the plays is empty, and so is one that ends before it starts; an unreadable time is refused.
             let empty = try await api.request(.get, "/api/v1/earnings/statement?from=2020-01-01&until=2020-02-01", token: ada.token).json()
             #expect((empty["rows"] as? [Any])?.isEmpty == true)
             #expect(try await api.request(.get, "/api/v1/earnings/statement?from=yesterday", token: ada.token).status == .badRequest)
-            #expect(try await api.request(.get, "/api/v1/earnings/statement?from=2021-01-01&until=2020-01-01", token: ada.token).status == .badRequest)
+            let reversed = try await api.request(.get, "/api/v1/earnings/statement?from=2099-01-01&until=2020-01-01", token: ada.token)
+            #expect(reversed.status == .ok)
+            #expect((try reversed.json()["rows"] as? [Any])?.isEmpty == true)
 
             // CSV, by query or by Accept: RFC 4180 quoting, a totals line, as an attachment.
             for (url, headers) in [("/api/v1/earnings/statement?format=csv", HTTPFields()),
@@ -177,13 +179,13 @@ struct MoneyFlowTests {
             #expect(earnings["balance"] as? Int == 15_400)
             #expect(earnings["paidOut"] as? Int == 700_000)
 
-            // Same key, other amount: 409. More than owed: 422. Not an artist: 404. No key: 400.
+            // Same key, other amount: 409. More than owed: 409 (the balance refuses it, not the request's form). Not an artist: 404. No key: 400.
             let conflict = try await api.request(.post, "/api/v1/admin/payouts/\(ada.id)/paid", token: root.token, headers: Self.headers(key: "pay-1"),
                                                  json: ["amount": 10_000, "reference": "SEPA 42"])
             #expect(conflict.status == .conflict)
             let tooMuch = try await api.request(.post, "/api/v1/admin/payouts/\(ada.id)/paid", token: root.token, headers: Self.headers(key: "pay-2"),
                                                 json: ["amount": 15_401])
-            #expect(tooMuch.status == .unprocessableContent)
+            #expect(tooMuch.status == .conflict)
             #expect(try tooMuch.problem()["available"] as? Int == 15_400)
             #expect(try await api.request(.post, "/api/v1/admin/payouts/\(lena.id)/paid", token: root.token, headers: Self.headers(key: "pay-3"),
                                           json: ["amount": 1]).status == .notFound)

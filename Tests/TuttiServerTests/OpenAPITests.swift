@@ -29,6 +29,43 @@ struct OpenAPITests {
         }
     }
 
+    @Test("operation ids are unique; every link names an operation and parameters it has; what every operation shares is declared")
+    func operationsAndLinks() throws {
+        let document = try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as! [String: Any]
+        let paths = document["paths"] as! [String: [String: [String: Any]]]
+        var parametersByID: [String: Set<String>] = [:]
+        for (path, operations) in paths {
+            for (method, operation) in operations {
+                let id = operation["operationId"] as! String
+                #expect(parametersByID[id] == nil, "duplicate operationId \(id)")
+                parametersByID[id] = Set((operation["parameters"] as? [[String: Any]] ?? []).map { $0["name"] as! String })
+                let responses = operation["responses"] as! [String: Any]
+                #expect(responses["401"] != nil, "\(method) \(path) declares no 401 (any route refuses an invalid token)")
+                if path.contains("{") { #expect(responses["404"] != nil, "\(method) \(path) has path parameters but no 404") }
+                let content = (operation["requestBody"] as? [String: Any])?["content"] as? [String: Any]
+                if content?["application/json"] != nil {
+                    #expect(responses["400"] != nil && responses["413"] != nil, "\(method) \(path): a JSON body may be malformed or too large")
+                }
+            }
+        }
+        var links = 0
+        for operations in paths.values {
+            for operation in operations.values {
+                for response in (operation["responses"] as! [String: [String: Any]]).values {
+                    for (name, link) in response["links"] as? [String: [String: Any]] ?? [:] {
+                        links += 1
+                        let target = link["operationId"] as! String
+                        #expect(parametersByID[target] != nil, "link \(name) names no operation: \(target)")
+                        for parameter in (link["parameters"] as! [String: String]).keys {
+                            #expect(parametersByID[target]?.contains(parameter) == true, "link \(name): \(target) has no parameter \(parameter)")
+                        }
+                    }
+                }
+            }
+        }
+        #expect(links >= 10)
+    }
+
     @Test("is served at /api/v1/openapi.json")
     func served() async throws {
         try await TestService().run { api in

@@ -1,6 +1,5 @@
 import Foundation
 import HTTPTypes
-import HummingbirdTesting
 import Ledger
 import NIOCore
 import Testing
@@ -125,13 +124,16 @@ struct PaymentWebhookTests {
         }
     }
 
-    @Test("without a secret the webhook answers 503 and books nothing")
+    @Test("without a secret the webhook answers 503 and books nothing; a delivery without a signature is still a 400")
     func notConfigured() async throws {
         try await TestService().run { api in
             let lena = try await api.account("lena")
             let response = try await api.deliver(TestAPI.paymentEvent(id: "evt_1", user: lena.id, amount: 5))
             #expect(response.status == .serviceUnavailable)
             #expect(try response.problem()["title"] as? String == "Payments not configured")
+            let unsigned = try await api.request(.post, "/api/v1/payments/webhook", headers: [.contentType: "application/json"],
+                                                 body: ByteBuffer(bytes: TestAPI.paymentEvent(id: "evt_2", user: lena.id, amount: 5)))
+            #expect(unsigned.status == .badRequest)
             #expect(try await api.walletBalance(lena) == 0)
         }
     }

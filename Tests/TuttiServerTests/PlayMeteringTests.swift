@@ -9,30 +9,25 @@ import TuttiTestSupport
 /// the test moves by hand. The track is about 67 s long; its preview is the first 45 s.
 @Suite("Metering: what counts as a play")
 struct PlayMeteringTests {
-    /// Reads a raw response until its body holds `count` bytes (or the server stops sending).
+    /// Reads a raw response until its body holds `count` bytes.
     /// (Blocking socket reads run on a thread of their own, never on the test's executor.)
-    private func readBody(_ connection: RawConnection, atLeast count: Int, timeout: Int = 20) async throws -> PartialResponse {
-        let data = try await RawConnection.onThread {
-            connection.read(timeout: timeout) { data in
-                guard let response = PartialResponse(data) else { return false }
-                return response.body.count >= count
-            }
+    private func readBody(_ connection: RawConnection, atLeast count: Int, sourceLocation: SourceLocation = #_sourceLocation) async throws -> PartialResponse {
+        let (data, end) = try await RawConnection.onThread {
+            connection.receive { data in (PartialResponse(data)?.body.count ?? 0) >= count }
         }
-        return try #require(PartialResponse(data), "no HTTP response in \(data.count) bytes")
-    }
-
-    /// Whether the server sends more within `milliseconds`.
-    private func receivesMore(_ connection: RawConnection, within milliseconds: Int) async throws -> Bool {
-        try await RawConnection.onThread { connection.receivesMore(within: milliseconds) }
+        try #require(end == .done, "a response with \(count) body bytes; the read ended (\(end)) after \(data.count) bytes", sourceLocation: sourceLocation)
+        return try #require(PartialResponse(data), "no HTTP response in \(data.count) bytes", sourceLocation: sourceLocation)
     }
 
     @Test("a listener who stops at 30 s pays nothing, whether the player held the connection or asked only for the preview")
     func stopsAtThirtySeconds() async throws {
         let metered = MeteredService()
-        try await metered.service.run { api in
+        let listener = try await metered.service.run { api in
             let (track, listener) = try await metered.trackAndListener(api)
+            let clock = metered.clock
 
-            // A player streaming from the start gets the preview at once, then the server holds.
+            // A player streaming from the start gets the preview at once, then the server holds
+            // it until 45 s after the first audio.
             let session = try await api.openPlay(track.id, as: listener)
             #expect(session.access == "metered")
             #expect(session.nextPrice == 2_000)
@@ -40,28 +35,32 @@ struct PlayMeteringTests {
             let response = try await readBody(connection, atLeast: track.freeEnd)
             #expect(response.status == 206)
             #expect(response.body == track.standard.prefix(track.freeEnd))
-            #expect(try await metered.clock.waitForSleepers(1), "the stream waits at the end of the preview")
-            #expect(try await receivesMore(connection, within: 200) == false)
-            metered.clock.advance(by: 30)
+            #expect(try await clock.waitForSleepers(1), "the stream waits at the end of the preview")
+            #expect(clock.sleeperDates == [clock.now.addingTimeInterval(45)], "held until 45 s after the first audio")
+            #expect(connection.pendingBytes == 0, "nothing past the preview meanwhile")
+            clock.advance(by: 30)
             connection.abort()
-            // The server notices the listener left and stops waiting...
-            let deadline = ContinuousClock.now + .seconds(10)
-            while metered.clock.sleeperCount > 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-            #expect(metered.clock.sleeperCount == 0)
-            // ...so when the preview's time has passed, nothing is charged.
-            metered.clock.advance(by: 60)
-            try await Task.sleep(for: .milliseconds(100))
+            // The server notices the listener left and stops waiting: its wait is cancelled,
+            // never woken by the clock, so the gate to the rest stays shut...
+            try await clock.waitForNoSleepers("the server to stop holding the stream of the listener who left")
+            #expect(clock.wokenCount == 0)
+            #expect(clock.cancelledCount == 1)
+            // ...and when the preview's time has passed, nothing is waiting to charge.
+            clock.advance(by: 60)
+            #expect(clock.wokenCount == 0)
             #expect(try await api.playStatus(session.id, as: listener)["counted"] as? Bool == false)
 
             // A client that closes its side right after asking (before the server has even
-            // started to answer) is seen to have left: nothing past the preview, no charge.
+            // started to answer) is seen to have left: nothing past the preview, no charge. The
+            // server closing the connection is its last word on the request.
             let hasty = try await api.openPlay(track.id, as: listener)
             let closing = try api.rawGet(hasty.standardURL, range: "bytes=0-")
             closing.closeSending()
-            let received = try await RawConnection.onThread { closing.read(timeout: 10) { _ in false } }
+            let received = try await RawConnection.onThread { try closing.readUntilClosed() }
             #expect(received.count < track.freeEnd + 1_000, "at most the preview's bytes and the headers")
-            metered.clock.advance(by: 60)
-            try await Task.sleep(for: .milliseconds(100))
+            #expect(clock.sleeperCount == 0)
+            clock.advance(by: 60)
+            #expect(clock.wokenCount == 0, "no stream was waiting for the clock to charge it")
             #expect(try await api.playStatus(hasty.id, as: listener)["counted"] as? Bool == false)
 
             // A player that asks for the preview's bytes only and leaves.
@@ -69,12 +68,19 @@ struct PlayMeteringTests {
             let preview = try await api.request(.get, second.standardURL, headers: [.range: "bytes=0-\(track.freeEnd - 1)"])
             #expect(preview.status == .partialContent)
             #expect(Data(buffer: preview.body) == track.standard.prefix(track.freeEnd))
-            metered.clock.advance(by: 30)
+            clock.advance(by: 30)
             #expect(try await api.playStatus(second.id, as: listener)["counted"] as? Bool == false)
 
             #expect(try metered.balance(listener) == 1_000_000)
             #expect(try metered.ledger().verify().isIntact)
+            return listener
         }
+        // The server has stopped, and every request it was handling has finished: a charge
+        // made late, after any of the checks above, would be in the ledger now.
+        let report = try metered.ledger().verify()
+        #expect(report.isIntact)
+        #expect(report.plays == 0)
+        #expect(try metered.balance(listener) == 1_000_000)
     }
 
     @Test("a player that buffers ahead is not charged before 45 s of listening; listening through pays exactly once, reconnects included")
@@ -85,12 +91,18 @@ struct PlayMeteringTests {
             let session = try await api.openPlay(track.id, as: listener)
 
             // Like a browser <audio>: one open-ended request, read as fast as the server sends.
+            let streamedBefore = try await api.metric("tutti_streamed_bytes_total")
             let connection = try api.rawGet(session.standardURL, range: "bytes=0-")
             let start = try await readBody(connection, atLeast: track.freeEnd)
             #expect(start.body.count == track.freeEnd, "nothing past the preview before it has been heard")
             #expect(try await metered.clock.waitForSleepers(1))
+            // Held at the preview's end until 45 s after the first audio, having handed the
+            // connection exactly the preview.
+            #expect(metered.clock.sleeperDates == [metered.clock.now.addingTimeInterval(45)])
+            #expect(try await api.metric("tutti_streamed_bytes_total") - streamedBefore == Double(track.freeEnd))
             metered.clock.advance(by: 44)
-            #expect(try await receivesMore(connection, within: 300) == false)
+            #expect(metered.clock.wokenCount == 0, "44 s in, the stream still waits")
+            #expect(connection.pendingBytes == 0)
             #expect(try await api.playStatus(session.id, as: listener)["counted"] as? Bool == false)
             #expect(try metered.balance(listener) == 1_000_000)
 
@@ -118,11 +130,7 @@ struct PlayMeteringTests {
             #expect(try metered.ledger().balance(of: .treasury).balance == 600)
             #expect(try metered.ledger().verify().isIntact)
             // Operators see it in /metrics: one play counted, bytes streamed, transcodes timed, requests by route.
-            let metrics = String(buffer: try await api.request(.get, "/metrics").body)
-            let values = Dictionary(metrics.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { line -> (String, Double)? in
-                let parts = line.split(separator: " ")
-                return parts.count == 2 ? (String(parts[0]), Double(parts[1]) ?? -1) : nil
-            }, uniquingKeysWith: { first, _ in first })
+            let (values, metrics) = try await api.metrics()
             #expect(values["tutti_plays_counted_total"] == 1)
             #expect(values["tutti_plays_waiting"] == 0)
             #expect(values["tutti_streamed_bytes_total"] ?? 0 >= Double(2 * track.standard.count))
@@ -198,7 +206,7 @@ struct PlayMeteringTests {
             #expect(try await metered.clock.waitForSleepers(1))
             metered.clock.advance(by: 45)
             // The server closes the connection without sending anything more.
-            let more = try await RawConnection.onThread { connection.read(timeout: 10) { _ in false } }
+            let more = try await RawConnection.onThread { try connection.readUntilClosed() }
             #expect(more.isEmpty)
             #expect(try metered.balance(listener) == 1_500)
             #expect(try await api.playStatus(session.id, as: listener)["counted"] as? Bool == false)

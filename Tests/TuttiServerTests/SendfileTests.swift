@@ -36,9 +36,7 @@ struct SendfileTests {
     }
 
     private func sendfileCount(_ api: TestAPI) async throws -> Int {
-        let metrics = String(buffer: try await api.request(.get, "/metrics").body)
-        let line = try #require(metrics.split(separator: "\n").first { $0.hasPrefix("tutti_sendfile_responses_total ") })
-        return try #require(Int(line.split(separator: " ")[1]))
+        Int(try await api.metric("tutti_sendfile_responses_total"))
     }
 
     /// Answers `path` once below the router and once through the controllers, and requires
@@ -166,7 +164,7 @@ struct SendfileTests {
             let connection = try RawConnection(port: api.port)
             #expect(connection.send(sent.joined()))
             let data = try await RawConnection.onThread {
-                connection.read(timeout: 20) { data in self.responses(data, bodyless: bodyless) != nil }
+                connection.read { data in self.responses(data, bodyless: bodyless) != nil }
             }
             let answers = try #require(responses(data, bodyless: bodyless), "\(data.count) bytes: \(String(decoding: data.prefix(2_000), as: UTF8.self))")
             #expect(answers.map(\.status) == [206, 200, 206, 304, 206, 206, 206])
@@ -186,14 +184,17 @@ struct SendfileTests {
             let count = 400, length = 65_536
             let offsets = (0..<count).map { ($0 * 7_919) % (file.count - length) }
             let pipelined = offsets.map { "GET \(path) HTTP/1.1\r\nHost: x\r\nRange: bytes=\($0)-\($0 + length - 1)\r\n\r\n" }.joined()
+            let before = try await sendfileCount(api)
             let greedy = try RawConnection(port: api.port)
             #expect(greedy.send(pipelined))
-            try await Task.sleep(for: .milliseconds(300))
-            // 25 MiB of answers are waiting for a client that reads nothing; another listener is served.
+            try await waitUntil("the server to start answering the client that does not read") { try await sendfileCount(api) > before }
+            // 25 MiB of answers, more than the sockets' buffers can hold, are waiting for a
+            // client that reads nothing; another listener is served meanwhile.
             let other = try await api.request(.get, path, headers: [.range: "bytes=0-9"])
             #expect(other.status == .partialContent)
+            #expect(greedy.pendingBytes < count * length, "the answers were still waiting when the other listener was served")
             let data = try await RawConnection.onThread {
-                greedy.read(timeout: 20) { data in
+                greedy.read { data in
                     data.count >= count * length && self.responses(data, bodyless: Array(repeating: false, count: count)) != nil
                 }
             }
@@ -225,7 +226,7 @@ struct SendfileTests {
                                     failures.append("connection \(connection): send failed at request \(request)")
                                     break
                                 }
-                                let data = raw.read(timeout: 10) { data in (PartialResponse(data)?.body.count ?? 0) >= length }
+                                let data = raw.read { data in (PartialResponse(data)?.body.count ?? 0) >= length }
                                 guard let response = PartialResponse(data), response.status == 206,
                                       response.body == file[offset..<(offset + length)] else {
                                     failures.append("connection \(connection): request \(request) got \(data.count) bytes")

@@ -11,6 +11,12 @@ func transcoderScript(_ body: String) throws -> String {
     return url.path
 }
 
+/// A `sleep` that outlasts any test, with a length no other test's process has, so that it
+/// is found by its command line alone (other suites, or another checkout's, may run at once).
+func uniqueSleep() -> String {
+    "sleep \(600_000_000 + Int.random(in: 0..<100_000_000))"
+}
+
 @Suite("Transcode jobs: isolated, limited, durable")
 struct TranscodeJobTests {
     @Test("a transcoder that crashes fails the track with a reason; the server stays up")
@@ -30,19 +36,18 @@ struct TranscodeJobTests {
 
     @Test("a transcoder that hangs is killed at the time limit and the track fails")
     func hang() async throws {
-        let script = try transcoderScript("sleep 601")
+        let sleep = uniqueSleep()
+        let script = try transcoderScript(sleep)
         let service = TestService(transcoder: script) { $0.jobTimeLimit = 1.5 }
         try await service.run { api in
             let artist = try await api.account("ada", role: "artist")
-            let started = ContinuousClock.now
             let id = try await api.upload(Fixtures.media("sine-1000-48000-mono.wav"), title: "Hang", by: artist)
+            // The script sleeps for years: only the time limit can end its job.
             let track = try await api.waitUntilProcessed(id, token: artist.token)
             #expect(track["status"] as? String == "failed")
             #expect((track["failureReason"] as? String)?.contains("took longer than the limit") == true, "\(track)")
-            #expect(ContinuousClock.now - started < .seconds(30))
-            // The sleeping child is gone, not orphaned.
-            let children = try await ThirdPartyTools.run("pgrep", ["-f", "sleep 601"])
-            #expect(children.stdout.isEmpty)
+            // The sleeping grandchild is gone too, not orphaned.
+            try await Processes.waitUntilNone(sleep, "the hung transcoder's child to be killed with it")
         }
     }
 
@@ -77,27 +82,21 @@ struct TranscodeJobTests {
     @Test("a job interrupted by stopping the server finishes after the restart; nothing uploaded is lost")
     func resumeAfterRestart() async throws {
         // First run: the transcoder stalls, so the job is still running when the server stops.
-        let stalling = try transcoderScript("sleep 602")
+        let started = Fixtures.scratch("started").appendingPathComponent("started")
+        let sleep = uniqueSleep()
+        let stalling = try transcoderScript("touch '\(started.path)'\n\(sleep)")
         var service = TestService(transcoder: stalling)
         let (artist, id) = try await service.run { api in
             let artist = try await api.account("ada", role: "artist")
             let id = try await api.upload(Fixtures.media("sine-440-44100-stereo.mp3"), title: "Later", by: artist)
-            // Wait until the job has started.
-            for _ in 0..<100 {
-                let metrics = String(buffer: try await api.request(.get, "/metrics").body)
-                if metrics.contains("tutti_jobs_running 1") { break }
-                try await Task.sleep(for: .milliseconds(50))
+            try await waitUntil("the transcode job to start its (stalling) transcoder") {
+                FileManager.default.fileExists(atPath: started.path)
             }
+            #expect(try await api.request(.get, "/api/v1/tracks/\(id)", token: artist.token).json()["status"] as? String == "processing")
             return (artist, id)
         }
         // Stopping the server killed the stalled child rather than leaving it behind.
-        // (The kill is delivered at once; the process may take a moment to be gone.)
-        var leftBehind = true
-        for _ in 0..<50 where leftBehind {
-            leftBehind = !(try await ThirdPartyTools.run("pgrep", ["-f", "sleep 602"]).stdout.isEmpty)
-            if leftBehind { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        #expect(!leftBehind)
+        try await Processes.waitUntilNone(sleep, "the stalled transcoder to be killed when the server stopped")
         // Second run on the same data folder with the real transcoder.
         service.configuration.transcoderExecutable = Fixtures.tuttiExecutable
         try await service.run { api in

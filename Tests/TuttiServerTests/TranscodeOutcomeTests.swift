@@ -4,7 +4,7 @@ import GRDB
 import Logging
 import Synchronization
 import Testing
-import TuttiServer
+@testable import TuttiServer
 import TuttiTestSupport
 
 /// What a transcode job leaves behind: all its renditions or none, its progress written in
@@ -20,26 +20,6 @@ struct TranscodeOutcomeTests {
             \(before)
             exec "\(Fixtures.tuttiExecutable)" "$@"
             """)
-    }
-
-    /// A metric's value from `/metrics`, or nil if it is not there.
-    static func metric(_ api: TestAPI, _ name: String) async throws -> Double? {
-        let text = String(buffer: try await api.request(.get, "/metrics").body)
-        for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
-            return Double(line.dropFirst(name.count + 1))
-        }
-        return nil
-    }
-
-    /// Waits until `condition` holds (checked every 100 ms, for up to two minutes).
-    static func waitFor(_ what: String, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(120)
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("still waiting after two minutes for: \(what)")
-        throw CancellationError()
     }
 
     @Test("a rendition that cannot be moved into place fails the track and leaves none of its renditions behind")
@@ -68,7 +48,7 @@ struct TranscodeOutcomeTests {
         let script = try Self.wrappedTranscoder(lines)
         try await TestService(transcoder: script).run { api in
             // Every write of a track's progress, in the order the database took them.
-            let database = try DatabaseQueue(path: api.configuration.databasePath)
+            let database = api.services.database
             try await database.write { db in
                 try db.execute(sql: """
                     CREATE TABLE test_progress_log (id INTEGER PRIMARY KEY, progress INTEGER, status TEXT);
@@ -101,18 +81,19 @@ struct TranscodeOutcomeTests {
         service.logger = Logger(label: "tutti-test") { _ in logs }
         try await service.run { api in
             let artist = try await api.account("ada", role: "artist")
-            let database = try DatabaseQueue(path: api.configuration.databasePath)
+            let database = api.services.database
             // The queue's table goes missing under the running server.
             try await database.write { try $0.execute(sql: "ALTER TABLE transcodeJobs RENAME TO transcodeJobs_away") }
-            try await Self.waitFor("three failed reads of the queue, retried at least 2 s apart") {
-                let errors = try await Self.metric(api, "tutti_job_queue_errors_total") ?? 0
-                let backoff = try await Self.metric(api, "tutti_job_queue_retry_seconds") ?? 0
-                return errors >= 3 && backoff >= 2
+            try await waitUntil("three failed reads of the queue, retried at least 2 s apart", every: .milliseconds(100)) {
+                let metrics = try await api.metrics().values
+                return (metrics["tutti_job_queue_errors_total"] ?? 0) >= 3 && (metrics["tutti_job_queue_retry_seconds"] ?? 0) >= 2
             }
             #expect(logs.messages(at: .error).contains { $0.contains("transcode queue") }, "\(logs.messages(at: .error))")
             // Once the table is back, the retry succeeds and jobs run again.
             try await database.write { try $0.execute(sql: "ALTER TABLE transcodeJobs_away RENAME TO transcodeJobs") }
-            try await Self.waitFor("the retry delay back at 0") { try await Self.metric(api, "tutti_job_queue_retry_seconds") == 0 }
+            try await waitUntil("the retry delay back at 0", every: .milliseconds(100)) {
+                try await api.metric("tutti_job_queue_retry_seconds") == 0
+            }
             let id = try await api.upload(Fixtures.media("sine-1000-48000-mono.wav"), title: "After", by: artist)
             let track = try await api.waitUntilProcessed(id, token: artist.token)
             #expect(track["status"] as? String == "ready", "\(track)")

@@ -36,9 +36,12 @@ public enum CredentialRules {
 
 /// Text from users: control characters removed, white space trimmed.
 public enum TextField {
+    /// Trims code points, not characters: a character that starts with white space but
+    /// carries more (a space with a combining accent) keeps the rest, so a text with any code
+    /// point that is neither white space nor a control character never cleans to nothing.
     public static func clean(_ raw: String) -> String {
         let scalars = raw.unicodeScalars.filter { $0.properties.generalCategory != .control }
-        let text = String(String.UnicodeScalarView(scalars))
-        return String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        let trimmed = scalars.drop(while: \.properties.isWhitespace).reversed().drop(while: \.properties.isWhitespace).reversed()
+        return String(String.UnicodeScalarView(trimmed))
     }
 }

@@ -86,8 +86,9 @@ extension Governance {
 /// Free text from people: control characters removed, surrounding whitespace trimmed.
 enum Text {
     static func clean(_ raw: String) -> String {
+        // Trimmed by code point, like Catalog's TextField.clean.
         let scalars = raw.unicodeScalars.filter { $0.properties.generalCategory != .control || $0 == "\n" }
-        let text = String(String.UnicodeScalarView(scalars))
-        return String(text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        let trimmed = scalars.drop(while: \.properties.isWhitespace).reversed().drop(while: \.properties.isWhitespace).reversed()
+        return String(String.UnicodeScalarView(trimmed))
     }
 }

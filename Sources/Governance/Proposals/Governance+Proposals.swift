@@ -8,9 +8,10 @@ extension Governance {
     ///
     /// - Throws: ``GovernanceError/notAMember(userID:)`` or ``GovernanceError/suspended(memberID:)``
     ///   for the proposer; ``GovernanceError/invalid(_:)`` for an empty title or rationale, no
-    ///   change, a value out of range, values that overflow with the pricing in force, or a
-    ///   closing time outside the voting periods; ``GovernanceError/conflict(_:)`` if another
-    ///   proposal closes at the same millisecond.
+    ///   change or a value out of range (what the proposal says alone); ``GovernanceError/conflict(_:)``
+    ///   for what the service's state refuses: values that overflow with the pricing in force,
+    ///   a closing time outside the voting periods from now, or another proposal closing at
+    ///   the same millisecond.
     public func propose(_ draft: ProposalDraft, by proposerID: String) throws(GovernanceError) -> Proposal {
         // Who may propose is answered before what they propose (checked again when recording).
         guard let proposer = try member(proposerID) else { throw .notAMember(userID: proposerID) }
@@ -24,16 +25,16 @@ extension Governance {
         let closes = try Timestamp.milliseconds(draft.closesAt)
         let minimum = now + rules.minimumVotingPeriod * 1_000
         guard closes >= minimum else {
-            throw .invalid("voting must last at least \(Self.duration(rules.minimumVotingPeriod)): close at \(Timestamp.date(minimum).formatted(.iso8601)) or later")
+            throw .conflict("voting must last at least \(Self.duration(rules.minimumVotingPeriod)): close at \(Timestamp.date(minimum).formatted(.iso8601)) or later")
         }
         guard closes <= now + rules.maximumVotingPeriod * 1_000 else {
-            throw .invalid("voting may last at most \(Self.duration(rules.maximumVotingPeriod))")
+            throw .conflict("voting may last at most \(Self.duration(rules.maximumVotingPeriod))")
         }
         // Checked now against the pricing in force, and again at the close against the pricing then.
         let current: Pricing
         do { current = try ledger.pricing(at: Timestamp.date(now)).pricing } catch { throw GovernanceError(wrapping: error) }
         do { try draft.change.applied(to: current).validate() } catch {
-            throw .invalid(Self.pricingReason(error))
+            throw .conflict(Self.pricingReason(error))
         }
         let id = UUID().uuidString.lowercased()
         let quorum = rules.quorumBasisPoints

@@ -1,4 +1,6 @@
 import Catalog
+import Crypto
+import FoundationEssentials
 import GRDB
 import Governance
 import HummingbirdBcrypt
@@ -61,12 +63,23 @@ struct AppServices: Sendable {
     /// bcrypt-hashes a password on the thread pool.
     func hashPassword(_ password: String) async throws -> String {
         let cost = configuration.bcryptCost
-        return try await threadPool.runIfActive { Bcrypt.hash(password, cost: cost) }
+        return try await threadPool.runIfActive { Bcrypt.hash(Self.bcryptInput(password), cost: cost) }
     }
 
     /// Checks a password against a bcrypt hash on the thread pool.
     func verifyPassword(_ password: String, hash: String) async throws -> Bool {
-        try await threadPool.runIfActive { Bcrypt.verify(password, hash: hash) }
+        try await threadPool.runIfActive { Bcrypt.verify(Self.bcryptInput(password), hash: hash) }
+    }
+
+    /// What bcrypt is given for a password. bcrypt reads 72 bytes at most, and passwords
+    /// are up to 72 characters (code points, as the API document's maxLength counts them),
+    /// which can take up to 288 bytes in UTF-8: a longer encoding is first hashed with
+    /// SHA-256 (base64, 44 bytes), as passlib's bcrypt_sha256 does, so no part of it is
+    /// ignored. Passwords of 72 bytes or fewer go to bcrypt as they are, as they always did,
+    /// so existing hashes still verify.
+    static func bcryptInput(_ password: String) -> String {
+        guard password.utf8.count > 72 else { return password }
+        return Data(SHA256.hash(data: Array(password.utf8))).base64EncodedString()
     }
 
     /// Runs a blocking ledger call (it waits for SQLite to commit and sync) on the thread pool,

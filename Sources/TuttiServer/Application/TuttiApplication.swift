@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdAuth
 import Ledger
 import Logging
+import NIOPosix
 import ServiceLifecycle
 
 #if canImport(Glibc)
@@ -18,7 +19,17 @@ public enum TuttiApplication {
     /// - Parameter demoDirectory: with a folder of audio files, an empty service is filled with
     ///   demo accounts and those files as published tracks.
     public static func build(configuration: ServerConfiguration, logger: Logger, demoDirectory: String? = nil) throws -> some ApplicationProtocol {
-        let (services, router) = try prepare(configuration: configuration)
+        try assemble(configuration: configuration, logger: logger, demoDirectory: demoDirectory).application
+    }
+
+    /// ``build(configuration:logger:demoDirectory:)``, and the services behind the application:
+    /// tests reach the server's own database and ledger through them.
+    /// - Parameter threadPool: runs blocking work (bcrypt, ledger commits, file opens). Tests,
+    ///   which run many servers in one process, give each its own.
+    static func assemble(
+        configuration: ServerConfiguration, logger: Logger, demoDirectory: String? = nil, threadPool: NIOThreadPool = .singleton
+    ) throws -> (application: some ApplicationProtocol, services: AppServices) {
+        let (services, router) = try prepare(configuration: configuration, threadPool: threadPool)
         var app = Application(
             router: router,
             // Per connection: common audio requests answered with sendfile; Expect: 100-continue
@@ -32,19 +43,20 @@ public enum TuttiApplication {
         if let demoDirectory {
             app.addServices(DemoCatalog(services: services, sourceDirectory: demoDirectory, logger: logger))
         }
-        return app
+        return (app, services)
     }
 
     /// The router alone (and the services behind it), for tests and the OpenAPI check.
-    static func prepare(configuration: ServerConfiguration) throws -> (AppServices, Router<TuttiRequestContext>) {
+    static func prepare(configuration: ServerConfiguration, threadPool: NIOThreadPool = .singleton) throws -> (AppServices, Router<TuttiRequestContext>) {
         try createDirectories(configuration)
         let database = try TuttiDatabase.open(path: configuration.databasePath, others: [Ledger.registerMigrations, Governance.registerMigrations])
-        let services = try AppServices(configuration: configuration, database: database, metrics: TuttiMetrics())
+        let services = try AppServices(configuration: configuration, database: database, metrics: TuttiMetrics(), threadPool: threadPool)
         return (services, router(services))
     }
 
     static func router(_ services: AppServices) -> Router<TuttiRequestContext> {
-        let router = Router(context: TuttiRequestContext.self)
+        // HEAD wherever there is GET (RFC 9110 §9.1: a general-purpose server supports both).
+        let router = Router(context: TuttiRequestContext.self, options: .autoGenerateHeadEndpoints)
         // Outermost first: every response, errors included, gets the security headers and is
         // counted; errors become problem+json before that.
         router.addMiddleware {
@@ -65,6 +77,8 @@ public enum TuttiApplication {
         addMoneyRoutes(services, api: api, signedIn: signedIn)
         GovernanceController(services: services).addRoutes(public: api, signedIn: signedIn)
         WebController().addRoutes(root: router)
+        // Last, once every route is known: it answers only what no route matched.
+        router.add(middleware: MethodNotAllowedMiddleware(allowed: AllowedMethods(router.routes)))
         return router
     }
 

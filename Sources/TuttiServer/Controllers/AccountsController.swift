@@ -7,12 +7,23 @@ import HummingbirdAuth
 struct AccountsController {
     let services: AppServices
 
-    struct Registration: Decodable {
+    struct Registration: CheckedBody {
         var username: String
         var password: String
         var displayName: String?
         /// "listener" (default) or "artist"; admins are made with `tutti user add`.
         var role: String?
+
+        static let roles = ["listener", "artist"]
+
+        func check() throws {
+            try CredentialFormat.checkUsername(username)
+            try CredentialFormat.checkPassword(password)
+            try TextRule.displayName.check(displayName, "displayName")
+            if let role, !Self.roles.contains(role) {
+                throw Problem(.unprocessableContent, title: "Invalid value", detail: "role must be 'listener' or 'artist'.")
+            }
+        }
     }
 
     struct Credentials: Decodable {
@@ -28,16 +39,9 @@ struct AccountsController {
     }
 
     @Sendable func register(_ request: Request, context: TuttiRequestContext) async throws -> EditedResponse<UserResource> {
-        let registration = try await request.decode(as: Registration.self, context: context)
-        let role: Role
-        switch registration.role ?? "listener" {
-        case "listener": role = .listener
-        case "artist": role = .artist
-        default:
-            throw Problem(.unprocessableContent, title: "Invalid value", detail: "role must be 'listener' or 'artist'.")
-        }
+        let registration = try await request.decodeChecked(as: Registration.self, context: context)
+        let role: Role = registration.role == "artist" ? .artist : .listener
         _ = try CredentialRules.normalizedUsername(registration.username)
-        try CredentialRules.checkPassword(registration.password)
         let hash = try await services.hashPassword(registration.password)
         let user = try await services.accounts.createUser(
             username: registration.username, displayName: registration.displayName, role: role, passwordHash: hash)

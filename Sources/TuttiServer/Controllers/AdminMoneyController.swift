@@ -17,17 +17,27 @@ struct AdminMoneyController {
         signedIn.post("admin/payouts/{artistID}/paid", use: markPaid)
     }
 
-    struct Credit: Decodable {
+    struct Credit: CheckedBody {
         /// Minor units.
         var amount: Int64
         var reason: String
+
+        func check() throws {
+            try AmountRule.check(amount)
+            try TextRule.reason.check(reason, "reason")
+        }
     }
 
-    struct Payout: Decodable {
+    struct Payout: CheckedBody {
         /// Minor units.
         var amount: Int64
         /// The bank's or payment provider's reference of the payment made.
         var reference: String?
+
+        func check() throws {
+            try AmountRule.check(amount)
+            try TextRule.reference.check(reference, "reference")
+        }
     }
 
     /// A payment an admin confirmed outside the provider (e.g. a bank transfer), into a wallet.
@@ -35,7 +45,7 @@ struct AdminMoneyController {
         try context.require(.admin, to: "credit wallets")
         let key = try MoneyRequest.idempotencyKey(request)
         let userID = try context.parameters.require("userID")
-        let body = try await request.decode(as: Credit.self, context: context)
+        let body = try await request.decodeChecked(as: Credit.self, context: context)
         guard Identifier.isValid(userID), try await services.accounts.user(id: userID) != nil else {
             throw CatalogError.notFound(kind: "user", id: userID)
         }
@@ -43,9 +53,6 @@ struct AdminMoneyController {
             throw Problem(.forbidden, title: "Not allowed", detail: "Admins cannot credit their own wallet; ask another admin.")
         }
         let reason = TextField.clean(body.reason)
-        guard !reason.isEmpty else {
-            throw Problem(.unprocessableContent, title: "Reason missing", detail: "Say why the wallet is credited (e.g. the bank transfer's reference).")
-        }
         let (amount, actor) = (body.amount, context.user.id)
         let (transfer, balance) = try await services.inLedger { ledger throws(LedgerError) in
             let transfer = try ledger.adminCredit(transferID: "admin-credit:" + key, user: userID, amount: amount, actor: actor, reason: reason)
@@ -58,7 +65,7 @@ struct AdminMoneyController {
     /// Artists owed at least `threshold` minor units, largest first, as JSON or CSV.
     @Sendable func payouts(_ request: Request, context: SignedInContext) async throws -> Response {
         try context.require(.admin, to: "list payouts")
-        let threshold = try MoneyRequest.integer(request, "threshold", in: 1...Int64.max) ?? Self.defaultPayoutThreshold
+        let threshold = try RequestQuery.integer(request, "threshold", in: 1...Int64.max) ?? Self.defaultPayoutThreshold
         let csv = try MoneyRequest.wantsCSV(request)
         let due = try await services.inLedger { ledger throws(LedgerError) in try ledger.payoutsDue(threshold: threshold) }
         if csv {
@@ -81,7 +88,7 @@ struct AdminMoneyController {
         try context.require(.admin, to: "book payouts")
         let key = try MoneyRequest.idempotencyKey(request)
         let artistID = try context.parameters.require("artistID")
-        let body = try await request.decode(as: Payout.self, context: context)
+        let body = try await request.decodeChecked(as: Payout.self, context: context)
         guard Identifier.isValid(artistID), let artist = try await services.accounts.user(id: artistID), artist.role == .artist else {
             throw CatalogError.notFound(kind: "artist", id: artistID)
         }
@@ -94,7 +101,8 @@ struct AdminMoneyController {
                 return (transfer, try ledger.balance(of: .artistEarnings(artistID)).balance)
             }
         } catch LedgerError.insufficientFunds(_, let needed, let available) {
-            throw Problem(.unprocessableContent, title: "More than is owed",
+            // 409, not 422: the amount is valid; what the artist is owed now refuses it.
+            throw Problem(.conflict, title: "More than is owed",
                           detail: "The artist's unpaid earnings are \(Money.format(available)) credits; a payout of \(Money.format(needed)) cannot be booked.",
                           extensions: ["needed": .int(needed), "available": .int(available)])
         }

@@ -12,8 +12,8 @@ struct ArtistsController {
 
     @Sendable func list(_ request: Request, context: TuttiRequestContext) async throws -> PageResource<ArtistResource> {
         let parameters = request.uri.queryParameters
-        let page = try await services.tracks.artists(
-            text: parameters.get("q"), limit: parameters.get("limit", as: Int.self) ?? 20, offset: parameters.get("offset", as: Int.self) ?? 0)
+        let (limit, offset) = try RequestQuery.paging(request)
+        let page = try await services.tracks.artists(text: parameters.get("q"), limit: limit, offset: offset)
         var next: String?
         if page.hasMore {
             next = "/api/v1/artists?limit=\(page.limit)&offset=\(page.offset + page.items.count)"

@@ -26,11 +26,9 @@ struct EarningsController {
     @Sendable func statement(_ request: Request, context: SignedInContext) async throws -> Response {
         try context.require(.artist, to: "see an earnings statement")
         let artist = context.user.id
-        let from = try MoneyRequest.instant(request, "from")
-        let until = try MoneyRequest.instant(request, "until")
-        if let from, let until, from > until {
-            throw Problem(.badRequest, title: "Invalid period", detail: "from must not be after until.")
-        }
+        // A period whose end is not after its start holds no plays: an empty statement, not an error.
+        let from = try RequestQuery.instant(request, "from")
+        let until = try RequestQuery.instant(request, "until")
         let csv = try MoneyRequest.wantsCSV(request)
         let (statement, account) = try await services.inLedger { ledger throws(LedgerError) in
             (try ledger.statement(artist: artist, from: from, until: until), try ledger.balance(of: .artistEarnings(artist)))

@@ -37,15 +37,17 @@ struct PaymentsController {
 
     @Sendable func webhook(_ request: Request, context: TuttiRequestContext) async throws -> WebhookResultResource {
         let configuration = services.configuration
-        guard let secret = configuration.paymentWebhookSecret else {
-            throw Problem(.serviceUnavailable, title: "Payments not configured",
-                          detail: "This server has no payment webhook secret; start it with --payment-webhook-secret-file.")
-        }
+        // The request's form first: a delivery without a well-formed signature header is the
+        // sender's error (400) whether or not this server takes payments.
         let signature: WebhookSignature
         do {
             signature = try WebhookSignature(header: request.headers[WebhookSignature.headerName])
         } catch {
             throw rejection(error, context: context)
+        }
+        guard let secret = configuration.paymentWebhookSecret else {
+            throw Problem(.serviceUnavailable, title: "Payments not configured",
+                          detail: "This server has no payment webhook secret; start it with --payment-webhook-secret-file.")
         }
         let body: ByteBuffer
         do {

@@ -66,9 +66,8 @@ struct TracksController {
 
     @Sendable func list(_ request: Request, context: TuttiRequestContext) async throws -> PageResource<TrackResource> {
         let parameters = request.uri.queryParameters
-        let query = TrackQuery(
-            text: parameters.get("q"), artistID: parameters.get("artist"),
-            limit: parameters.get("limit", as: Int.self) ?? 20, offset: parameters.get("offset", as: Int.self) ?? 0)
+        let (limit, offset) = try RequestQuery.paging(request)
+        let query = TrackQuery(text: parameters.get("q"), artistID: parameters.get("artist"), limit: limit, offset: offset)
         let page = try await services.tracks.list(query, viewer: context.identity)
         var next: String?
         if page.hasMore {
@@ -92,7 +91,7 @@ struct TracksController {
 
     // MARK: Edits
 
-    struct Changes: Decodable {
+    struct Changes: CheckedBody {
         var title: String?
         var album: String??
         var published: Bool?
@@ -108,11 +107,16 @@ struct TracksController {
         }
 
         enum CodingKeys: String, CodingKey { case title, album, published, free }
+
+        func check() throws {
+            try TextRule.title.check(title, "title")
+            try TextRule.album.check(album ?? nil, "album")
+        }
     }
 
     @Sendable func update(_ request: Request, context: SignedInContext) async throws -> TrackResource {
         let id = try context.parameters.require("id")
-        let changes = try await request.decode(as: Changes.self, context: context)
+        let changes = try await request.decodeChecked(as: Changes.self, context: context)
         let track = try await services.tracks.update(
             id: id, by: context.user,
             TrackChanges(title: changes.title, album: changes.album, published: changes.published, free: changes.free))

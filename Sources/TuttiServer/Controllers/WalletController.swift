@@ -25,8 +25,8 @@ struct WalletController {
     /// `nextCursor`.
     @Sendable func history(_ request: Request, context: SignedInContext) async throws -> WalletHistoryResource {
         let user = context.user.id
-        let limit = Int(try MoneyRequest.integer(request, "limit", in: 1...100) ?? 20)
-        let before = try MoneyRequest.integer(request, "before", in: 1...Int64.max)
+        let limit = Int(try RequestQuery.integer(request, "limit", in: 1...100) ?? 20)
+        let before = try RequestQuery.integer(request, "before", in: 1...Int64.max)
         let page = try await services.inLedger { ledger throws(LedgerError) in
             try ledger.walletHistory(listener: user, limit: limit, before: before)
         }

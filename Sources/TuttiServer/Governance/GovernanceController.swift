@@ -28,16 +28,26 @@ struct GovernanceController {
 
     // MARK: Requests
 
-    struct MembershipChange: Decodable {
+    struct MembershipChange: CheckedBody {
         var reason: String
+
+        func check() throws { try TextRule.reason.check(reason, "reason") }
     }
 
-    struct NewProposal: Decodable {
+    struct NewProposal: CheckedBody {
         var title: String
         var rationale: String
-        /// ISO 8601.
+        /// ISO 8601, or a day (midnight UTC).
         var closesAt: String
         var changes: PricingChangeResource
+
+        func check() throws {
+            try TextRule.title.check(title, "title")
+            try TextRule.rationale.check(rationale, "rationale")
+            guard RequestQuery.parseInstant(closesAt) != nil else {
+                throw Problem(.unprocessableContent, title: "Invalid value", detail: "closesAt must be an ISO 8601 time such as 2026-03-01T12:00:00Z.")
+            }
+        }
     }
 
     struct Ballot: Decodable {
@@ -63,7 +73,7 @@ struct GovernanceController {
     private func changeMembership(_ request: Request, context: SignedInContext, suspend: Bool) async throws -> MemberResource {
         try context.require(.admin, to: suspend ? "suspend memberships" : "restore memberships")
         let id = try context.parameters.require("id")
-        let body = try await request.decode(as: MembershipChange.self, context: context)
+        let body = try await request.decodeChecked(as: MembershipChange.self, context: context)
         guard Identifier.isValid(id) else { throw CatalogError.notFound(kind: "member", id: id) }
         let admin = context.user.id
         let member = try await services.inGovernance { governance throws(GovernanceError) in
@@ -77,15 +87,16 @@ struct GovernanceController {
 
     // MARK: Proposals
 
+    /// The `status` filter of the proposals list; absent means all.
+    static let statusFilters = ["open", "closed", "all"]
+
     @Sendable func proposals(_ request: Request, context: SignedInContext) async throws -> ProposalsResource {
         try await requireReader(context)
         let filter: Governance.ProposalFilter
-        switch request.uri.queryParameters.get("status") {
-        case nil, "all": filter = .all
+        switch try RequestQuery.choice(request, "status", among: Self.statusFilters) {
         case "open": filter = .open
         case "closed": filter = .closed
-        case let other?:
-            throw Problem(.badRequest, title: "Unknown status", detail: "status must be 'open', 'closed' or 'all', got '\(other.prefix(20))'.")
+        default: filter = .all
         }
         let now = services.configuration.now()
         try await services.closeDueProposals(before: now, logger: context.logger)
@@ -100,8 +111,8 @@ struct GovernanceController {
 
     @Sendable func propose(_ request: Request, context: SignedInContext) async throws -> EditedResponse<ProposalResource> {
         try context.require(.artist, to: "open proposals (members only)")
-        let body = try await request.decode(as: NewProposal.self, context: context)
-        guard let closesAt = MoneyRequest.parseInstant(body.closesAt) else {
+        let body = try await request.decodeChecked(as: NewProposal.self, context: context)
+        guard let closesAt = RequestQuery.parseInstant(body.closesAt) else {
             throw Problem(.unprocessableContent, title: "Invalid value", detail: "closesAt must be an ISO 8601 time such as 2026-03-01T12:00:00Z.")
         }
         let draft = ProposalDraft(title: body.title, rationale: body.rationale, change: body.changes.change, closesAt: closesAt)

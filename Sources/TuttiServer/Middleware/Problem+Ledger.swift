@@ -22,7 +22,8 @@ extension Problem {
         case .invalidRequest(let reason), .invalidPricing(let reason):
             self.init(.unprocessableContent, title: "Invalid value", detail: reason.prefix(1).uppercased() + reason.dropFirst() + ".")
         case .overflow:
-            self.init(.unprocessableContent, title: "Amount too large", detail: "The amount would overflow the account's totals.")
+            // The amount itself is valid; the account's totals as they stand refuse it.
+            self.init(.conflict, title: "Amount too large", detail: "The amount would overflow the account's totals.")
         case .database:
             self.init(.internalServerError, title: "Internal error", detail: "Something went wrong on our side; it has been logged.")
         }

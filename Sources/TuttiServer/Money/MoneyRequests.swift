@@ -28,6 +28,9 @@ extension AppServices {
 enum MoneyRequest {
     static let idempotencyKeyHeader = HTTPField.Name("Idempotency-Key")!
 
+    /// What `idempotencyKey(_:)` accepts, as the document declares it.
+    static let idempotencyKeyPattern = "^[!-~]{1,200}$"
+
     /// The `Idempotency-Key` header: 1 to 200 visible ASCII characters, required.
     static func idempotencyKey(_ request: Request) throws -> String {
         guard let key = request.headers[idempotencyKeyHeader] else {
@@ -57,31 +60,5 @@ enum MoneyRequest {
             status: .ok,
             headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(filename)\""],
             body: .init(byteBuffer: ByteBuffer(string: text)))
-    }
-
-    /// An optional integer query parameter within `range`.
-    static func integer(_ request: Request, _ name: String, in range: ClosedRange<Int64>) throws -> Int64? {
-        guard let text = request.uri.queryParameters.get(name) else { return nil }
-        guard let value = Int64(text), range.contains(value) else {
-            throw Problem(.badRequest, title: "Invalid \(name)", detail: "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound).")
-        }
-        return value
-    }
-
-    /// An optional instant query parameter: ISO 8601 (`2026-03-01T12:00:00Z`, optionally with
-    /// fractional seconds) or a day (`2026-03-01`, midnight UTC).
-    static func instant(_ request: Request, _ name: String) throws -> Date? {
-        guard let text = request.uri.queryParameters.get(name) else { return nil }
-        if let date = parseInstant(text) { return date }
-        throw Problem(.badRequest, title: "Invalid \(name)",
-                      detail: "\(name) must be an ISO 8601 time such as 2026-03-01T12:00:00Z or a day such as 2026-03-01.")
-    }
-
-    static func parseInstant(_ text: String) -> Date? {
-        guard text.utf8.count <= 40 else { return nil }
-        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return date }
-        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
-        if text.utf8.count == 10, let date = try? Date(text, strategy: Date.ISO8601FormatStyle().year().month().day()) { return date }
-        return nil
     }
 }

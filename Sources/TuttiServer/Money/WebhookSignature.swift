@@ -9,6 +9,9 @@ import HTTPTypes
 /// while one is rotated); one matching is enough. Entries of other schemes are ignored.
 struct WebhookSignature: Equatable {
     static let headerName = HTTPField.Name("Tutti-Signature")!
+    /// The header as a provider sends it (the API document's pattern); the reader below also
+    /// takes other orders, spaces and other schemes' entries.
+    static let headerPattern = "^t=[0-9]{1,12}(,v1=[0-9a-fA-F]{64}){1,8}$"
 
     /// The signed timestamp, seconds since 1970-01-01T00:00:00Z.
     let timestamp: Int64

@@ -1,12 +1,14 @@
 /// A JSON value with object keys kept in insertion order, for documents written by hand.
 indirect enum JSONValue: Encodable, Sendable, ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
-    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral {
+    case null
     case string(String)
     case bool(Bool)
     case int(Int)
     case array([JSONValue])
     case object([(String, JSONValue)])
 
+    init(nilLiteral: ()) { self = .null }
     init(stringLiteral value: String) { self = .string(value) }
     init(booleanLiteral value: Bool) { self = .bool(value) }
     init(integerLiteral value: Int) { self = .int(value) }
@@ -25,6 +27,9 @@ indirect enum JSONValue: Encodable, Sendable, ExpressibleByStringLiteral, Expres
 
     func encode(to encoder: any Encoder) throws {
         switch self {
+        case .null:
+            var container = encoder.singleValueContainer()
+            try container.encodeNil()
         case .string(let value):
             var container = encoder.singleValueContainer()
             try container.encode(value)
@@ -41,6 +46,17 @@ indirect enum JSONValue: Encodable, Sendable, ExpressibleByStringLiteral, Expres
             var container = encoder.container(keyedBy: MemberKey.self)
             for (key, value) in members { try container.encode(value, forKey: MemberKey(stringValue: key)) }
         }
+    }
+
+    /// The value of an object's member, if this is an object that has it.
+    func member(_ key: String) -> JSONValue? {
+        guard case .object(let members) = self else { return nil }
+        return members.first { $0.0 == key }?.1
+    }
+
+    var stringValue: String? {
+        guard case .string(let value) = self else { return nil }
+        return value
     }
 
     /// Adds or replaces a member of an object.

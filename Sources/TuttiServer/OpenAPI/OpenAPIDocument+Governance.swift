@@ -1,3 +1,5 @@
+import Governance
+
 extension OpenAPIDocument {
     static let membersOnly = ("403", problem("Not a member (an artist with a published track) or an admin."))
 
@@ -7,46 +9,62 @@ extension OpenAPIDocument {
             Operation(method: "get", path: "/api/v1/pricing/versions", summary: "Every pricing version, oldest first, with the proposal that created it", tag: "governance",
                       responses: [("200", json("PricingVersions", "The versions and the one in force now."))]),
             Operation(method: "get", path: "/api/v1/governance/members", summary: "The cooperative's members and their suspensions (members and admins)", tag: "governance", signedIn: true,
-                      responses: [("200", json("Members", "By username.")), unauthorized, membersOnly]),
+                      responses: [("200", json("Members", "By username.", links: [
+                                      Link(name: "suspend", operationID: "postGovernanceMembersByIdSuspend", parameters: [("id", "$response.body#/items/0/id")]),
+                                      Link(name: "restore", operationID: "postGovernanceMembersByIdRestore", parameters: [("id", "$response.body#/items/0/id")]),
+                                  ])), membersOnly]),
             Operation(method: "post", path: "/api/v1/governance/members/{id}/suspend", summary: "Suspend a membership, saying why (admins)", tag: "governance", signedIn: true,
                       requestBody: body("MembershipChange"),
-                      responses: [("200", json("Member", "The member, now suspended.")), unauthorized,
-                                  ("403", problem("Not an admin, or the account is not a member.")), notFound,
-                                  ("409", problem("Already suspended.")), ("422", problem("No reason given."))]),
+                      responses: [("200", json("Member", "The member, now suspended.")),
+                                  ("403", problem("Not an admin, or the account is not a member.")),
+                                  ("409", problem("Already suspended.")), ("422", problem("A reason outside its schema."))]),
             Operation(method: "post", path: "/api/v1/governance/members/{id}/restore", summary: "Restore a suspended membership, saying why (admins)", tag: "governance", signedIn: true,
                       requestBody: body("MembershipChange"),
-                      responses: [("200", json("Member", "The member, restored.")), unauthorized,
-                                  ("403", problem("Not an admin, or the account is not a member.")), notFound,
-                                  ("409", problem("Not suspended.")), ("422", problem("No reason given."))]),
+                      responses: [("200", json("Member", "The member, restored.")),
+                                  ("403", problem("Not an admin, or the account is not a member.")),
+                                  ("409", problem("Not suspended.")), ("422", problem("A reason outside its schema."))]),
             Operation(method: "get", path: "/api/v1/governance/proposals", summary: "Proposals with live turnout and, once closed, the tally (members and admins)", tag: "governance", signedIn: true,
-                      parameters: [query("status", "string", "open, closed or all (default).")],
-                      responses: [("200", json("Proposals", "Latest closing first.")), ("400", problem("Unknown status.")), unauthorized, membersOnly]),
+                      parameters: [choiceQuery("status", GovernanceController.statusFilters, default: "all", "Open, closed or all proposals.")],
+                      responses: [("200", json("Proposals", "Latest closing first.", links: proposalLinks("$response.body#/items/0/id"))), membersOnly]),
             Operation(method: "post", path: "/api/v1/governance/proposals", summary: "Propose new pricing values (members); freezes the voter roll", tag: "governance", signedIn: true,
                       requestBody: body("NewProposal"),
-                      responses: [("201", json("Proposal", "Opened; Location names it.")), ("400", problem("Malformed body.")), unauthorized,
+                      responses: [("201", json("Proposal", "Opened; Location names it.", links: proposalLinks("$response.body#/id"))),
                                   ("403", problem("Not a member, or the membership is suspended.")),
-                                  ("409", problem("Another proposal closes at exactly that time.")),
-                                  ("422", problem("Empty title or rationale, no change, a value out of range or overflowing, or a closing time before the minimum voting period."))]),
+                                  ("409", problem("What the service's state refuses: a closing time outside the voting periods from now (by default at least 24 hours, at most 366 days), values that overflow with the pricing in force, or another proposal closing at exactly that time.")),
+                                  ("422", problem("A title, rationale, closing time or value outside its schema, or no change at all."))]),
             Operation(method: "get", path: "/api/v1/governance/proposals/{id}", summary: "A proposal: live turnout, the caller's vote and, after the close, the tally and outcome", tag: "governance", signedIn: true,
-                      responses: [("200", json("Proposal", "The proposal.")), unauthorized, membersOnly, notFound]),
+                      responses: [("200", json("Proposal", "The proposal.")), membersOnly]),
             Operation(method: "post", path: "/api/v1/governance/proposals/{id}/votes", summary: "Vote yes, no or abstain, or change one's vote, until the close (members on the roll)", tag: "governance", signedIn: true,
                       requestBody: body("Ballot"),
                       responses: [("201", json("Vote", "Recorded.")), ("200", json("Vote", "The same vote was already counted; nothing recorded.")),
-                                  ("400", problem("Malformed body.")), unauthorized,
-                                  ("403", problem("Not a member, not on the roll frozen at the opening, or suspended.")), notFound,
+                                  ("403", problem("Not a member, not on the roll frozen at the opening, or suspended.")),
                                   ("409", problem("Voting has closed.")), ("422", problem("choice is not yes, no or abstain."))]),
             Operation(method: "get", path: "/api/v1/governance/proposals/{id}/votes", summary: "Every vote and change of vote on a proposal (others' choices hidden until the close)", tag: "governance", signedIn: true,
-                      responses: [("200", json("Votes", "Oldest first.")), unauthorized, membersOnly, notFound]),
+                      responses: [("200", json("Votes", "Oldest first.")), membersOnly]),
             Operation(method: "get", path: "/api/v1/governance/votes/mine", summary: "The caller's own votes and changes of vote", tag: "governance", signedIn: true,
-                      responses: [("200", json("Votes", "Newest first.")), unauthorized, membersOnly]),
+                      responses: [("200", json("Votes", "Newest first.")), membersOnly]),
         ]
     }
 
+    /// Where a proposal's id leads.
+    static func proposalLinks(_ id: String) -> [Link] {
+        [Link(name: "proposal", operationID: "getGovernanceProposalsById", parameters: [("id", id)]),
+         Link(name: "vote", operationID: "postGovernanceProposalsByIdVotes", parameters: [("id", id)]),
+         Link(name: "votes", operationID: "getGovernanceProposalsByIdVotes", parameters: [("id", id)])]
+    }
+
     static var governanceSchemas: [(String, JSONValue)] {
-        let changes = object([
-            ("previewSeconds", nullable("integer")), ("basePrice", nullable("integer")), ("multiplier", nullable("integer")),
-            ("playsToOwn", nullable("integer")), ("artistShareBasisPoints", nullable("integer")),
-        ])
+        // The bounds PricingChange.validate() enforces; at least one value must be set.
+        let bounded: [(String, ClosedRange<Int64>)] = [
+            ("previewSeconds", 0...Int64(PricingChange.maximumPreviewSeconds)), ("basePrice", 0...Int64.max), ("multiplier", 1...Int64.max),
+            ("playsToOwn", 1...Int64.max), ("artistShareBasisPoints", 0...10_000),
+        ]
+        let value = { (range: ClosedRange<Int64>) -> JSONValue in
+            ["type": "integer", "format": "int64", "minimum": .int(Int(range.lowerBound)), "maximum": .int(Int(range.upperBound))]
+        }
+        var changes = object(bounded.map { ($0.0, orNull(value($0.1))) })
+        changes.set("description", "New values; null or absent keeps the value in force at the close. At least one must be set.")
+        changes.set("anyOf", .array(bounded.map { name, range in ["required": [.string(name)], "properties": .object([(name, value(range))])] }))
         let event = object([("memberID", string), ("action", ["type": "string", "enum": ["suspend", "restore"]]), ("actorID", string),
                             ("reason", string), ("at", dateTime)])
         return [
@@ -61,10 +79,12 @@ extension OpenAPIDocument {
                 ("suspension", ["oneOf": [event, ["type": "null"]]]),
             ])),
             ("Members", object([("items", array(ref("Member"))), ("total", integer)])),
-            ("MembershipChange", object([("reason", string)], required: ["reason"])),
+            ("MembershipChange", object([("reason", text(.reason))], required: ["reason"])),
             ("PricingChange", changes),
             ("NewProposal", object([
-                ("title", string), ("rationale", string), ("closesAt", dateTime),
+                ("title", text(.title)), ("rationale", text(.rationale)),
+                ("closesAt", ["anyOf": [dateTime, ["type": "string", "format": "date"]],
+                              "description": "When voting ends: an ISO 8601 time or a day (midnight UTC), at least the minimum voting period from now."]),
                 ("changes", ref("PricingChange")),
             ], required: ["title", "rationale", "closesAt", "changes"])),
             ("Tally", object([

@@ -8,7 +8,7 @@ extension OpenAPIDocument {
             Operation(method: "get", path: "/web/{file}", summary: "A style sheet, JavaScript module or icon of the web pages", tag: "web",
                       parameters: [header("If-None-Match", "An ETag from an earlier answer: 304 when the file is unchanged.")],
                       responses: [("200", ["description": "The file, typed by its extension.", "content": [
-                                      "text/javascript": ["schema": string], "text/css": ["schema": string], "image/svg+xml": ["schema": string]]]),
+                                      "text/javascript": ["schema": string], "text/css": ["schema": string], "image/svg+xml": ["schema": string], "text/html": ["schema": string]]]),
                                   ("304", ["description": "Not modified."]), notFound]),
         ]
     }

@@ -3,7 +3,18 @@ import FoundationEssentials
 /// The OpenAPI 3.1 description of Tutti's HTTP API, served at /api/v1/openapi.json.
 ///
 /// Written by hand, operation by operation; a test compares its operations with the routes
-/// the router really has, so neither can drift from the other.
+/// the router really has, and `tools/contract-check.sh` (schemathesis) checks that the
+/// server answers what it says, so neither can drift from the other.
+///
+/// What every operation shares is added here, once (``completed(_:)``), so a new operation
+/// states only what is its own:
+/// - security: a signed-in operation needs a bearer token; every other one accepts one
+///   (the same route may show a signed-in caller more) or none;
+/// - 401: a bearer token that is unknown, expired or revoked is refused on every route;
+/// - a JSON request body may be malformed (400) or larger than 64 KiB (413);
+/// - a query or header parameter may be outside its schema (400);
+/// - a path with parameters may name nothing (404).
+/// An operation that declares one of these statuses itself keeps its own description.
 enum OpenAPIDocument {
     /// One documented operation.
     struct Operation {
@@ -24,19 +35,20 @@ enum OpenAPIDocument {
         return String(decoding: try! encoder.encode(document), as: UTF8.self)
     }()
 
+    static var allOperations: [Operation] {
+        operations + playOperations + moneyOperations + governanceOperations + webOperations
+    }
+
     static var document: JSONValue {
         var paths: [(String, JSONValue)] = []
-        for operation in operations + playOperations + governanceOperations + webOperations {
+        for operation in allOperations.map(completed) {
             var entry: JSONValue = [
                 "summary": .string(operation.summary),
                 "operationId": .string(operationID(operation)),
                 "tags": [.string(operation.tag)],
+                "security": operation.signedIn ? [["bearer": []]] : [[:], ["bearer": []]],
             ]
-            if operation.signedIn { entry.set("security", [["bearer": []]]) }
-            let pathParameters = operation.path.split(separator: "/").filter { $0.hasPrefix("{") }.map { segment -> JSONValue in
-                ["name": .string(String(segment.dropFirst().dropLast())), "in": "path", "required": true, "schema": ["type": "string"]]
-            }
-            if !(pathParameters + operation.parameters).isEmpty { entry.set("parameters", .array(pathParameters + operation.parameters)) }
+            if !operation.parameters.isEmpty { entry.set("parameters", .array(operation.parameters)) }
             if let body = operation.requestBody { entry.set("requestBody", body) }
             entry.set("responses", .object(operation.responses))
             if let index = paths.firstIndex(where: { $0.0 == operation.path }) {
@@ -50,57 +62,58 @@ enum OpenAPIDocument {
             "info": [
                 "title": "Tutti",
                 "version": "1",
-                "description": "A music streaming service owned by the people who make the music. Errors are RFC 9457 problem documents (application/problem+json).",
+                "description": """
+                    A music streaming service owned by the people who make the music. Errors are RFC 9457 problem documents \
+                    (application/problem+json). Every path answers OPTIONS with 204 and an Allow header, and HEAD wherever it \
+                    answers GET; a method a path does not list gets 405 with Allow. Amounts are integers in minor units \
+                    (1 credit = 1000000).
+                    """,
             ],
             "paths": .object(paths),
-            "components": ["schemas": schemas.merging(playSchemas).merging(governanceSchemas), "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]]],
+            "components": [
+                "schemas": schemas.merging(moneySchemas).merging(playSchemas).merging(governanceSchemas),
+                "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "description": "A token from POST /api/v1/sessions."]],
+            ],
         ]
     }
 
-    private static func operationID(_ operation: Operation) -> String {
-        let words = operation.path.split(separator: "/").filter { !$0.hasPrefix("{") && $0 != "api" && $0 != "v1" }
-        return operation.method + words.map { $0.prefix(1).uppercased() + $0.dropFirst().replacing(".", with: "") }.joined()
+    /// `operation` with what every operation shares (see the type's documentation): path
+    /// parameters, and the responses it may give besides its own.
+    static func completed(_ operation: Operation) -> Operation {
+        var operation = operation
+        let pathParameters = operation.path.split(separator: "/").filter { $0.hasPrefix("{") }.map { segment in
+            pathParameter(String(segment.dropFirst().dropLast()))
+        }
+        operation.parameters = pathParameters + operation.parameters
+        var added: [(String, JSONValue)] = []
+        func add(_ status: String, _ response: JSONValue) {
+            guard !operation.responses.contains(where: { $0.0 == status }), !added.contains(where: { $0.0 == status }) else { return }
+            added.append((status, response))
+        }
+        if operation.requestBody.map(isJSON) == true {
+            add("400", problem("The body is not JSON of the declared shape (not JSON, a member missing or of the wrong type)."))
+            add("413", problem("The body is larger than 64 KiB."))
+        }
+        if operation.parameters.contains(where: { ["query", "header"].contains($0.member("in")?.stringValue) }) {
+            add("400", problem("A query or header parameter is not a value its schema allows."))
+        }
+        add("401", operation.signedIn ? unauthorized.1 : invalidToken)
+        if !pathParameters.isEmpty { add("404", notFound.1) }
+        operation.responses = (operation.responses + added).sorted { $0.0 < $1.0 }
+        return operation
     }
 
-    // MARK: Building blocks
-
-    static func ref(_ schema: String) -> JSONValue { ["$ref": .string("#/components/schemas/\(schema)")] }
-
-    static func json(_ schema: String, _ description: String) -> JSONValue {
-        ["description": .string(description), "content": ["application/json": ["schema": ref(schema)]]]
+    private static func isJSON(_ body: JSONValue) -> Bool {
+        guard case .object(let content)? = body.member("content") else { return false }
+        return content.contains { $0.0 == "application/json" }
     }
 
-    static func problem(_ description: String) -> JSONValue {
-        ["description": .string(description), "content": ["application/problem+json": ["schema": ref("Problem")]]]
-    }
-
-    static func body(_ schema: String) -> JSONValue {
-        ["required": true, "content": ["application/json": ["schema": ref(schema)]]]
-    }
-
-    static func query(_ name: String, _ type: String, _ description: String) -> JSONValue {
-        ["name": .string(name), "in": "query", "required": false, "description": .string(description), "schema": ["type": .string(type)]]
-    }
-
-    static func header(_ name: String, _ description: String) -> JSONValue {
-        ["name": .string(name), "in": "header", "required": false, "description": .string(description), "schema": ["type": "string"]]
-    }
-
-    static func object(_ properties: [(String, JSONValue)], required: [String] = []) -> JSONValue {
-        var value: JSONValue = ["type": "object", "properties": .object(properties)]
-        if !required.isEmpty { value.set("required", .array(required.map { .string($0) })) }
-        return value
-    }
-
-    static let string: JSONValue = ["type": "string"]
-    static let integer: JSONValue = ["type": "integer"]
-    static let number: JSONValue = ["type": "number"]
-    static let boolean: JSONValue = ["type": "boolean"]
-    static let dateTime: JSONValue = ["type": "string", "format": "date-time"]
-    static func nullable(_ type: String) -> JSONValue { ["type": [.string(type), "null"]] }
-    static func array(_ items: JSONValue) -> JSONValue { ["type": "array", "items": items] }
-    static func page(of item: String) -> JSONValue {
-        object([("items", array(ref(item))), ("total", integer), ("limit", integer), ("offset", integer), ("next", nullable("string"))],
-               required: ["items", "total", "limit", "offset"])
+    /// The method and the path's words, a parameter `{id}` as `ById`: `getTracksById`.
+    static func operationID(_ operation: Operation) -> String {
+        let capitalized = { (word: Substring) in word.prefix(1).uppercased() + word.dropFirst().replacing(".", with: "") }
+        let words = operation.path.split(separator: "/").filter { $0 != "api" && $0 != "v1" }.map { word in
+            word.hasPrefix("{") ? "By" + capitalized(word.dropFirst().dropLast()) : capitalized(word)
+        }
+        return operation.method + words.joined()
     }
 }

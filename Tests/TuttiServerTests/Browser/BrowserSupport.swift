@@ -71,7 +71,7 @@ extension BrowserPage {
     }
 
     /// Waits until the audio element's time has moved on by `seconds` from now.
-    func waitForPlayback(advancingBy seconds: Double = 0.5, timeout: Duration = .seconds(30)) async throws {
+    func waitForPlayback(advancingBy seconds: Double = 0.5, timeout: Duration = Deadline.standard) async throws {
         let start = try await audioTime()
         do {
             try await waitUntil("document.getElementById('audio').currentTime > \(start + seconds)", timeout: timeout)

@@ -91,15 +91,19 @@ extension BrowserTests {
                 try await Screenshots.save(page, "member-phone")
                 try await page.setViewport(width: 1280, height: 900)
 
-                // Bob opens another proposal through the API, closing a minute later, and it passes.
-                let second = try await api.propose(["playsToOwn": 8], closingIn: 25 * 3600 + 60, by: other, title: "Own sooner")
+                // Bob opens another proposal through the API, closing a minute after Alice's, and it
+                // passes. (Alice's closing time is the form's default, a day and an hour from the
+                // browser's clock, which runs on in real time while the server's stands still:
+                // however long the test took so far, Bob's closes after it.)
+                let aliceCloses = try #require(APIDates.parse(opened["closesAt"] as? String))
+                let second = try await api.propose(["playsToOwn": 8], closingIn: aliceCloses.timeIntervalSince(clock.now) + 60, by: other, title: "Own sooner")
                 let secondID = try #require(second["id"] as? String)
                 #expect(try await api.vote(secondID, "yes", by: other).status == .created)
 
                 // Past both closes: the page shows the tallies (Alice's: 1 no of a roll of 2, quorum
                 // reached, no majority; Bob's passed) and the pricing version Bob's created.
                 let closesAt = try #require(APIDates.parse(second["closesAt"] as? String))
-                #expect(closesAt > (try #require(APIDates.parse(opened["closesAt"] as? String))))
+                #expect(closesAt > aliceCloses)
                 clock.advance(by: closesAt.timeIntervalSince(clock.now) + 1)
                 try await page.click("#members-refresh")
                 let closed = "#closed-proposals [data-proposal='\(id)']"

@@ -17,7 +17,7 @@ struct BrowserTests {
         try await metered.service.run { api in
             let track = try await MeteredTrack.make(api)
             let listener = try await api.account("listener")
-            try metered.fund(listener, 1_000_000)
+            try await metered.fund(listener, 1_000_000, api)
             try await withBrowser { page in
                 try await page.signIn(api, "listener")
                 try await page.click("[data-track='\(track.id)'] button")
@@ -38,7 +38,7 @@ struct BrowserTests {
                 // 45 s after the first audio the play counts, once, and the audio goes on past the preview.
                 metered.clock.advance(by: 45)
                 try await waitUntilCounted(api, playID, listener)
-                try await page.waitUntil("\(Self.audio).currentTime > 46", timeout: .seconds(30), "the audio plays on past the preview")
+                try await page.waitUntil("\(Self.audio).currentTime > 46", "the audio plays on past the preview")
                 #expect(try metered.balance(listener) == 998_000)
                 try await page.waitUntil("document.getElementById('player').dataset.counted === 'true'", "the page does not report the counted play")
                 #expect(try await page.text("#now-price").contains("0.002000 credits charged"))
@@ -84,7 +84,7 @@ struct BrowserTests {
         try await metered.service.run { api in
             let track = try await MeteredTrack.make(api)
             let listener = try await api.account("listener")
-            try metered.fund(listener, 1_000_000)
+            try await metered.fund(listener, 1_000_000, api)
             try await withBrowser { page in
                 try await page.signIn(api, "listener")
                 try await page.click("[data-track='\(track.id)'] button")
@@ -104,16 +104,19 @@ struct BrowserTests {
 
                 // Pausing drops the stream (a held connection would be counted at 45 s), and
                 // leaving the page leaves nothing open; the server has nothing left waiting.
+                let woken = metered.clock.wokenCount
                 try await page.navigate("about:blank")
-                let deadline = ContinuousClock.now + .seconds(20)
-                while metered.clock.sleeperCount > 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-                #expect(metered.clock.sleeperCount == 0, "no stream is held for the listener who left")
+                try await metered.clock.waitForNoSleepers("the server to hold no stream for the listener who left")
+                // Whatever was held ended because the listener left, not because the clock let it
+                // through; with nothing waiting, the preview's time passing charges nothing.
                 metered.clock.advance(by: 60)
-                try await Task.sleep(for: .milliseconds(200))
+                #expect(metered.clock.wokenCount == woken, "no held stream was let through by the clock")
                 #expect(try await api.playStatus(playID, as: listener)["counted"] as? Bool == false)
                 #expect(try metered.balance(listener) == 1_000_000)
             }
         }
+        // The server has stopped and finished every request: a late charge would be here now.
+        #expect(try metered.ledger().verify().plays == 0)
     }
 
     @Test("an artist signs up, uploads a file through the page, watches it become ready, publishes it, and logs out")
@@ -133,7 +136,7 @@ struct BrowserTests {
                 #expect(try await page.evaluate("document.getElementById('upload-title').value", as: String.self) == "night-walk")
                 try await page.fill("#upload-title", "Night Walk")
                 try await page.click("#upload-form button[type=submit]")
-                try await page.waitUntil("document.getElementById('upload-state').textContent.includes('is ready')", timeout: .seconds(90),
+                try await page.waitUntil("document.getElementById('upload-state').textContent.includes('is ready')", timeout: Deadline.long,
                                          "the upload becomes ready")
                 #expect(try await page.evaluate("document.getElementById('upload-progress').value", as: Int.self) == 100)
                 #expect(try await page.evaluate("document.getElementById('transcode-progress').value", as: Int.self) == 100)
@@ -170,7 +173,7 @@ struct BrowserTests {
                 // Near the preview's end: the audio runs out there, and the page says why.
                 try await page.run("const seek = document.getElementById('seek'); seek.value = '43'; seek.dispatchEvent(new Event('change'))")
                 try await page.waitUntil(
-                    "document.getElementById('now-notice').textContent.includes('preview has ended')", timeout: .seconds(40),
+                    "document.getElementById('now-notice').textContent.includes('preview has ended')",
                     "the page explains that the preview ended")
                 #expect(try await page.text("#now-notice").contains("Top up your wallet to hear the rest"))
                 #expect(try await page.evaluate("document.getElementById('audio').currentTime < 46", as: Bool.self) == true)
@@ -182,11 +185,8 @@ struct BrowserTests {
     }
 
     private func waitUntilCounted(_ api: TestAPI, _ playID: String, _ listener: TestAPI.Account) async throws {
-        let deadline = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < deadline {
-            if try await api.playStatus(playID, as: listener)["counted"] as? Bool == true { return }
-            try await Task.sleep(for: .milliseconds(50))
+        try await waitUntil("the play to be counted 45 s after the first audio", every: .milliseconds(50)) {
+            try await api.playStatus(playID, as: listener)["counted"] as? Bool == true
         }
-        Issue.record("the play was not counted 45 s after the first audio")
     }
 }

@@ -1,19 +1,18 @@
 import Catalog
 import Foundation
 import GRDB
-import HummingbirdTesting
 import Governance
 import Ledger
 import Testing
-import TuttiServer
+@testable import TuttiServer
+import TuttiTestSupport
 
 extension TestAPI {
     /// An artist account that is a member: it gets a published track straight in the
     /// database (no upload or transcode; governance only reads that the track is published).
     func member(_ username: String) async throws -> Account {
         let artist = try await account(username, role: "artist")
-        let database = try TuttiDatabase.open(path: configuration.databasePath)
-        try await database.write { db in
+        try await services.database.write { db in
             try db.execute(sql: """
                 INSERT INTO tracks (id, artistID, title, status, published, free, originalPath, originalFormat, originalBytes,
                     originalSHA256, createdAt, updatedAt)
@@ -58,13 +57,13 @@ extension MeteredService {
         try ledger().pricingVersions()
     }
 
-    /// Waits (in real time) until the ledger holds `count` pricing versions.
-    func waitForPricingVersions(_ count: Int, timeout: Duration = .seconds(10)) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try pricingVersions().count >= count { return true }
-            try await Task.sleep(for: .milliseconds(20))
+    /// Waits (in real time) until the ledger holds `count` pricing versions; false if they did not come.
+    func waitForPricingVersions(_ count: Int, timeout: Duration = Deadline.standard) async throws -> Bool {
+        do {
+            try await waitUntil("\(count) pricing versions", timeout: timeout) { try pricingVersions().count >= count }
+            return true
+        } catch is DidNotHappen {
+            return false
         }
-        return false
     }
 }

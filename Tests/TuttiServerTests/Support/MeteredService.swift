@@ -3,7 +3,7 @@ import Foundation
 import HTTPTypes
 import Ledger
 import Testing
-import TuttiServer
+@testable import TuttiServer
 import TuttiTestSupport
 
 /// A service on a hand-moved clock, with one published, metered (paid) track of about a
@@ -22,8 +22,10 @@ struct MeteredService {
         }
     }
 
-    /// The test's own view of the ledger, over the same database file.
+    /// The ledger: the running server's own while it runs; once it has stopped, one opened
+    /// on its database file (nothing else uses the file then).
     func ledger() throws -> Ledger {
+        if let services = service.running.services.withLock({ $0 }) { return services.ledger }
         let database = try TuttiDatabase.open(path: service.configuration.databasePath, others: [Ledger.registerMigrations])
         let clock = self.clock
         return try Ledger(database: database, clock: { clock.now })
@@ -33,12 +35,16 @@ struct MeteredService {
     func trackAndListener(_ api: TestAPI, funds: Int64 = 1_000_000) async throws -> (MeteredTrack, TestAPI.Account) {
         let track = try await MeteredTrack.make(api)
         let listener = try await api.account("listener")
-        if funds > 0 { try fund(listener, funds) }
+        if funds > 0 { try await fund(listener, funds, api) }
         return (track, listener)
     }
 
-    func fund(_ account: TestAPI.Account, _ amount: Int64) throws {
-        _ = try ledger().topUp(transferID: "test-topup-\(UUID().uuidString)", user: account.id, amount: amount, reference: "test")
+    /// Tops up a wallet through the server's ledger, on the server's pool (the commit blocks).
+    func fund(_ account: TestAPI.Account, _ amount: Int64, _ api: TestAPI) async throws {
+        let user = account.id
+        _ = try await api.services.inLedger { ledger throws(LedgerError) in
+            try ledger.topUp(transferID: "test-topup-\(UUID().uuidString)", user: user, amount: amount, reference: "test")
+        }
     }
 
     func balance(_ account: TestAPI.Account) throws -> Int64 {

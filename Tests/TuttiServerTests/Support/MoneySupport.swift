@@ -1,7 +1,6 @@
 import Catalog
 import Foundation
 import HTTPTypes
-import HummingbirdTesting
 import Ledger
 import NIOCore
 import Testing
@@ -24,11 +23,12 @@ extension TestService {
 }
 
 extension TestAPI {
-    /// A second `Ledger` over the service's database file: what an operator's tool would see.
-    /// Plays for statements are charged through it (the stream path's metering is not part
-    /// of these tests); every call goes through the same SQLite transactions as the server's.
+    /// The server's own ledger. Plays for statements are charged through it (the stream
+    /// path's metering is not part of these tests): the same group commits and SQLite
+    /// transactions as the server's, without a second connection to the file competing with
+    /// its writer.
     func ledger() throws -> Ledger {
-        try Ledger(database: TuttiDatabase.open(path: configuration.databasePath, others: [Ledger.registerMigrations]))
+        services.ledger
     }
 
     /// The wallet balance of `account` as the API reports it, minor units.

@@ -1,43 +1,105 @@
 import Catalog
 import Foundation
 import HTTPTypes
-import HummingbirdBcrypt
 import Hummingbird
 import HummingbirdTesting
+import Ledger
 import Logging
 import NIOCore
+import NIOPosix
+import Synchronization
 import Testing
-import TuttiServer
+@testable import TuttiServer
 import TuttiTestSupport
 
 /// A Tutti service on a fresh data folder, for one test.
+///
+/// Many of these run at once in one process on two cores, so each keeps to what one server
+/// has in production: its own pool of threads for blocking work (bcrypt, ledger commits)
+/// rather than the process-wide one, and one transcode at a time (tests that are about
+/// transcoding say so). Tests reach its database and ledger through the server's own
+/// (``TestAPI/services``), never by opening the file a second time.
 struct TestService {
     var configuration: ServerConfiguration
     var logger: Logger
+    /// A transcode's wall-clock limit, in seconds: a limit for a child that hangs, far beyond
+    /// what a transcode takes even when the suite's many transcodes share two busy cores.
+    static let jobTimeLimit = Double(Deadline.long.components.seconds)
+
+    /// The services of the server while ``run(_:)`` runs it (nil before and after).
+    let running = RunningServer()
 
     init(transcoder: String = Fixtures.tuttiExecutable, configure: (inout ServerConfiguration) -> Void = { _ in }) {
         let folder = Fixtures.scratch("service")
         configuration = ServerConfiguration(
             dataDirectory: folder.path, host: "127.0.0.1", port: 0, uploadLimit: 64 << 20,
-            jobTimeLimit: 60, jobConcurrency: 2, transcoderExecutable: transcoder, bcryptCost: 4)
+            jobTimeLimit: Self.jobTimeLimit, jobConcurrency: 1, transcoderExecutable: transcoder, bcryptCost: 4)
         configure(&configuration)
         logger = Logger(label: "tutti-test")
         logger.logLevel = ProcessInfo.processInfo.environment["TUTTI_TEST_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .critical
     }
 
-    /// Runs the service over live HTTP on loopback for the length of `body`.
+    /// Runs the service over live HTTP on loopback for the length of `body`. When it returns,
+    /// the server has stopped and every request it was handling has finished.
     func run<Value: Sendable>(_ body: @Sendable (TestAPI) async throws -> Value) async throws -> Value {
-        let app = try TuttiApplication.build(configuration: configuration, logger: logger)
-        return try await app.test(.live) { client in try await body(TestAPI(client: client, configuration: configuration)) }
+        let threadPool = NIOThreadPool(numberOfThreads: 2)
+        threadPool.start()
+        do {
+            let value = try await run(threadPool: threadPool, body)
+            try await threadPool.shutdownGracefully()
+            return value
+        } catch {
+            try? await threadPool.shutdownGracefully()
+            throw error
+        }
+    }
+
+    private func run<Value: Sendable>(threadPool: NIOThreadPool, _ body: @Sendable (TestAPI) async throws -> Value) async throws -> Value {
+        let (app, services) = try TuttiApplication.assemble(configuration: configuration, logger: logger, threadPool: threadPool)
+        running.services.withLock { $0 = services }
+        defer { running.services.withLock { $0 = nil } }
+        let configuration = self.configuration
+        return try await app.test(.live) { framework in
+            // HummingbirdTesting's own client gives every request 20 s; this one waits as long
+            // as the rest of the suite does and names the request that got no answer.
+            let client = TestClient(host: "localhost", port: framework.port!, configuration: .init(timeout: TestAPI.requestTimeout))
+            client.connect()
+            do {
+                let value = try await body(TestAPI(client: client, port: framework.port!, configuration: configuration, services: services))
+                try await client.shutdown()
+                return value
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+        }
     }
 }
 
-/// JSON helpers over the live test client.
-struct TestAPI: Sendable {
-    let client: any TestClientProtocol
-    let configuration: ServerConfiguration
+/// The services of a running test server, shared by the copies of a ``TestService``.
+final class RunningServer: Sendable {
+    let services = Mutex<AppServices?>(nil)
+}
 
-    var port: Int { client.port! }
+/// A response as the test client received it.
+struct TestResponse: Sendable {
+    let head: HTTPResponse
+    var status: HTTPResponse.Status { head.status }
+    var headers: HTTPFields { head.headerFields }
+    let body: ByteBuffer
+}
+
+/// JSON helpers over a live HTTP client, and the server's own services.
+struct TestAPI: Sendable {
+    let client: TestClient
+    let port: Int
+    let configuration: ServerConfiguration
+    /// The running server's database, ledger and thread pool.
+    let services: AppServices
+
+    /// How long a request may go unanswered before the test fails, naming it.
+    static let requestTimeout = Deadline.standard
+
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     struct Account: Sendable {
@@ -51,12 +113,34 @@ struct TestAPI: Sendable {
     func request(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, headers: HTTPFields = [:], json: Any? = nil, body: ByteBuffer? = nil) async throws -> TestResponse {
         var headers = headers
         if let token { headers[.authorization] = "Bearer \(token)" }
+        headers[.connection] = "keep-alive"
         var body = body
         if let json {
             body = ByteBuffer(data: try JSONSerialization.data(withJSONObject: json))
             headers[.contentType] = "application/json"
         }
-        return try await client.executeRequest(uri: uri, method: method, headers: headers, body: body)
+        do {
+            let response = try await client.execute(TestClient.Request(uri, method: method, authority: "localhost", headers: headers, body: body))
+            return TestResponse(head: response.head, body: response.body ?? ByteBuffer())
+        } catch TestClient.Error.readTimeout {
+            throw DidNotHappen(what: "an answer to \(method) \(uri)", timeout: Self.requestTimeout)
+        }
+    }
+
+    /// The server's metrics (`GET /metrics`): each sample by its name and labels, and the
+    /// whole text.
+    func metrics() async throws -> (values: [String: Double], text: String) {
+        let text = String(buffer: try await request(.get, "/metrics").body)
+        let values = Dictionary(text.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { line -> (String, Double)? in
+            let parts = line.split(separator: " ")
+            return parts.count == 2 ? (String(parts[0]), Double(parts[1]) ?? -1) : nil
+        }, uniquingKeysWith: { first, _ in first })
+        return (values, text)
+    }
+
+    /// One sample of the server's metrics (e.g. `tutti_jobs_running`); fails the test if it is missing.
+    func metric(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Double {
+        try #require(try await metrics().values[name], "metric \(name)", sourceLocation: sourceLocation)
     }
 
     /// Registers and logs in a new account.
@@ -70,11 +154,11 @@ struct TestAPI: Sendable {
         return Account(id: user["id"] as! String, username: username, token: object["token"] as! String)
     }
 
-    /// Creates an admin the way operators do (straight in the database) and logs in.
+    /// Creates an admin the way operators do (straight in the database, here the server's
+    /// own connection to it) and logs in.
     func adminAccount(_ username: String, password: String = "correct horse battery") async throws -> Account {
-        let database = try TuttiDatabase.open(path: configuration.databasePath)
-        let accounts = Accounts(database: database, now: configuration.now)
-        _ = try await accounts.createUser(username: username, displayName: nil, role: .admin, passwordHash: Bcrypt.hash(password, cost: 4))
+        _ = try await services.accounts.createUser(
+            username: username, displayName: nil, role: .admin, passwordHash: try await services.hashPassword(password))
         let session = try await request(.post, "/api/v1/sessions", json: ["username": username, "password": password])
         let object = try session.json()
         let user = object["user"] as! [String: Any]
@@ -89,17 +173,17 @@ struct TestAPI: Sendable {
         return try response.json()["id"] as! String
     }
 
-    /// Polls a track until it leaves `processing`; returns its JSON.
-    func waitUntilProcessed(_ id: String, token: String, timeout: Duration = .seconds(60)) async throws -> [String: Any] {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+    /// Waits until a track has left `processing`; returns its JSON.
+    /// - Throws: ``DidNotHappen`` if it is still processing after `timeout`.
+    /// (The default outlasts the job's time limit, so that a job that runs into it shows as failed, with its reason.)
+    func waitUntilProcessed(_ id: String, token: String, timeout: Duration = Deadline.long * 2) async throws -> [String: Any] {
+        var last = ""
+        return try await waitFor("track \(id) to be transcoded (last seen: \(last))", timeout: timeout, every: .milliseconds(100)) {
             let response = try await request(.get, "/api/v1/tracks/\(id)", token: token)
+            last = "\(response.status.code) \(String(buffer: response.body))"
             let object = try response.json()
-            if object["status"] as? String != "processing" { return object }
-            try await Task.sleep(for: .milliseconds(100))
+            return object["status"] as? String == "processing" ? nil : object
         }
-        Issue.record("track \(id) still processing after \(timeout)")
-        return [:]
     }
 
     /// Uploads, waits until ready, and publishes; returns the track id. A free track streams
