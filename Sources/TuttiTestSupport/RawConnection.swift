@@ -96,6 +96,13 @@ public final class RawConnection: @unchecked Sendable {
         return data
     }
 
+    /// Makes a send that cannot go on for `seconds` fail instead of waiting for ever (a peer
+    /// that stops reading without closing).
+    public func setSendTimeout(seconds: Int) {
+        var timeval = Glibc.timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeval, socklen_t(MemoryLayout<Glibc.timeval>.size))
+    }
+
     /// Bytes that have arrived and not been read yet (never blocks).
     public var pendingBytes: Int {
         var count: Int32 = 0

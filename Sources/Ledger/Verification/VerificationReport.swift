@@ -16,6 +16,8 @@ public struct VerificationReport: Sendable, Equatable, CustomStringConvertible {
         case records
         /// Each play's price, split, version and transfers agree with the pricing and the chain.
         case plays
+        /// Each pricing version is well formed and chargeable (see ``Pricing/validate()``).
+        case pricing
         /// The chain matches the hashes recorded elsewhere (anchors).
         case anchor
     }
@@ -78,7 +80,7 @@ public struct VerificationReport: Sendable, Equatable, CustomStringConvertible {
             "head:      #\(headSequence) \(headHash ?? "-")",
         ]
         if isIntact {
-            lines.append("intact: totals balance, accounts match their transfers, no account below zero, hash chain and sequence unbroken, plays match")
+            lines.append("intact: totals balance, accounts match their transfers, no account below zero, hash chain and sequence unbroken, plays match, pricing valid")
         } else {
             lines.append("BROKEN: \(failures.count)\(failures.count == Self.maximumFailures ? "+" : "") problem(s)")
             lines += failures.map { "  \($0)" }

@@ -11,10 +11,12 @@ extension Ledger {
     /// 4. the hash chain is intact from the first transfer (and matches any `anchors`);
     /// 5. sequences run from 1 without gaps;
     /// 6. each play's price, split, pricing version and two transfers agree, and every play
-    ///    transfer has its play.
+    ///    transfer has its play;
+    /// 7. every pricing version is well formed and chargeable.
     ///
     /// Reads every transfer once, streaming. Throws only if the database cannot be read;
-    /// what is wrong with the ledger is in the report.
+    /// what is wrong with the ledger is in the report. No stored value, however edited,
+    /// makes it trap: every number is read strictly and every sum checked for overflow.
     public static func verify(_ reader: any DatabaseReader, anchors: [ChainAnchor] = []) throws(LedgerError) -> VerificationReport {
         do {
             return try reader.read { db in
@@ -34,7 +36,8 @@ extension Ledger {
 }
 
 /// One verification pass. Reads stored values strictly (an integer column holding text is
-/// a failure, not a crash), since the file may have been edited by hand.
+/// a failure, not a crash) and does no arithmetic that could overflow on them, since the
+/// file may have been edited by hand.
 struct Verifier {
     let db: Database
     let anchors: [Int64: String]
@@ -101,8 +104,9 @@ struct Verifier {
                             "stored debits \(account.storedDebits) and credits \(account.storedCredits), but its transfers sum to debits \(account.debits) and credits \(account.credits)")
             }
             if account.flagged, account.storedDebits > account.storedCredits {
+                let balance = account.storedCredits.subtractingReportingOverflow(account.storedDebits)
                 report.fail(.negativeBalance, account: account.id,
-                            "stored balance is \(account.storedCredits - account.storedDebits), below zero")
+                            "stored balance is \(balance.overflow ? "beyond Int64" : String(balance.partialValue)), below zero")
             }
             let debits = storedDebits.addingReportingOverflow(account.storedDebits)
             let credits = storedCredits.addingReportingOverflow(account.storedCredits)
@@ -127,7 +131,9 @@ struct Verifier {
                    pricing_version, reference, actor, note, created_at_ms, previous_hash, hash
             FROM ledger_transfers ORDER BY sequence
             """)
-        var expectedSequence: Int64 = 1
+        // The sequence the next transfer must have; nil after one at Int64.max (none can follow).
+        var expectedSequence: Int64? = 1
+        var lastSequence: Int64 = 0
         var previousHash = TransferHash.genesis
         while let row = try rows.next() {
             report.transfers += 1
@@ -136,10 +142,16 @@ struct Verifier {
                 continue
             }
             let id = Strict.text(row, 1) ?? "?"
-            if sequence != expectedSequence {
-                report.fail(.sequence, sequence: sequence, transferID: id, "expected sequence \(expectedSequence)")
+            if let expected = expectedSequence {
+                if sequence != expected {
+                    report.fail(.sequence, sequence: sequence, transferID: id, "expected sequence \(expected)")
+                }
+            } else {
+                report.fail(.sequence, sequence: sequence, transferID: id, "follows a transfer numbered \(Int64.max), the largest sequence")
             }
-            expectedSequence = sequence + 1
+            let next = sequence.addingReportingOverflow(1)
+            expectedSequence = next.overflow ? nil : next.partialValue
+            lastSequence = sequence
 
             guard let debitRowID = Strict.int(row, 2), let creditRowID = Strict.int(row, 3), let amount = Strict.int(row, 4),
                   let code = Strict.text(row, 5), let createdAt = Strict.int(row, 13),
@@ -200,15 +212,15 @@ struct Verifier {
                             "takes \(debit.id) to \(debit.credits - debits.partialValue), below zero")
             }
         }
-        for (sequence, _) in anchors where sequence >= expectedSequence {
-            report.fail(.anchor, "anchored transfer #\(sequence) is missing (the ledger ends at #\(expectedSequence - 1))")
+        for (sequence, _) in anchors.sorted(by: { $0.key < $1.key }) where sequence > lastSequence {
+            report.fail(.anchor, "anchored transfer #\(sequence) is missing (the ledger ends at #\(lastSequence))")
         }
     }
 
     // MARK: Plays
 
     private mutating func checkPlays() throws {
-        let pricing = try PricingHistory.load(db)
+        let pricing = try loadPricing()
         let transferByID = try db.makeStatement(sql: """
             SELECT id, code, amount, debit_account_id, credit_account_id, pricing_version, track_id, play_id
             FROM ledger_transfers WHERE id = ?
@@ -237,23 +249,43 @@ struct Verifier {
 
             // Play numbers of a listener and track run 1, 2, 3... and stop at ownership.
             let sameTrack = previous.map { $0.listener == listener && $0.track == track } ?? false
-            let expectedNumber = sameTrack ? (previous?.number ?? 0) + 1 : 1
-            if number != expectedNumber { fail("is play \(number) of its listener and track, expected \(expectedNumber)") }
+            let expectedNumber = sameTrack ? (previous?.number ?? 0).addingReportingOverflow(1) : (partialValue: Int64(1), overflow: false)
+            if expectedNumber.overflow || number != expectedNumber.partialValue {
+                fail("is play \(number) of its listener and track, expected \(expectedNumber.overflow ? "none after play \(Int64.max)" : String(expectedNumber.partialValue))")
+            }
             if sameTrack, previous?.owned == true { fail("was charged after the listener owned the track") }
             previous = (listener, track, number, (sameTrack && previous?.owned == true) || completes == 1)
 
-            guard let version = pricing.version(Int(versionNumber)) else {
+            let version: PricingVersion
+            switch pricing.lookup(versionNumber) {
+            case .missing:
                 fail("pricing version \(versionNumber) does not exist")
                 continue
+            case .unreadable:
+                fail("was charged under pricing version \(versionNumber), which cannot be read")
+                continue
+            case .invalid(let found):
+                // Reported once as such (check `pricing`); its prices are not worked out.
+                version = found
+                fail("was charged under pricing version \(versionNumber), which is not a valid pricing")
+            case .valid(let found):
+                version = found
+                let rule = found.pricing
+                // Computed only for a play number the rule prices and a price it can split.
+                let priced = number >= 1 && number <= rule.playsToOwn
+                let split = price >= 0 ? rule.split(price) : nil
+                if !priced || price != rule.price(ofPlay: Int(number)) || split?.artist != artistPart
+                    || split?.cooperative != cooperativePart || (completes == 1) != (number == rule.playsToOwn) {
+                    fail("price \(price) (artist \(artistPart), cooperative \(cooperativePart)) does not follow version \(found.version) for play \(number)")
+                }
             }
-            if let inForce = try? pricing.inForce(at: playedAt), inForce.version != version.version {
-                fail("used pricing version \(version.version) but version \(inForce.version) was in force at \(Timestamp.date(playedAt))")
-            }
-            let rule = version.pricing
-            let split = rule.split(price)
-            if number > rule.playsToOwn || price != rule.price(ofPlay: Int(number)) || split.artist != artistPart
-                || split.cooperative != cooperativePart || (completes == 1) != (number == rule.playsToOwn) {
-                fail("price \(price) (artist \(artistPart), cooperative \(cooperativePart)) does not follow version \(version.version) for play \(number)")
+            do {
+                let inForce = try pricing.history.inForce(at: playedAt)
+                if inForce.version != version.version {
+                    fail("used pricing version \(version.version) but version \(inForce.version) was in force at \(Timestamp.date(playedAt))")
+                }
+            } catch {
+                fail("no pricing version was in force at \(Timestamp.date(playedAt)) (\(playedAt) ms), when it was played")
             }
 
             // Its transfers: exactly the non-zero parts, from the listener's wallet.
@@ -303,6 +335,43 @@ struct Verifier {
         try checkChargeOrder()
     }
 
+    /// The pricing versions, read strictly: a row with a value of the wrong type, or one that
+    /// fails ``Pricing/validate()``, is a finding (its plays are then reported against it).
+    private mutating func loadPricing() throws -> VerifiedPricing {
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT version, effective_from_ms, preview_seconds, base_price, multiplier, plays_to_own,
+                   artist_share_bp, proposal_id
+            FROM ledger_pricing_versions ORDER BY effective_from_ms
+            """)
+        var pricing = VerifiedPricing()
+        var versions: [(effectiveFromMilliseconds: Int64, version: PricingVersion)] = []
+        while let row = try rows.next() {
+            guard let number = Strict.int(row, 0), let effectiveFrom = Strict.int(row, 1), let preview = Strict.int(row, 2),
+                  let basePrice = Strict.int(row, 3), let multiplier = Strict.int(row, 4), let playsToOwn = Strict.int(row, 5),
+                  let share = Strict.int(row, 6), let proposalID = Strict.optionalText(row, 7)
+            else {
+                report.fail(.pricing, "pricing version \(row[0] as DatabaseValue): a column has the wrong type")
+                if let number = Strict.int(row, 0) { pricing.unreadable.insert(number) }
+                continue
+            }
+            // Int is 64 bits wide wherever Tutti runs, so these conversions are exact.
+            let rule = Pricing(
+                previewSeconds: Int(truncatingIfNeeded: preview), basePrice: basePrice, multiplier: multiplier,
+                playsToOwn: Int(truncatingIfNeeded: playsToOwn), artistShareBasisPoints: Int(truncatingIfNeeded: share))
+            do {
+                try rule.validate()
+            } catch {
+                report.fail(.pricing, "pricing version \(number): \(error)")
+                pricing.invalid.insert(number)
+            }
+            versions.append((effectiveFrom, PricingVersion(
+                version: Int(truncatingIfNeeded: number), effectiveFrom: Timestamp.date(effectiveFrom), pricing: rule,
+                proposalID: proposalID.value)))
+        }
+        pricing.history = PricingHistory(versions: versions)
+        return pricing
+    }
+
     /// Play charges come in the order of their plays (each play's charges right after its
     /// row): a wallet's history relies on it to page through a listener's plays.
     private mutating func checkChargeOrder() throws {
@@ -320,6 +389,28 @@ struct Verifier {
             }
             previousPlay = play
         }
+    }
+}
+
+/// The pricing versions as verify read them: all whose columns could be read (valid or not,
+/// since which was in force when depends on them all), and which failed.
+struct VerifiedPricing {
+    var history = PricingHistory(versions: [])
+    /// Versions whose values fail ``Pricing/validate()``.
+    var invalid: Set<Int64> = []
+    /// Versions with a column of the wrong type (not in `history`).
+    var unreadable: Set<Int64> = []
+
+    enum Lookup {
+        case missing, unreadable
+        case invalid(PricingVersion)
+        case valid(PricingVersion)
+    }
+
+    func lookup(_ number: Int64) -> Lookup {
+        if unreadable.contains(number) { return .unreadable }
+        guard let version = history.versions.first(where: { Int64($0.version.version) == number })?.version else { return .missing }
+        return invalid.contains(number) ? .invalid(version) : .valid(version)
     }
 }
 

@@ -33,7 +33,8 @@ public enum TuttiApplication {
         var app = Application(
             router: router,
             // Per connection: common audio requests answered with sendfile; Expect: 100-continue
-            // answered; the client leaving watched (metering).
+            // answered once a handler reads the body, and unwanted bodies not read to their end;
+            // the client leaving watched (metering).
             server: TuttiHTTP1Channel.builder(SendfileRoutes(services: services)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tutti", backlog: 4_096),
             logger: logger)
@@ -63,6 +64,7 @@ public enum TuttiApplication {
             RequestMetricsMiddleware(metrics: services.metrics)
             ProblemMiddleware()
             BearerAuthenticator(accounts: services.accounts)
+            ExpectContinueMiddleware()
         }
         let api = router.group("api/v1")
         let signedIn = api.group(context: SignedInContext.self)

@@ -52,18 +52,29 @@ struct AccountsController {
         let credentials = try await request.decode(as: Credentials.self, context: context)
         let account = "account:" + credentials.username.lowercased()
         let keys = [account, "address:" + (context.remoteAddress ?? "unknown")]
-        if let wait = services.loginLimiter.retryAfter(keys) {
+        // The attempt is counted before the password is checked, so parallel guesses cannot
+        // all pass the limit while the first is in bcrypt; only a right password takes it back.
+        let reservation: RateLimiter.Reservation
+        switch services.loginLimiter.acquire(keys) {
+        case .allowed(let allowed): reservation = allowed
+        case .limited(let wait):
             throw Problem(.tooManyRequests, title: "Too many attempts",
                           detail: "Too many failed log-ins for this account or from this address; try again in \(wait) seconds.",
                           extensions: ["retryAfterSeconds": .int(Int64(wait))], headers: [.retryAfter: String(wait)])
         }
         // Unknown users still cost a bcrypt check, so timing does not reveal which names exist.
-        let user = try await services.accounts.user(username: credentials.username)
-        let valid = try await services.verifyPassword(credentials.password, hash: user?.passwordHash ?? Self.decoyHash)
-        guard valid, let user else {
-            services.loginLimiter.record(keys)
-            throw CatalogError.invalidCredentials
+        let user: User?
+        let valid: Bool
+        do {
+            user = try await services.accounts.user(username: credentials.username)
+            valid = try await services.verifyPassword(credentials.password, hash: user?.passwordHash ?? Self.decoyHash)
+        } catch {
+            // The server failed, not the guess: it is not held against the account.
+            services.loginLimiter.release(reservation)
+            throw error
         }
+        guard valid, let user else { throw CatalogError.invalidCredentials }
+        services.loginLimiter.release(reservation)
         services.loginLimiter.forget(account)
         let issued = try await services.accounts.issueToken(for: user, lifetime: services.configuration.tokenLifetime)
         return EditedResponse(status: .created, response: SessionResource(token: issued.token, expiresAt: issued.expiresAt, user: UserResource(user)))

@@ -35,12 +35,11 @@ struct PlaysController {
         }
         let user = context.identity
         let limitKey = user.map { "user:" + $0.id } ?? "address:" + (context.remoteAddress ?? "?")
-        if let wait = services.playLimiter.retryAfter([limitKey]) {
+        if case .limited(let wait) = services.playLimiter.acquire([limitKey]) {
             throw Problem(.tooManyRequests, title: "Too many play sessions",
                           detail: "Play sessions are being opened too fast; try again in \(wait) s.",
                           extensions: ["retryAfterSeconds": .int(Int64(wait))], headers: [.retryAfter: String(wait)])
         }
-        services.playLimiter.record([limitKey])
         let instant = services.configuration.now()
         // A proposal already due becomes its pricing version first, so the preview and the
         // price shown are those the play will be charged under.
@@ -93,41 +92,32 @@ struct PlaysController {
             self.services.media.body(file, range: range, metrics: self.services.metrics)
         }
         var current = session
-        if current.access.isUnlimited || current.isCounted {
+        let tailProbeBytes = services.configuration.tailProbeBytes
+        let window = { services.streamCatalog.previewWindow(entry, previewSeconds: session.previewSeconds, tailProbeBytes: tailProbeBytes) }
+        switch MeteringDecision(session: .init(current), range: range, window: window()) {
+        case .send:
             return Response(status: status, headers: headers, body: body(file, range))
-        }
-        let window = services.streamCatalog.previewWindow(entry, previewSeconds: session.previewSeconds, tailProbeBytes: services.configuration.tailProbeBytes)
-        switch window.decision(for: range) {
-        case .tailProbe:
+        case .recordFirstAudio:
+            current = try await services.playSessions.markFirstAudio(current, at: services.configuration.now())
             return Response(status: status, headers: headers, body: body(file, range))
-        case .free:
-            if range.upperBound >= entry.pageIndex.audioStart {
-                current = try await services.playSessions.markFirstAudio(current, at: services.configuration.now())
-            }
-            return Response(status: status, headers: headers, body: body(file, range))
-        case .seekPastPreview:
+        case .count:
             _ = try await meter.count(current, logger: context.logger)
             return Response(status: status, headers: headers, body: body(file, range))
         case .continuePastPreview(let freeBytes):
             current = try await services.playSessions.markFirstAudio(current, at: services.configuration.now())
-            let (meter, channel, logger) = (self.meter, context.channel, context.logger)
-            if let refusal = try await meter.refusal(current) {
-                // The play cannot be paid for: no point holding the stream. The free part goes
-                // out at once as a shorter 206 (RFC 9110 §15.3.7 lets it carry less than was
-                // asked; a 200 must be whole, so a plain GET is held and ends at the preview);
-                // a request that starts at the preview's end gets the 402.
-                if freeBytes.isEmpty {
-                    services.metrics.playsRefused.increment()
-                    throw refusal
-                }
-                if status == .partialContent {
-                    var partial = headers
-                    partial[.contentRange] = "bytes \(freeBytes.lowerBound)-\(freeBytes.upperBound - 1)/\(file.size)"
-                    partial[.contentLength] = String(freeBytes.count)
-                    return Response(status: status, headers: partial, body: body(file, freeBytes.lowerBound...(freeBytes.upperBound - 1)))
-                }
-            }
-            if freeBytes.isEmpty {
+            let (meter, channel, logger, window) = (self.meter, context.channel, context.logger, window())
+            let refusal = try await meter.refusal(current)
+            switch MeteringDecision.Continuation(freeBytes: freeBytes, refusal: refusal, partial: status == .partialContent) {
+            case .refuse(let refusal):
+                // The play cannot be paid for and nothing is free: no point holding the stream.
+                services.metrics.playsRefused.increment()
+                throw refusal
+            case .sendFreeBytesOnly(let free):
+                var partial = headers
+                partial[.contentRange] = "bytes \(free.lowerBound)-\(free.upperBound)/\(file.size)"
+                partial[.contentLength] = String(free.count)
+                return Response(status: status, headers: partial, body: body(file, free))
+            case .waitThenCount:
                 // Nothing free to send first: wait before answering, so a refusal is a proper 402.
                 let watcher = await LeaveWatcher.of(channel)
                 guard try await meter.waitForPreview(of: current, window: window, watcher: watcher) else {
@@ -135,21 +125,22 @@ struct PlaysController {
                 }
                 _ = try await meter.count(current, logger: logger)
                 return Response(status: status, headers: headers, body: body(file, range))
-            }
-            let watcher = await LeaveWatcher.of(channel)
-            let waiting = current
-            let gated = services.media.body(file, range: range, gateOffset: window.freeEnd, metrics: services.metrics) {
-                guard try await meter.waitForPreview(of: waiting, window: window, watcher: watcher) else {
-                    throw CancellationError()
+            case .sendHeldAtPreview:
+                let watcher = await LeaveWatcher.of(channel)
+                let waiting = current
+                let gated = services.media.body(file, range: range, gateOffset: window.freeEnd, metrics: services.metrics) {
+                    guard try await meter.waitForPreview(of: waiting, window: window, watcher: watcher) else {
+                        throw CancellationError()
+                    }
+                    do {
+                        _ = try await meter.count(waiting, logger: logger)
+                    } catch {
+                        logger.info("stream ended at the preview", metadata: ["play": "\(waiting.id)", "reason": "\(error)"])
+                        throw error
+                    }
                 }
-                do {
-                    _ = try await meter.count(waiting, logger: logger)
-                } catch {
-                    logger.info("stream ended at the preview", metadata: ["play": "\(waiting.id)", "reason": "\(error)"])
-                    throw error
-                }
+                return Response(status: status, headers: headers, body: gated)
             }
-            return Response(status: status, headers: headers, body: gated)
         }
     }
 
@@ -188,11 +179,11 @@ struct PlaysController {
         guard let file = try await services.media.open(services.path(track.originalPath)) else {
             throw Problem(.serviceUnavailable, title: "Original unavailable", detail: "The original upload is missing on the server; try again later.")
         }
-        let name = StreamController.contentDisposition(title: track.title, rendition: "original")
-            .replacingOccurrences(of: "inline;", with: "attachment;")
-            .replacingOccurrences(of: ".opus", with: "")
+        // Saved under the track's title, with the extension of the upload's own format.
+        let disposition = StreamController.contentDisposition(
+            "attachment", filename: "\(track.title) (original).\(track.originalFormat.fileExtension)")
         var headers: HTTPFields = [
-            .contentType: track.originalFormat.mediaType, .contentLength: String(file.size), .contentDisposition: name,
+            .contentType: track.originalFormat.mediaType, .contentLength: String(file.size), .contentDisposition: disposition,
             .cacheControl: "private, no-store",
         ]
         headers.append(contentsOf: SecurityHeadersMiddleware<TuttiRequestContext>.fields)

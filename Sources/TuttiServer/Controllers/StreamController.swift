@@ -124,15 +124,22 @@ struct StreamController {
         return headers
     }
 
-    /// `inline` with the track's title as the file name: ASCII-safe fallback plus RFC 8187 UTF-8.
+    /// `inline` with the track's title and the rendition as the file name.
     static func contentDisposition(title: String, rendition: String) -> String {
-        let name = "\(title) (\(rendition)).opus"
-        let fallback = String(name.unicodeScalars.map { scalar -> Character in
-            scalar.isASCII && scalar.value >= 0x20 && !"\"\\/%;".unicodeScalars.contains(scalar) ? Character(scalar) : "_"
+        contentDisposition("inline", filename: "\(title) (\(rendition)).opus")
+    }
+
+    /// A Content-Disposition (RFC 6266) of `type` ("inline" or "attachment") that names
+    /// `filename` twice: as a quoted ASCII fallback for clients that read only `filename`
+    /// (control characters, non-ASCII and `"` `\` `/` `%` `;` become "_"), and exactly, in
+    /// RFC 8187 UTF-8 percent-encoding, as `filename*`, which clients that know it prefer.
+    static func contentDisposition(_ type: String, filename: String) -> String {
+        let fallback = String(filename.unicodeScalars.map { scalar -> Character in
+            (0x20..<0x7F).contains(scalar.value) && !"\"\\/%;".unicodeScalars.contains(scalar) ? Character(scalar) : "_"
         })
         let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
-        let encoded = name.utf8.map { unreserved.contains($0) ? String(UnicodeScalar($0)) : String(format: "%%%02X", $0) }.joined()
-        return "inline; filename=\"\(fallback)\"; filename*=UTF-8''\(encoded)"
+        let encoded = filename.utf8.map { unreserved.contains($0) ? String(UnicodeScalar($0)) : String(format: "%%%02X", $0) }.joined()
+        return "\(type); filename=\"\(fallback)\"; filename*=UTF-8''\(encoded)"
     }
 }
 

@@ -13,13 +13,25 @@ import Glibc
 /// Runs queued transcode jobs, each in a child `tutti transcode` process with a time and a
 /// memory limit, at most `jobConcurrency` at once. A child that crashes, hangs or runs out of
 /// memory fails its track with a reason; the server never goes down with it. Jobs running
-/// when the server stops go back to the queue and run again at the next start.
+/// when the server stops go back to the queue and run again at the next start. A job places
+/// all its renditions or none; its progress is written in order and done before it ends. A
+/// queue that cannot be read (the database failing) is logged as an error, counted
+/// (`tutti_job_queue_errors_total`) and retried ever more slowly, up to ``maximumRetryDelay``.
 struct TranscodeRunner: Service {
     let services: AppServices
     let logger: Logger
 
     /// A job started this many times without finishing is failed rather than retried forever.
     static let maximumAttempts = 5
+
+    /// The wait before reading a failing queue again: 0.25 s, doubling with each failure in a
+    /// row, up to ``maximumRetryDelay``.
+    static func retryDelay(afterFailures failures: Int) -> Duration {
+        let doublings = min(max(failures - 1, 0), 16)
+        return min(.milliseconds(250) * (1 << doublings), maximumRetryDelay)
+    }
+
+    static let maximumRetryDelay = Duration.seconds(30)
 
     func run() async throws {
         let configuration = services.configuration
@@ -34,9 +46,26 @@ struct TranscodeRunner: Service {
             await withDiscardingTaskGroup { group in
                 for _ in 0..<configuration.jobConcurrency {
                     group.addTask {
+                        var failures = 0
                         while !Task.isCancelled {
-                            await refreshGauges(running: running.value.load(ordering: .relaxed))
-                            guard let (job, track) = try? await services.jobs.claimNext() else {
+                            let claimed: (TranscodeJob, Track)?
+                            do {
+                                try await refreshGauges(running: running.value.load(ordering: .relaxed))
+                                claimed = try await services.jobs.claimNext()
+                            } catch {
+                                if Task.isCancelled { break }
+                                failures += 1
+                                let delay = Self.retryDelay(afterFailures: failures)
+                                queueFailed(error, failures: failures, retryIn: delay)
+                                try? await Task.sleep(for: delay)
+                                continue
+                            }
+                            if failures > 0 {
+                                logger.notice("the transcode queue is readable again", metadata: ["failures": "\(failures)"])
+                                failures = 0
+                                services.metrics.jobQueueRetrySeconds.set(Double(0))
+                            }
+                            guard let (job, track) = claimed else {
                                 await services.jobSignal.wait(timeout: .seconds(5))
                                 continue
                             }
@@ -55,10 +84,19 @@ struct TranscodeRunner: Service {
         let value = Atomic<Int>(0)
     }
 
-    private func refreshGauges(running: Int) async {
-        let queued = (try? await services.jobs.counts()[.queued]) ?? 0
+    private func refreshGauges(running: Int) async throws {
+        let queued = try await services.jobs.counts()[.queued] ?? 0
         services.metrics.jobsQueued.set(Int64(queued))
         services.metrics.jobsRunning.set(Int64(running))
+    }
+
+    /// A failed read of the queue: said loudly, counted, and the retry delay published.
+    private func queueFailed(_ error: any Error, failures: Int, retryIn delay: Duration) {
+        services.metrics.jobQueueErrors.increment()
+        services.metrics.jobQueueRetrySeconds.set(Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+        logger.error("cannot read the transcode queue; no upload is processed until it can", metadata: [
+            "error": "\(error)", "failuresInARow": "\(failures)", "retryIn": "\(delay)",
+        ])
     }
 
     /// Runs one job to its end: ready, failed, or back in the queue if the server is stopping.
@@ -127,18 +165,18 @@ struct TranscodeRunner: Service {
             environment: ["MALLOC_ARENA_MAX": "2", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TUTTI_PARENT_PID": String(getpid())],
             threadPool: pool)
         let jobs = services.jobs
-        let lastPercent = Mutex<Int>(-1)
         let outcome: ChildProcess.Outcome
         do {
-            outcome = try await child.run(timeLimit: .seconds(configuration.jobTimeLimit)) { line in
-                guard line.hasPrefix("progress "), let percent = Int(line.dropFirst(9)) else { return }
-                // Record every 5 % so a long file shows movement without a write per line.
-                let due = lastPercent.withLock { last in
-                    guard percent >= last + 5 || percent == 100 else { return false }
-                    last = percent
-                    return true
+            // Every 5 %, so a long file shows movement without a write per line.
+            outcome = try await TranscodeProgress.run(
+                step: 5,
+                write: { percent in try await jobs.progress(trackID: track.id, percent: percent) },
+                onWriteFailure: { error in logger.warning("could not record the progress", metadata: ["error": "\(error)"]) }
+            ) { report in
+                try await child.run(timeLimit: .seconds(configuration.jobTimeLimit)) { line in
+                    guard line.hasPrefix("progress "), let percent = Int(line.dropFirst(9)) else { return }
+                    report(percent)
                 }
-                if due { Task { try? await jobs.progress(trackID: track.id, percent: percent) } }
             }
         } catch {
             return .failure(JobFailure(reason: "the server could not start the transcoder (\(error))"))
@@ -160,12 +198,14 @@ struct TranscodeRunner: Service {
             try await store(jobID: jobID, track: track, work: work, pool: pool)
             return .success(())
         } catch {
+            if Task.isCancelled { return .failure(JobFailure(reason: "interrupted", interrupted: true)) }
             logger.error("could not store the renditions", metadata: ["error": "\(error)"])
             return .failure(JobFailure(reason: "the server could not store the transcoded files; try again later"))
         }
     }
 
-    /// Moves the renditions into the media folder and marks the track ready.
+    /// Moves the renditions into the media folder and marks the track ready: all of them or,
+    /// if any move or the database fails, none (those already moved are removed again).
     private func store(jobID: Int64, track: Track, work: String, pool: NIOThreadPool) async throws {
         let configuration = services.configuration
         let manifest = try await pool.runIfActive { try Data(contentsOf: URL(fileURLWithPath: "\(work)/manifest.json")) }
@@ -173,23 +213,45 @@ struct TranscodeRunner: Service {
         let folder = "\(configuration.mediaDirectory)/\(track.id)"
         if mkdir(folder, 0o755) != 0 && errno != EEXIST { throw ChildProcessError.call("mkdir \(folder)", errno) }
         var renditions: [Rendition] = []
+        var moves: [(from: String, to: String)] = []
         for (name, produced) in zip(RenditionName.allCases, result.renditions) {
             // A new name per job: a re-transcode never changes bytes under an open descriptor.
             let relative = "media/\(track.id)/\(name.rawValue)-\(jobID).opus"
-            let destination = configuration.absolute(relative)
             let source = produced.path
-            let digest = try await pool.runIfActive { () throws -> String in
-                guard rename(source, destination) == 0 else { throw ChildProcessError.call("rename \(source)", errno) }
-                return try Self.sha256(ofFileAt: destination)
-            }
+            // Hashed where the child wrote it, so that placing the files is renames only.
+            let digest = try await pool.runIfActive { try Self.sha256(ofFileAt: source) }
+            moves.append((source, configuration.absolute(relative)))
             renditions.append(Rendition(
                 trackID: track.id, name: name.rawValue, bitrate: produced.bitrate, channels: produced.channels,
                 path: relative, bytes: produced.bytes, sha256: digest, preSkip: produced.preSkip, samples: produced.samples,
                 pageIndex: try JSONEncoder().encode(produced.pageIndex), createdAt: configuration.now()))
         }
-        Self.syncDirectory(folder)
-        try await services.jobs.complete(jobID: jobID, trackID: track.id, result: result, renditions: renditions)
+        let placed = moves
+        try await pool.runIfActive {
+            try Self.place(placed)
+            Self.syncDirectory(folder)
+        }
+        do {
+            try await services.jobs.complete(jobID: jobID, trackID: track.id, result: result, renditions: renditions)
+        } catch {
+            // The track is not ready: no file of this job may stay behind.
+            for move in placed { unlink(move.to) }
+            Self.syncDirectory(folder)
+            throw error
+        }
         services.streamCatalog.invalidate(trackID: track.id)
+    }
+
+    /// Renames each file into place, all or none: if one rename fails, the files already
+    /// moved are removed from their destinations and the error is thrown.
+    static func place(_ moves: [(from: String, to: String)]) throws {
+        for (index, move) in moves.enumerated() {
+            guard rename(move.from, move.to) == 0 else {
+                let failure = ChildProcessError.call("rename \(move.from) to \(move.to)", errno)
+                for done in moves[..<index] { unlink(done.to) }
+                throw failure
+            }
+        }
     }
 
     /// The reason from `tutti transcode`'s one-line error ("tutti transcode: PATH: reason").

@@ -14,11 +14,15 @@ struct PreviewWindow: Sendable, Equatable {
     /// Ranges starting at or after this offset are duration probes, served without counting.
     let tailStart: Int64
     let size: Int64
+    /// Where the first audio page starts: a free range reaching it delivers the session's
+    /// first audio, from which listening time counts.
+    let audioStart: Int64
 
     static let sampleRate: Int64 = 48_000
 
     init(index: PageIndex, previewSeconds: Int, tailProbeBytes: Int64) {
         size = index.totalBytes
+        audioStart = index.audioStart
         let total = index.totalSamples
         let preview = Int64(previewSeconds) * Self.sampleRate
         // The last sample anyone may hear free: the preview's, or (short track) all but the end.

@@ -13,6 +13,10 @@ public final class TuttiMetrics: Sendable {
     let jobsFailed: Counter
     let jobsCompleted: Counter
     let transcodeSeconds: DurationHistogram
+    /// Failed reads of the transcode queue (the database failing), and the wait before the
+    /// next try (0 when the last read succeeded).
+    let jobQueueErrors: Counter
+    let jobQueueRetrySeconds: Gauge
     let playsCounted: Counter
     let playsRefused: Counter
     let playsWaiting: Gauge
@@ -32,6 +36,10 @@ public final class TuttiMetrics: Sendable {
         jobsRunning = registry.makeGauge(descriptor: Self.name("jobs_running", "", "Transcode jobs running"))
         jobsFailed = registry.makeCounter(descriptor: Self.name("jobs_failed", "total", "Transcode jobs that failed"))
         jobsCompleted = registry.makeCounter(descriptor: Self.name("jobs_completed", "total", "Transcode jobs that finished"))
+        jobQueueErrors = registry.makeCounter(
+            descriptor: Self.name("job_queue_errors", "total", "Failed reads of the transcode queue (the database); each is retried after a growing delay"))
+        jobQueueRetrySeconds = registry.makeGauge(
+            descriptor: Self.name("job_queue_retry", "seconds", "Delay before the transcode queue is read again after a failure (0: it is readable)"))
         playsCounted = registry.makeCounter(descriptor: Self.name("plays_counted", "total", "Plays counted and charged"))
         playsRefused = registry.makeCounter(descriptor: Self.name("plays_refused", "total", "Plays refused for want of credit (402)"))
         playsWaiting = registry.makeGauge(descriptor: Self.name("plays_waiting", "", "Streams held at the end of the preview"))

@@ -4,11 +4,26 @@ import Synchronization
 /// Counts events per key in a sliding window. Failed log-ins are counted per account and per
 /// address, so password guessing is slow whether it targets one account from many places or
 /// many accounts from one; play sessions opened are counted per listener or address.
+///
+/// Checking and counting are one step (``acquire(_:)``), under one lock: a limit checked in
+/// one call and counted in another let every request that arrived in between through (a
+/// burst of parallel wrong passwords all passed the check while the first was in bcrypt).
 final class RateLimiter: Sendable {
     private let attempts: Int
     private let window: Double
     private let now: @Sendable () -> Date
-    private let events = Mutex<[String: [Date]]>([:])
+    private let state = Mutex(State())
+
+    private struct Event {
+        var instant: Date
+        /// Which acquisition counted it, so that ``release(_:)`` takes back exactly that one.
+        var reservation: UInt64
+    }
+
+    private struct State {
+        var events: [String: [Event]] = [:]
+        var nextReservation: UInt64 = 0
+    }
 
     init(attempts: Int, window: Double, now: @escaping @Sendable () -> Date) {
         self.attempts = attempts
@@ -16,38 +31,56 @@ final class RateLimiter: Sendable {
         self.now = now
     }
 
-    /// Seconds until `keys` may try again, or nil when allowed now.
-    func retryAfter(_ keys: [String]) -> Int? {
+    /// An event counted by ``acquire(_:)``: it stays counted unless released.
+    struct Reservation: Sendable {
+        fileprivate let id: UInt64
+        fileprivate let keys: [String]
+    }
+
+    enum Acquisition: Sendable {
+        /// Allowed: one event is counted for each key.
+        case allowed(Reservation)
+        /// Refused: nothing was counted; `keys` may try again in this many seconds (≥ 1).
+        case limited(retryAfter: Int)
+    }
+
+    /// Counts one event for each of `keys` if every key is under its limit, in one step.
+    func acquire(_ keys: [String]) -> Acquisition {
         let instant = now()
-        return events.withLock { events in
+        return state.withLock { state in
             var wait: Double?
             for key in keys {
-                let recent = (events[key] ?? []).filter { instant.timeIntervalSince($0) < window }
-                events[key] = recent.isEmpty ? nil : recent
+                let recent = (state.events[key] ?? []).filter { instant.timeIntervalSince($0.instant) < window }
+                state.events[key] = recent.isEmpty ? nil : recent
                 if recent.count >= attempts, let oldest = recent.first {
-                    let seconds = window - instant.timeIntervalSince(oldest)
-                    wait = max(wait ?? 0, seconds)
+                    wait = max(wait ?? 0, window - instant.timeIntervalSince(oldest.instant))
                 }
             }
-            return wait.map { max(1, Int($0.rounded(.up))) }
+            if let wait { return .limited(retryAfter: max(1, Int(wait.rounded(.up)))) }
+            state.nextReservation += 1
+            let reservation = Reservation(id: state.nextReservation, keys: keys)
+            for key in keys {
+                state.events[key, default: []].append(Event(instant: instant, reservation: reservation.id))
+            }
+            // Bound memory under a flood of distinct keys (each kept key holds at most `attempts`).
+            if state.events.count > 100_000 { state.events.removeAll() }
+            return .allowed(reservation)
         }
     }
 
-    /// Counts one event for each of `keys`.
-    func record(_ keys: [String]) {
-        let instant = now()
-        events.withLock { events in
-            for key in keys {
-                events[key, default: []].append(instant)
-                // Keep memory bounded under a flood: only the newest events matter.
-                if events[key]!.count > attempts * 2 { events[key]!.removeFirst(events[key]!.count - attempts * 2) }
+    /// Takes back what `reservation` counted (a log-in that turned out to be right).
+    func release(_ reservation: Reservation) {
+        state.withLock { state in
+            for key in reservation.keys {
+                guard var events = state.events[key] else { continue }
+                events.removeAll { $0.reservation == reservation.id }
+                state.events[key] = events.isEmpty ? nil : events
             }
-            if events.count > 100_000 { events.removeAll() }
         }
     }
 
     /// Forgets what was counted for `key` (a successful log-in clears its account's failures).
     func forget(_ key: String) {
-        events.withLock { events in events[key] = nil }
+        state.withLock { state in state.events[key] = nil }
     }
 }

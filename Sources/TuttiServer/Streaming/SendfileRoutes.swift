@@ -9,9 +9,9 @@ import NIOHTTP1
 /// session's audio, errors) returns nil and goes on to the controllers, which stay the
 /// authority: this only ever answers what they would have answered, byte for byte.
 ///
-/// It repeats a few of their decisions (who may stream a plain URL, which session requests
-/// change nothing); a change to those rules in `StreamController` or `PlaysController` must
-/// be made here too. `SendfileTests` compares both paths' answers.
+/// Which session requests change nothing is ``MeteringDecision``'s to say, for both paths.
+/// Who may stream a plain URL is repeated here from `StreamController`: a change to that rule
+/// must be made here too. `SendfileTests` compares both paths' answers.
 struct SendfileRoutes: Sendable {
     let services: AppServices
 
@@ -84,22 +84,15 @@ struct SendfileRoutes: Sendable {
             (status, range) = (.partialContent, bytes)
             headers.add(name: "Content-Range", value: "bytes \(bytes.lowerBound)-\(bytes.upperBound)/\(file.size)")
         }
-        if let session, !Self.isFreeToSend(range, session: session, entry: entry, services: services) { return nil }
+        if let session {
+            // The window only if already worked out: nothing is computed on the event loop.
+            let decision = MeteringDecision(session: .init(session), range: range, cachedWindow: {
+                services.streamCatalog.cachedPreviewWindow(entry, previewSeconds: session.previewSeconds)
+            })
+            guard decision?.changesNothing == true else { return nil }
+        }
         headers.add(name: "Content-Length", value: String(range.count))
         return Answer(status: status, headers: headers, file: file, range: range, route: route)
-    }
-
-    /// Whether a session's request for `range` goes out as it is, changing nothing: the
-    /// session streams without limit or has counted, or the range is a duration probe, or
-    /// it lies in the preview of a session whose first audio is already recorded.
-    private static func isFreeToSend(_ range: ClosedRange<Int64>, session: PlaySession, entry: StreamCatalog.Entry, services: AppServices) -> Bool {
-        if session.access.isUnlimited || session.isCounted { return true }
-        guard let window = services.streamCatalog.cachedPreviewWindow(entry, previewSeconds: session.previewSeconds) else { return false }
-        switch window.decision(for: range) {
-        case .tailProbe: return true
-        case .free: return session.firstAudioAt != nil || range.upperBound < entry.pageIndex.audioStart
-        case .seekPastPreview, .continuePastPreview: return false
-        }
     }
 
     /// A request target of one of the two audio routes, taken apart byte by byte without
