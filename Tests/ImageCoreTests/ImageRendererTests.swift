@@ -63,11 +63,15 @@ struct ImageRendererTests {
         }
     }
 
-    @Test("a greyscale picture with alpha comes out as opaque sRGB")
+    @Test("a greyscale picture with alpha comes out as opaque sRGB, transparency on white")
     func greyAndAlpha() throws {
-        let grey = TestImages.make(width: 300, height: 300, as: .png) { x, _ in (UInt8(x % 256), UInt8(x % 256), UInt8(x % 256)) }
-        for image in try ImageRenderer.render(grey, kind: .avatar).images {
-            #expect(TestImages.decode(image.bytes)?.bands == 3)
+        // Grey + alpha (2 bands): the left half fully transparent, the right half opaque black.
+        let input = TestImages.makeGreyAlpha(width: 400, height: 400) { x, _ in x < 200 ? (0, 0) : (0, 255) }
+        for image in try ImageRenderer.render(input, kind: .avatar).images {
+            let decoded = try #require(TestImages.decode(image.bytes))
+            #expect(decoded.bands == 3)
+            #expect(decoded.pixel(image.size / 8, image.size / 2).allSatisfy { $0 > 235 }, "transparent did not become white")
+            #expect(decoded.pixel(image.size * 7 / 8, image.size / 2).allSatisfy { $0 < 20 }, "opaque black did not stay black")
         }
     }
 }

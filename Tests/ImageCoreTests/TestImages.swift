@@ -39,6 +39,26 @@ enum TestImages {
         return Array(UnsafeRawBufferPointer(start: buffer, count: length))
     }
 
+    /// An 8-bit grey + alpha PNG whose pixel at (x, y) is `pixel(x, y)` = (grey, alpha).
+    static func makeGreyAlpha(width: Int, height: Int, pixel: (Int, Int) -> (UInt8, UInt8)) -> [UInt8] {
+        startVips()
+        var bytes = [UInt8](repeating: 0, count: width * height * 2)
+        for y in 0..<height {
+            for x in 0..<width {
+                (bytes[(y * width + x) * 2], bytes[(y * width + x) * 2 + 1]) = pixel(x, y)
+            }
+        }
+        let image = bytes.withUnsafeBytes {
+            vips_image_new_from_memory_copy($0.baseAddress, $0.count, Int32(width), Int32(height), 2, VIPS_FORMAT_UCHAR)!
+        }
+        defer { g_object_unref(image) }
+        var buffer: UnsafeMutableRawPointer?
+        var length = 0
+        precondition(tutti_vips_pngsave_keep(image, &buffer, &length) == 0, "libvips could not save a test image")
+        defer { g_free(buffer) }
+        return Array(UnsafeRawBufferPointer(start: buffer, count: length))
+    }
+
     /// Noise: compresses badly, so a cut leaves most of the image missing.
     static func noise(width: Int, height: Int, as encoding: Encoding) -> [UInt8] {
         var generator = SplitMix(seed: 7)
@@ -94,40 +114,5 @@ enum TestImages {
         let url = folder.appendingPathComponent(name)
         try Data(bytes).write(to: url)
         return url.path
-    }
-}
-
-/// A PNG whose header declares `width` × `height` pixels, with a token IDAT: the pixels it
-/// promises never exist, so only a header check can refuse it cheaply.
-enum DeclaredPNG {
-    static func make(width: UInt32, height: UInt32) -> [UInt8] {
-        var bytes: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-        var header: [UInt8] = []
-        header += bigEndian(width)
-        header += bigEndian(height)
-        header += [8, 0, 0, 0, 0]  // 8-bit greyscale, deflate, no filter, no interlace
-        bytes += chunk("IHDR", header)
-        bytes += chunk("IDAT", [0x78, 0x9C, 0x63, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01])
-        bytes += chunk("IEND", [])
-        return bytes
-    }
-
-    private static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
-        let typed = Array(type.utf8) + data
-        return bigEndian(UInt32(data.count)) + typed + bigEndian(crc32(typed))
-    }
-
-    private static func bigEndian(_ value: UInt32) -> [UInt8] {
-        [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]
-    }
-
-    /// CRC-32 as PNG uses it (ISO 3309), bit by bit: a few dozen bytes only.
-    static func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-        }
-        return ~crc
     }
 }
