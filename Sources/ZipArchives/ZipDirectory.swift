@@ -49,7 +49,8 @@ struct ZipDirectory {
         }
         // Each record is at least 46 bytes plus three fields of at most 65,535 bytes.
         let largest = UInt64(maxEntries) * UInt64(ZipFormat.centralHeaderSize + 3 * 0xFFFF)
-        guard end.directorySize <= largest, end.directoryOffset + end.directorySize <= end.directoryEnd else {
+        let (directoryEnd, overflow) = end.directoryOffset.addingReportingOverflow(end.directorySize)
+        guard end.directorySize <= largest, !overflow, directoryEnd <= end.directoryEnd else {
             throw .damaged(detail: "the central directory does not fit where the archive says it is")
         }
         let directory = FieldReader(bytes: try file.read(Int(end.directorySize), at: end.directoryOffset))

@@ -61,6 +61,8 @@ enum ZipPath {
 /// Why a path is refused.
 public enum PathProblem: Error, Equatable, Sendable, CustomStringConvertible {
     case empty, tooLong, controlCharacter, backslash, absolute, driveLetter, emptyComponent, parent, notText
+    /// Acceptable in an upload, but an archive Tutti writes names files plainly.
+    case notNormalised
 
     public var description: String {
         switch self {
@@ -73,6 +75,7 @@ public enum PathProblem: Error, Equatable, Sendable, CustomStringConvertible {
         case .emptyComponent: "it contains an empty folder name (//)"
         case .parent: "it climbs out of its folder (..)"
         case .notText: "it is not readable text"
+        case .notNormalised: "it has '.' components or ends with '/'"
         }
     }
 }

@@ -77,7 +77,7 @@ public struct ZipStream: Sendable {
             switch ZipPath.clean(entry.path) {
             case .failure(let problem): throw .invalidPath(path: entry.path, problem: problem)
             case .success(let clean) where clean.path != entry.path || clean.isDirectory:
-                throw .invalidPath(path: entry.path, problem: clean.isDirectory ? .emptyComponent : .parent)
+                throw .invalidPath(path: entry.path, problem: .notNormalised)
             case .success: break
             }
             guard seen.insert(entry.path).inserted else { throw .duplicatePath(entry.path) }

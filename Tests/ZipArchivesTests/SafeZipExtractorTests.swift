@@ -267,6 +267,25 @@ struct SafeZipRefusalTests {
         #expect(workspace.leftovers.isEmpty)
     }
 
+    @Test("ZIP64 end records that point outside the file are refused, not followed", arguments: [UInt64.max - 10, 1 << 40])
+    func lyingEndRecord(directoryOffset: UInt64) throws {
+        let workspace = Workspace()
+        let plain = RawZip(entries: [.stored("a.flac", [1, 2, 3])]).bytes()
+        // Keep the entry and its directory record; replace the end record with a ZIP64 one whose
+        // directory offset lies, a locator pointing to it, and a plain end record of 0xFFFF marks.
+        var bytes = Array(plain.dropLast(22))
+        let directorySize = UInt64(46 + 6)
+        let recordOffset = UInt64(bytes.count)
+        bytes.le32(0x0606_4B50); bytes.le64(44); bytes.le16(0x033F); bytes.le16(45); bytes.le32(0); bytes.le32(0)
+        bytes.le64(1); bytes.le64(1); bytes.le64(directorySize); bytes.le64(directoryOffset)
+        bytes.le32(0x0706_4B50); bytes.le32(0); bytes.le64(recordOffset); bytes.le32(1)
+        bytes.le32(0x0605_4B50); bytes.le16(0); bytes.le16(0); bytes.le16(0xFFFF); bytes.le16(0xFFFF)
+        bytes.le32(0xFFFF_FFFF); bytes.le32(0xFFFF_FFFF); bytes.le16(0)
+        try Data(bytes).write(to: workspace.archive)
+        #expect(refusal(workspace) == .damaged(detail: "the central directory does not fit where the archive says it is"))
+        #expect(workspace.leftovers.isEmpty)
+    }
+
     @Test("an existing destination is never touched")
     func existingDestination() throws {
         let workspace = Workspace()

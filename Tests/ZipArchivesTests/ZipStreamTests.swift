@@ -142,8 +142,10 @@ struct ZipStreamTests {
 
     @Test("paths are checked like uploads; sizes are held to what was announced")
     func misuse() throws {
-        for path in ["../x", "/abs", "a\\b", "a//b", "./a", "dir/"] {
-            #expect(throws: ZipStreamError.self, "\(path) was accepted") { try ZipStream(entries: [ZipStreamEntry(path: path, size: 1, modified: 0)]) }
+        let refused: [(String, PathProblem)] = [("../x", .parent), ("/abs", .absolute), ("a\\b", .backslash), ("a//b", .emptyComponent),
+                                                ("./a", .notNormalised), ("dir/", .notNormalised), ("", .empty)]
+        for (path, problem) in refused {
+            #expect(throws: ZipStreamError.invalidPath(path: path, problem: problem)) { try ZipStream(entries: [ZipStreamEntry(path: path, size: 1, modified: 0)]) }
         }
         #expect(throws: ZipStreamError.duplicatePath("a")) {
             try ZipStream(entries: [ZipStreamEntry(path: "a", size: 1, modified: 0), ZipStreamEntry(path: "a", size: 2, modified: 0)])
