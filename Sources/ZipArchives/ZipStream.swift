@@ -1,3 +1,5 @@
+import Foundation
+
 /// One file of a streamed archive: its name and length must be known before streaming
 /// starts, so the archive's length is too.
 public struct ZipStreamEntry: Sendable, Equatable {
@@ -293,24 +295,19 @@ private struct EntryLayout: Sendable {
 
 /// MS-DOS date and time fields (UTC), clamped to the years they can hold.
 enum DOSDate {
+    private static let calendar: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        return calendar
+    }()
+
     static func fields(secondsSince1970 seconds: Int64) -> (date: UInt16, time: UInt16) {
         let earliest: Int64 = 315_532_800  // 1980-01-01
         let latest: Int64 = 4_354_819_198  // 2107-12-31 23:59:58
         let clamped = min(max(seconds, earliest), latest)
-        let days = clamped / 86_400
-        let secondOfDay = clamped % 86_400
-        // Civil date from days since 1970 (Howard Hinnant's algorithm).
-        let shifted = days + 719_468
-        let era = shifted / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        let date = UInt16((year - 1980) << 9 | month << 5 | day)
-        let time = UInt16((secondOfDay / 3_600) << 11 | (secondOfDay % 3_600 / 60) << 5 | (secondOfDay % 60) / 2)
-        return (date, time)
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: TimeInterval(clamped)))
+        let (year, month, day) = (parts.year ?? 1980, parts.month ?? 1, parts.day ?? 1)
+        let (hour, minute, second) = (parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0)
+        return (UInt16((year - 1980) << 9 | month << 5 | day), UInt16(hour << 11 | minute << 5 | second / 2))
     }
 }

@@ -145,14 +145,19 @@ private final class PageFile {
 
     private func read(_ count: Int, at offset: Int64) throws(AudioError) -> [UInt8] {
         guard offset + Int64(count) <= size else { throw .notAudio(detail: "the Ogg stream is cut short at byte \(offset)") }
-        var bytes = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
-            if got < 0 && errno == EINTR { continue }
-            guard got > 0 else { throw .io(path: path, detail: got < 0 ? String(cString: strerror(errno)) : "unexpected end of file") }
-            done += got
-        }
-        return bytes
+        return try readFully(descriptor, count: count, at: offset, path: path)
     }
+}
+
+/// Exactly `count` bytes at `offset` of an open file; a short file is an error.
+func readFully(_ descriptor: Int32, count: Int, at offset: Int64, path: String) throws(AudioError) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: count)
+    var done = 0
+    while done < count {
+        let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
+        if got < 0 && errno == EINTR { continue }
+        guard got > 0 else { throw .io(path: path, detail: got < 0 ? String(cString: strerror(errno)) : "the file ended early (changed while being read?)") }
+        done += got
+    }
+    return bytes
 }

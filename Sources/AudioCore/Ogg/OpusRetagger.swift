@@ -141,8 +141,7 @@ public struct OpusRetagger: Sendable {
                     total += Int(lengths[end])
                     end += 1
                 }
-                var chunk = [UInt8](repeating: 0, count: total)
-                try read(into: &chunk, at: state.sourceOffset)
+                var chunk = try readFully(descriptor, count: total, at: state.sourceOffset, path: retagger.sourcePath)
                 let (first, base) = (state.nextPage, state.sourceOffset)
                 try chunk.withUnsafeMutableBytes { raw in
                     Result { () throws(AudioError) in
@@ -158,19 +157,6 @@ public struct OpusRetagger: Sendable {
                 state.sourceOffset += Int64(total)
                 state.nextPage = end
                 return chunk
-            }
-        }
-
-        private func read(into chunk: inout [UInt8], at offset: Int64) throws(AudioError) {
-            let count = chunk.count
-            var done = 0
-            while done < count {
-                let got = chunk.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
-                if got < 0 && errno == EINTR { continue }
-                guard got > 0 else {
-                    throw .io(path: retagger.sourcePath, detail: got < 0 ? String(cString: strerror(errno)) : "the file shrank while being read")
-                }
-                done += got
             }
         }
 
