@@ -17,6 +17,19 @@ static inline int tutti_malloc_arena_max(int arenas) {
     return mallopt(M_ARENA_MAX, arenas);
 }
 
+// A GNU extension Swift's Glibc module does not declare (it needs _GNU_SOURCE).
+extern int pthread_setattr_default_np(const pthread_attr_t *attr);
+
+/// The stack size of threads created from now on (libvips's workers), in bytes.
+static inline int tutti_default_thread_stack(size_t bytes) {
+    pthread_attr_t attributes;
+    if (pthread_attr_init(&attributes) != 0) return -1;
+    int result = pthread_attr_setstacksize(&attributes, bytes);
+    if (result == 0) result = pthread_setattr_default_np(&attributes);
+    pthread_attr_destroy(&attributes);
+    return result;
+}
+
 /// Shrinks (or enlarges) to fill a `size` x `size` square, then crops the centre; turns the
 /// image upright per its EXIF orientation first; converts an embedded ICC profile to sRGB.
 /// Decodes with shrink-on-load where the format allows (JPEG). `loaderOptions` go to the

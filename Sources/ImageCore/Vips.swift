@@ -27,6 +27,10 @@ enum Vips {
         // reservation alone fails. Two arenas are plenty for one image. (Process-wide: ImageCore
         // is meant to run in the `tutti image` child.)
         _ = tutti_malloc_arena_max(2)
+        // Each libvips worker would reserve the default 8 MiB of stack; a busy machine makes
+        // libvips start more workers, and their stacks count against the limit too. They need
+        // far less than 2 MiB.
+        _ = tutti_default_thread_stack(2 << 20)
         guard tutti_vips_init("tutti") == 0 else {
             return .failure(.processing(detail: "libvips did not start: \(takeError())"))
         }

@@ -19,7 +19,8 @@ struct ImageCommandTests {
         let input = try Self.photo(width: 900, height: 600, in: folder)
         let outputs = folder.appendingPathComponent("out")
         let manifest = folder.appendingPathComponent("m.json").path
-        let run = try tutti("image", kind, input, outputs.path, "--manifest", manifest, "--memory-limit", String(512 << 20))
+        // The server's default job limit.
+        let run = try tutti("image", kind, input, outputs.path, "--manifest", manifest, "--memory-limit", String(1 << 30))
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stderr.isEmpty, "stderr: \(run.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifest))) as? [String: Any]
@@ -61,8 +62,8 @@ struct ImageCommandTests {
         }
         let outputs = folder.appendingPathComponent("out")
         // A huge header is refused before libvips even starts, so the smallest memory limit
-        // (64 MiB) is enough; decoding needs the server's usual 512 MiB or more.
-        let limit = kind == "huge" ? 64 << 20 : 512 << 20
+        // (64 MiB) is enough; decoding gets the server's default job limit (1 GiB).
+        let limit = kind == "huge" ? 64 << 20 : 1 << 30
         let run = try tutti("image", "cover", input, outputs.path, "--manifest", folder.appendingPathComponent("m.json").path,
                             "--memory-limit", String(limit))
         #expect(run.status == 1)
