@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "Governance", targets: ["Governance"]),
         .library(name: "TuttiServer", targets: ["TuttiServer"]),
         .library(name: "MediaStore", targets: ["MediaStore"]),
+        .library(name: "ImageCore", targets: ["ImageCore"]),
+        .library(name: "ZipArchives", targets: ["ZipArchives"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -35,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         // The S3 client of MediaStore (shares SwiftNIO with Hummingbird; HummingbirdTesting pulls it in already).
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         systemLibrary("COpus", pkgConfig: "opus", apt: ["libopus-dev"]),
@@ -43,10 +46,24 @@ let package = Package(
         systemLibrary("CSoxr", pkgConfig: "soxr", apt: ["libsoxr-dev"]),
         systemLibrary("CEbur128", pkgConfig: "libebur128", apt: ["libebur128-dev"]),
         systemLibrary("COpusfile", pkgConfig: "opusfile", apt: ["libopusfile-dev"]),
+        systemLibrary("CVips", pkgConfig: "vips", apt: ["libvips-dev"]),
+        systemLibrary("CLibZ", pkgConfig: "zlib", apt: ["zlib1g-dev"]),
 
         .target(
             name: "AudioCore",
             dependencies: ["COpus", "COgg", "CSndfile", "CSoxr", "CEbur128"]
+        ),
+        // Cover art and avatars: sniff, check the header, decode, turn upright, strip metadata and
+        // cut to square sizes with libvips; outputs named by SHA-256. No server code.
+        .target(
+            name: "ImageCore",
+            dependencies: ["CVips", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Hostile-input ZIP extraction with limits checked while extracting, and a streaming ZIP
+        // writer with its exact size known up front (zlib for inflate and CRC-32). No server code.
+        .target(
+            name: "ZipArchives",
+            dependencies: ["CLibZ"]
         ),
         // Accounts, transfers, pricing and verification of the royalty ledger, on GRDB; no HTTP.
         .target(
@@ -118,7 +135,7 @@ let package = Package(
         .executableTarget(
             name: "tutti",
             dependencies: [
-                "AudioCore", "Catalog", "Ledger", "Governance", "TuttiServer",
+                "AudioCore", "Catalog", "Ledger", "Governance", "TuttiServer", "ImageCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -136,6 +153,14 @@ let package = Package(
         .testTarget(
             name: "AudioCoreTests",
             dependencies: ["AudioCore", "TuttiTestSupport"]
+        ),
+        .testTarget(
+            name: "ImageCoreTests",
+            dependencies: ["ImageCore", "CVips", "TuttiTestSupport"]
+        ),
+        .testTarget(
+            name: "ZipArchivesTests",
+            dependencies: ["ZipArchives", "CLibZ", "TuttiTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .testTarget(
             name: "TuttiCommandTests",

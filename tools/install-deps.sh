@@ -9,8 +9,13 @@ packages=(
   libopus-dev libogg-dev libsndfile1-dev libsoxr-dev libebur128-dev libsqlite3-dev
   # libopusfile: the reference RFC 7845 reader the tests decode Tutti's output with
   libopusfile-dev
-  # third-party clients that check what Tutti produces: opusinfo, ffmpeg/ffprobe, oggz-validate
-  opus-tools ffmpeg oggz-tools
+  # libvips: decodes, turns, strips and resizes cover art and avatars (Sources/CVips)
+  libvips-dev
+  # third-party clients that check what Tutti produces: opusinfo, ffmpeg/ffprobe, oggz-validate,
+  # exiftool (metadata left in images), unzip (archives Tutti writes)
+  opus-tools ffmpeg oggz-tools libimage-exiftool-perl unzip
+  # vipsthumbnail, the reference tools/bench/images.sh measures Tutti's image sizes against
+  libvips-tools
   # fixtures and benchmarks
   sox curl
   # the fresh-clone test clones the repository; tools/test-under-load.sh loads the cores
