@@ -87,7 +87,8 @@ public final class SeaweedFS: Sendable {
             endpoint: "http://127.0.0.1:\(port)", s3Port: port, accessKey: accessKey, secretKey: secretKey, folder: folder,
             pid: pid, lockDescriptor: lock, startSeconds: 0)
         do {
-            let deadline = Date().addingTimeInterval(120)
+            // Generous: on a machine loaded several times over, weed's first answer took over 120 s.
+            let deadline = Date().addingTimeInterval(300)
             for bucket in buckets {
                 try await instance.untilAccepted(deadline: deadline, what: "creating bucket \(bucket)", "-X", "PUT", "\(instance.endpoint)/\(bucket)")
             }
@@ -190,9 +191,12 @@ public final class SeaweedFS: Sendable {
         var last = "nothing yet"
         while Date() < deadline {
             guard isRunning else { throw Failure(description: "weed exited while \(what)") }
-            if let answer = try? await curl(arguments) {
+            do {
+                let answer = try await curl(arguments)
                 if (200..<300).contains(answer.status) { return }
                 last = "HTTP \(answer.status): \(answer.body.prefix(300))"
+            } catch {
+                last = "\(error)".prefix(300).description
             }
             try await Task.sleep(for: .milliseconds(200))
         }

@@ -65,9 +65,14 @@ enum S3Fixture {
 
     static func configuration(bucket: String = bucket, secret: String? = nil) throws -> S3Configuration {
         let weed = try weed()
-        return S3Configuration(
+        var configuration = S3Configuration(
             scheme: "http", host: "127.0.0.1", port: weed.s3Port, region: weed.region, bucket: bucket, addressing: .path,
             credentials: AWSCredentials(accessKeyID: weed.accessKey, secretAccessKey: secret ?? weed.secretKey))
+        // The service's 30 s without a byte is too short for a store sharing two loaded cores
+        // with the whole suite (a whole read after SIGCONT once waited longer); tests that are
+        // about the timeout set their own.
+        configuration.readTimeout = 120
+        return configuration
     }
 
     static func client(bucket: String = bucket, secret: String? = nil, configure: (inout S3Configuration) -> Void = { _ in }) throws -> S3Client {

@@ -208,7 +208,8 @@ struct ServeKilledTests {
         #expect(upload == 202)
         // The transcoder's command line names the upload in the server's data folder.
         let transcoder = "tutti transcode \(server.data.path)/"
-        let running = try await Processes.waitForAny(transcoder, "the transcode to start; the server printed: \(server.text)")
+        let running = try await Processes.waitForAny(
+            transcoder, "the transcode to start; the server printed: \(server.text)", timeout: Deadline.long)
         kill(server.process.processIdentifier, SIGKILL)
         try await server.waitForExit()
         try await Processes.waitUntilNone(transcoder, "the transcoder processes \(running) to die with the killed server")
