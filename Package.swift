@@ -112,7 +112,7 @@ let package = Package(
         .target(
             name: "TuttiServer",
             dependencies: [
-                "AudioCore", "Catalog", "Ledger", "Governance",
+                "AudioCore", "Catalog", "Ledger", "Governance", "ImageCore", "ZipArchives", "MediaStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "GRDB", package: "GRDB.swift"),
