@@ -96,5 +96,7 @@ enum CatalogMigrations {
             }
             try db.create(index: "playSessions_listener", on: "playSessions", columns: ["listenerID", "createdAt"])
         }
+        // Covers and avatars (see Images): tables of their own, no other table changed.
+        Images.register(&migrator)
     }
 }

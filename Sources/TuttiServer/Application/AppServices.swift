@@ -5,6 +5,7 @@ import GRDB
 import Governance
 import HummingbirdBcrypt
 import Ledger
+import MediaStore
 import NIOPosix
 
 /// The parts every controller shares: storage, domain services, metrics.
@@ -34,6 +35,10 @@ struct AppServices: Sendable {
     let jobSignal: JobSignal
     /// Runs CPU-heavy or blocking work (bcrypt, hashing) off the event loops.
     let threadPool: NIOThreadPool
+    /// Covers and avatars: which pictures exist and which is current.
+    let images: Images
+    /// Renders pictures in a child process and stores their files (`images/` in the media store).
+    let imageService: ImageService
 
     init(configuration: ServerConfiguration, database: DatabasePool, metrics: TuttiMetrics, threadPool: NIOThreadPool = .singleton) throws {
         self.configuration = configuration
@@ -58,6 +63,8 @@ struct AppServices: Sendable {
         playLimiter = RateLimiter(attempts: configuration.playSessionsPerMinute, window: 60, now: configuration.now)
         jobSignal = JobSignal()
         self.threadPool = threadPool
+        images = Images(database: database, now: configuration.now)
+        imageService = ImageService(configuration: configuration, store: try LocalMediaStore(root: configuration.dataDirectory), images: images)
     }
 
     /// bcrypt-hashes a password on the thread pool.

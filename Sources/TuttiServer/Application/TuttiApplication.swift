@@ -76,6 +76,7 @@ public enum TuttiApplication {
         PlaysController(services: services).addRoutes(public: api, signedIn: signedIn)
         addMoneyRoutes(services, api: api, signedIn: signedIn)
         GovernanceController(services: services).addRoutes(public: api, signedIn: signedIn)
+        ImagesController(services: services).addRoutes(public: api, signedIn: signedIn)
         WebController().addRoutes(root: router)
         // Last, once every route is known: it answers only what no route matched.
         router.add(middleware: MethodNotAllowedMiddleware(allowed: AllowedMethods(router.routes)))
