@@ -39,6 +39,8 @@ struct AppServices: Sendable {
     let images: Images
     /// Renders pictures in a child process and stores their files (`images/` in the media store).
     let imageService: ImageService
+    /// New audio for a track whose processing failed.
+    let trackReplacement: TrackReplacement
 
     init(configuration: ServerConfiguration, database: DatabasePool, metrics: TuttiMetrics, threadPool: NIOThreadPool = .singleton) throws {
         self.configuration = configuration
@@ -64,6 +66,7 @@ struct AppServices: Sendable {
         jobSignal = JobSignal()
         self.threadPool = threadPool
         images = Images(database: database, now: configuration.now)
+        trackReplacement = TrackReplacement(database: database, now: configuration.now)
         imageService = ImageService(configuration: configuration, store: try LocalMediaStore(root: configuration.dataDirectory), images: images)
     }
 

@@ -77,6 +77,8 @@ public enum TuttiApplication {
         addMoneyRoutes(services, api: api, signedIn: signedIn)
         GovernanceController(services: services).addRoutes(public: api, signedIn: signedIn)
         ImagesController(services: services).addRoutes(public: api, signedIn: signedIn)
+        ReleaseUploadController(services: services).addRoutes(public: api, signedIn: signedIn)
+        DownloadsController(services: services).addRoutes(signedIn: signedIn)
         WebController().addRoutes(root: router)
         // Last, once every route is known: it answers only what no route matched.
         router.add(middleware: MethodNotAllowedMiddleware(allowed: AllowedMethods(router.routes)))
