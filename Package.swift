@@ -179,7 +179,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CatalogTests",
-            dependencies: ["Catalog", "TuttiTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["Catalog", "Ledger", "Governance", "TuttiTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "MediaStoreTests",

@@ -212,11 +212,13 @@ extension LedgerCommand {
                     }
                 }
                 for (index, id) in tracks.enumerated() {
-                    try db.execute(sql: """
-                        INSERT INTO tracks (id, artistID, title, status, published, originalPath, originalFormat, originalBytes,
-                                            originalSHA256, createdAt, updatedAt)
-                        VALUES (?, ?, 'bench', 'ready', 1, '-', 'wav', 0, '-', ?, ?)
-                        """, arguments: [id, artists[index % artists.count], now, now])
+                    let track = Track(
+                        id: id, artistID: artists[index % artists.count], releaseID: "", discNumber: 1, trackNumber: 1, title: "bench",
+                        isrc: nil, lyrics: "", explicit: false, status: .ready, progress: 100, failureReason: nil, published: true,
+                        free: false, originalPath: "-", originalFormat: .wav, originalBytes: 0, originalSHA256: "-",
+                        durationSamples: nil, sourceSampleRate: nil, sourceChannels: nil, loudnessLUFS: nil, truePeakDBTP: nil,
+                        trackGainQ78: nil, peaks: nil, createdAt: now, updatedAt: now, deletedAt: nil)
+                    _ = try Tracks.insert(track, placement: .single, now: now, db)
                 }
             }
             return PlaySessions(database: database, now: { Date() })

@@ -3,6 +3,7 @@ import HTTPTypes
 import NIOCore
 import Testing
 import TuttiTestSupport
+@testable import TuttiServer
 
 @Suite("Covers and avatars: rendered in a child, served immutable by hash")
 struct ImageServingTests {
@@ -29,6 +30,10 @@ struct ImageServingTests {
             #expect(image["sourceWidth"] as? Int == 640)
             let sizes = try #require(image["sizes"] as? [[String: Any]])
             #expect(sizes.map { $0["size"] as? Int } == [400, 96])
+            // The profile names the picture by its largest JPEG's hash, which is that size's URL.
+            let profile = try await api.services.profiles.profile(artistID: artist.id)
+            #expect(profile?.avatarImage == image["id"] as? String)
+            #expect(sizes.first?["url"] as? String == "/api/v1/images/\(image["id"] as? String ?? "")")
 
             for size in sizes {
                 let url = try #require(size["url"] as? String)

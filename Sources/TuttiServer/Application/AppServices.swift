@@ -14,6 +14,9 @@ struct AppServices: Sendable {
     let database: DatabasePool
     let accounts: Accounts
     let tracks: Tracks
+    let releases: Releases
+    let profiles: ArtistProfiles
+    let search: CatalogSearch
     let jobs: JobQueue
     /// The royalty ledger, in the same database file (tables `ledger_...`).
     let ledger: Ledger
@@ -47,6 +50,9 @@ struct AppServices: Sendable {
         self.database = database
         accounts = Accounts(database: database, now: configuration.now)
         tracks = Tracks(database: database, now: configuration.now)
+        releases = Releases(database: database, now: configuration.now)
+        profiles = ArtistProfiles(database: database, now: configuration.now)
+        search = CatalogSearch(database: database)
         jobs = JobQueue(database: database, now: configuration.now)
         ledger = try Ledger(database: database, clock: configuration.now)
         governance = try Governance(

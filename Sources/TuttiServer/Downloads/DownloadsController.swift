@@ -130,8 +130,8 @@ struct DownloadsController {
 
     /// The release's cover at ``coverSize`` as JPEG, if it has one.
     private func coverPicture(_ release: Release?) async throws -> CoverPicture? {
-        guard let imageID = release?.coverImage, let (_, files) = try await services.images.image(id: imageID),
-              let file = files.first(where: { $0.size == Self.coverSize }) ?? files.last else { return nil }
+        guard let imageID = release?.coverImage, let found = try await services.images.image(id: imageID),
+              let file = found.1.first(where: { $0.size == Self.coverSize }) ?? found.1.last else { return nil }
         do {
             let buffer = try await services.imageService.store.bytes(of: try MediaKey(StoredImageFile.jpegKey(file.jpegSHA256)))
             return CoverPicture(mimeType: "image/jpeg", width: file.size, height: file.size, data: Array(buffer.readableBytesView))

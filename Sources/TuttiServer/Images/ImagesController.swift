@@ -99,7 +99,7 @@ struct ImagesController {
         let upload = try await receivePicture(request)
         defer { unlink(upload.path) }
         let (image, files) = try await services.imageService.render(.avatar, upload: upload.path, services: services, logger: context.logger)
-        // TODO(merge releases): artistProfiles.avatarImage = image.id
+        try await services.profiles.setAvatar(artistID: id, by: context.user, image: image.id)
         return ImageResource(image, files: files)
     }
 }

@@ -301,7 +301,7 @@ private final class FormParts {
         inputSinceProgress = 0
         if !began {
             began = true
-            switch partName {
+            switch partName ?? "" {
             case "files", "files[]", "file", "audio": fileKind = .audio
             case "cover": fileKind = .cover
             case "archive": fileKind = .archive
@@ -333,7 +333,8 @@ private final class FormParts {
         inputSinceProgress = 0
         if !began, partName != "description" {
             // An empty file part still opens and closes a file, so it is refused as empty later.
-            body(&emptyBuffer)
+            var empty = ByteBuffer()
+            body(&empty)
         }
         if fileKind != nil {
             events.append(.end)
@@ -349,5 +350,4 @@ private final class FormParts {
         completedParts += 1
     }
 
-    private var emptyBuffer = ByteBuffer()
 }
