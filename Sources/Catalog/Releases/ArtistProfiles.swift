@@ -33,13 +33,10 @@ public struct ArtistProfiles: Sendable {
         }
         let bio = try changes.bio.map(ArtistProfileRules.bio)
         let location = try changes.location.map(ArtistProfileRules.location)
-        var links: [(String, String)]?
-        if let given = changes.links {
-            guard given.count <= ArtistProfileRules.linksPerProfile else {
-                throw CatalogError.invalidField(name: "links", reason: "give at most \(ArtistProfileRules.linksPerProfile) links")
-            }
-            links = try given.map { (try ArtistProfileRules.linkLabel($0.label), try ArtistProfileRules.url($0.url)) }
+        if let given = changes.links, given.count > ArtistProfileRules.linksPerProfile {
+            throw CatalogError.invalidField(name: "links", reason: "give at most \(ArtistProfileRules.linksPerProfile) links")
         }
+        let links: [(String, String)]? = try changes.links?.map { (try ArtistProfileRules.linkLabel($0.label), try ArtistProfileRules.url($0.url)) }
         let instant = now()
         return try await database.write { db in
             guard let artist = try User.fetchOne(db, key: artistID), artist.role == .artist else {

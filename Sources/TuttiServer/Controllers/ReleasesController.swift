@@ -27,7 +27,7 @@ struct ReleasesController {
     @Sendable func list(_ request: Request, context: TuttiRequestContext) async throws -> PageResource<ReleaseResource> {
         let parameters = request.uri.queryParameters
         let (limit, offset) = try RequestQuery.paging(request)
-        let order = try RequestQuery.choice(request, "order", among: Self.orders).flatMap(ReleaseQuery.Order.init) ?? .newest
+        let order = try RequestQuery.choice(request, "order", among: Self.orders).flatMap { ReleaseQuery.Order(rawValue: $0) } ?? .newest
         let query = ReleaseQuery(genre: parameters.get("genre"), artistID: parameters.get("artist"), order: order, limit: limit, offset: offset)
         let page = try await services.releases.list(query, viewer: context.identity)
         var next: String?
@@ -63,7 +63,7 @@ struct ReleasesController {
             throw Problem(.badRequest, title: "Invalid q", detail: "Give the words to search for as ?q=.")
         }
         try SearchRule.check(text)
-        let kind = try RequestQuery.choice(request, "kind", among: Self.kinds).flatMap(SearchHit.Kind.init)
+        let kind = try RequestQuery.choice(request, "kind", among: Self.kinds).flatMap { SearchHit.Kind(rawValue: $0) }
         let page = try await services.search.search(text, kind: kind, limit: limit, offset: offset)
         var next: String?
         if page.hasMore {

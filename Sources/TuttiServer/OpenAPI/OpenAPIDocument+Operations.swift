@@ -1,4 +1,5 @@
 import AudioCore
+import Catalog
 
 extension OpenAPIDocument {
     /// Service, accounts, the catalog and plain streaming.

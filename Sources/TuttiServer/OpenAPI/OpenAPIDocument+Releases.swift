@@ -71,7 +71,12 @@ extension OpenAPIDocument {
     ]
     static let genres: JSONValue = ["type": "array", "maxItems": .int(ReleaseRules.genresPerRelease), "items": text(.genre, "Stored lowercased.")]
 
-    static var releaseSchemas: JSONValue {
+    static var releaseSchemas: [(String, JSONValue)] {
+        guard case .object(let members) = releaseSchemaObject else { return [] }
+        return members
+    }
+
+    private static var releaseSchemaObject: JSONValue {
         [
             // Members that may be null mean "absent" (the default, or unchanged), except
             // releaseDate and upc, where null removes the value.
