@@ -9,7 +9,7 @@ extension OpenAPIDocument {
                       parameters: [header("Accept", "image/webp (with q above 0) gets WebP; anything else gets JPEG. Responses carry Vary: Accept."),
                                    header("If-None-Match", "ETags; 304 if one matches.")],
                       responses: [
-                          ("200", ["description": "The picture, with a strong ETag (its SHA-256) and Cache-Control: \(ImagesController.cacheControl).",
+                          ("200", ["description": .string("The picture, with a strong ETag (its SHA-256) and Cache-Control: \(ImagesController.cacheControl)."),
                                    "content": ["image/jpeg": ["schema": ["type": "string", "format": "binary"]],
                                                "image/webp": ["schema": ["type": "string", "format": "binary"]]]]),
                           ("304", ["description": "Not modified."]),
@@ -94,32 +94,32 @@ extension OpenAPIDocument {
          ("422", problem("Empty, more than 50 megapixels, truncated or damaged."))]
     }
 
-    static var mediaSchemas: JSONValue {
+    static var mediaSchemas: [(String, JSONValue)] {
         [
-            "Image": object([
+            ("Image", object([
                 ("id", string), ("kind", ["type": "string", "enum": ["cover", "avatar"]]),
                 ("sourceWidth", integer), ("sourceHeight", integer),
                 ("sizes", array(object([("size", integer), ("url", string)], required: ["size", "url"]))),
                 ("createdAt", dateTime),
-            ], required: ["id", "kind", "sourceWidth", "sourceHeight", "sizes", "createdAt"]),
-            "ReleaseUploadDescription": object([
+            ], required: ["id", "kind", "sourceWidth", "sourceHeight", "sizes", "createdAt"])),
+            ("ReleaseUploadDescription", object([
                 ("title", string), ("type", ["type": "string", "enum": .array(ReleaseType.allCases.map { .string($0.rawValue) })]),
                 ("releaseDate", string), ("upc", string),
                 ("licence", ["type": "string", "enum": .array(ReleaseLicence.allCases.map { .string($0.rawValue) })]),
                 ("description", string), ("genres", array(string)),
                 ("tracks", array(object([("file", string), ("title", string), ("disc", ["type": "integer", "minimum": 1, "maximum": 99])], required: ["file"]))),
-            ]),
-            "ReleaseUploadAccepted": object([
+            ])),
+            ("ReleaseUploadAccepted", object([
                 ("releaseID", string), ("statusURL", string), ("orderFrom", ["type": "string", "enum": ["description", "tags", "fileNames", "single"]]),
                 ("tracks", array(object([("id", string), ("title", string), ("discNumber", integer), ("trackNumber", integer), ("file", string), ("status", string)]))),
                 ("cover", orNull(ref("Image"))), ("ignored", array(string)),
-            ], required: ["releaseID", "statusURL", "orderFrom", "tracks", "ignored"]),
-            "ReleaseProcessing": object([
+            ], required: ["releaseID", "statusURL", "orderFrom", "tracks", "ignored"])),
+            ("ReleaseProcessing", object([
                 ("releaseID", string), ("status", ["type": "string", "enum": ["processing", "ready", "failed"]]),
                 ("tracks", array(object([("id", string), ("title", string), ("discNumber", integer), ("trackNumber", integer),
                                          ("status", ["type": "string", "enum": ["processing", "ready", "failed"]]), ("progress", integer),
                                          ("failureReason", nullable("string"))]))),
-            ], required: ["releaseID", "status", "tracks"]),
+            ], required: ["releaseID", "status", "tracks"])),
         ]
     }
 }
