@@ -25,9 +25,9 @@ enum ReleaseFiles {
         return path
     }
 
-    /// `zip -X` of `files` (relative to `folder`) into `archive`.
+    /// `zip -r -X` of `files` (relative to `folder`) into `archive`.
     static func zip(_ files: [String], in folder: URL, to archive: String) async throws {
-        let result = try await ThirdPartyTools.run("sh", ["-c", "cd '\(folder.path)' && zip -q -X '\(archive)' " + files.map { "'\($0)'" }.joined(separator: " ")])
+        let result = try await ThirdPartyTools.run("sh", ["-c", "cd '\(folder.path)' && zip -q -r -X '\(archive)' " + files.map { "'\($0)'" }.joined(separator: " ")])
         #expect(result.status == 0, "zip: \(result.stderr)")
     }
 
