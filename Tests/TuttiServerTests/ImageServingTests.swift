@@ -73,6 +73,30 @@ struct ImageServingTests {
         }
     }
 
+    @Test("a release's cover: set by its artist, named on the release, refused to others")
+    func releaseCover() async throws {
+        try await TestService().run { api in
+            let artist = try await api.account("ada", role: "artist")
+            let created = try await api.request(.post, "/api/v1/releases", token: artist.token, json: ["title": "Covered", "type": "single"])
+            #expect(created.status == .created, "\(String(buffer: created.body))")
+            let releaseID = try #require(try created.json()["id"] as? String)
+            let folder = Fixtures.scratch("release-cover")
+            let jpeg = try ReleaseFiles.bytes(try await ReleaseFiles.picture(in: folder, named: "cover.jpg", width: 1500, height: 1000))
+            let (body, type) = ReleaseFiles.form([("file", "cover.jpg", jpeg)])
+            let set = try await api.request(.put, "/api/v1/releases/\(releaseID)/cover", token: artist.token, headers: [.contentType: type], body: body)
+            #expect(set.status == .ok, "\(String(buffer: set.body))")
+            let image = try set.json()
+            #expect((image["sizes"] as? [[String: Any]])?.map { $0["size"] as? Int } == [1200, 600, 300, 96])
+            let release = try await api.request(.get, "/api/v1/releases/\(releaseID)", token: artist.token).json()
+            #expect(release["coverImage"] as? String == image["id"] as? String)
+
+            let other = try await api.account("bela", role: "artist")
+            let hidden = try await api.request(.put, "/api/v1/releases/\(releaseID)/cover", token: other.token, body: ByteBuffer(bytes: jpeg))
+            #expect(hidden.status == .notFound)
+            _ = try hidden.problem()
+        }
+    }
+
     @Test("a header declaring 100,000 × 100,000 pixels and a truncated JPEG are refused; nothing is stored")
     func hostilePictures() async throws {
         try await TestService().run { api in

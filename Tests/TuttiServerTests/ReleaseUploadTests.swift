@@ -171,6 +171,26 @@ struct ReleaseUploadTests {
         }
     }
 
+    @Test("a form part's filename is a name only: '../' and absolute paths never reach the file system")
+    func formFilenamesAreNames() async throws {
+        try await TestService().run { api in
+            let artist = try await api.account("ada", role: "artist")
+            let folder = Fixtures.scratch("form-names")
+            let audio = try ReleaseFiles.bytes(try await ReleaseFiles.flac(in: folder, named: "a.flac"))
+            let (body, type) = ReleaseFiles.form([("files", "../../../../tmp/1 Escape.flac", audio), ("files", "/etc/2 Root.flac", audio),
+                                              ("description", nil, Array(#"{"title": "Names"}"#.utf8))])
+            let response = try await api.uploadRelease(body: body, contentType: type, by: artist)
+            #expect(response.status == .accepted, "\(String(buffer: response.body))")
+            let tracks = try #require(try response.json()["tracks"] as? [[String: Any]])
+            #expect(tracks.map { $0["file"] as? String } == ["1 Escape.flac", "2 Root.flac"])
+            #expect(tracks.map { $0["title"] as? String } == ["Escape", "Root"])
+            #expect(!FileManager.default.fileExists(atPath: "/tmp/1 Escape.flac"))
+            #expect(!FileManager.default.fileExists(atPath: "/etc/2 Root.flac"))
+            #expect(try api.leftovers().isEmpty)
+            _ = try await api.waitUntilReleaseProcessed(try #require(try response.json()["releaseID"] as? String), token: artist.token)
+        }
+    }
+
     @Test("a form whose 'files' part is not audio, or with no order to tell, is refused and leaves nothing behind")
     func refusedForms() async throws {
         try await TestService().run { api in

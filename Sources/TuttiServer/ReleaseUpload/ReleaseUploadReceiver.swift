@@ -107,51 +107,49 @@ struct ReleaseUploadReceiver {
         var current: UploadFile?
         var files: [(kind: FormParts.Kind, name: String, file: UploadFile)] = []
         do {
-            try await readForm()
+            for try await chunk in body {
+                total += Int64(chunk.readableBytes)
+                guard total <= limit else { throw tooLarge() }
+                parts.inputSinceProgress += chunk.readableBytes
+                do {
+                    try parser.execute(chunk)
+                } catch {
+                    throw Problem(.badRequest, title: "Malformed multipart body", detail: "The multipart/form-data body could not be parsed.")
+                }
+                if let problem = parts.problem { throw problem }
+                if parts.inputSinceProgress > 64 * 1024 {
+                    throw Problem(.badRequest, title: "Malformed multipart body", detail: "A part's headers are too long or no part was found.")
+                }
+                // Bytes of file parts, in order; a part that completed closes its file.
+                for event in parts.takeEvents() {
+                    switch event {
+                    case .begin(let kind, let name):
+                        guard files.count < Self.maximumFiles else {
+                            throw Problem(.unprocessableContent, title: "Too many files", detail: "A release upload holds at most \(Self.maximumFiles) files.")
+                        }
+                        let file = try await UploadFile.create(in: folder, threadPool: threadPool)
+                        files.append((kind, name, file))
+                        current = file
+                    case .bytes(let buffer):
+                        guard let file = current else { continue }
+                        if files.last?.kind == .cover, file.received + Int64(buffer.readableBytes) > Int64(Self.coverLimit) {
+                            throw Problem(.contentTooLarge, title: "Cover too large", detail: "The cover may be at most 20 MB.",
+                                          extensions: ["limitBytes": .int(Int64(Self.coverLimit))])
+                        }
+                        try await file.append(buffer)
+                    case .end:
+                        try await current?.finish()
+                        current = nil
+                    }
+                }
+            }
         } catch {
             // Its descriptor is still open; the folder goes with the caller's cleanup.
             await current?.discard()
             throw error
         }
-        func readForm() async throws {
-        for try await chunk in body {
-            total += Int64(chunk.readableBytes)
-            guard total <= limit else { throw tooLarge() }
-            parts.inputSinceProgress += chunk.readableBytes
-            do {
-                try parser.execute(chunk)
-            } catch {
-                throw Problem(.badRequest, title: "Malformed multipart body", detail: "The multipart/form-data body could not be parsed.")
-            }
-            if let problem = parts.problem { throw problem }
-            if parts.inputSinceProgress > 64 * 1024 {
-                throw Problem(.badRequest, title: "Malformed multipart body", detail: "A part's headers are too long or no part was found.")
-            }
-            // Bytes of file parts, in order; a part that completed closes its file.
-            for event in parts.takeEvents() {
-                switch event {
-                case .begin(let kind, let name):
-                    guard files.count < Self.maximumFiles else {
-                        throw Problem(.unprocessableContent, title: "Too many files", detail: "A release upload holds at most \(Self.maximumFiles) files.")
-                    }
-                    let file = try await UploadFile.create(in: folder, threadPool: threadPool)
-                    files.append((kind, name, file))
-                    current = file
-                case .bytes(let buffer):
-                    guard let file = current else { continue }
-                    if files.last?.kind == .cover, file.received + Int64(buffer.readableBytes) > Int64(Self.coverLimit) {
-                        throw Problem(.contentTooLarge, title: "Cover too large", detail: "The cover may be at most 20 MB.",
-                                      extensions: ["limitBytes": .int(Int64(Self.coverLimit))])
-                    }
-                    try await file.append(buffer)
-                case .end:
-                    try await current?.finish()
-                    current = nil
-                }
-            }
-        }
-        }
         guard current == nil, parts.completedParts > 0 else {
+            await current?.discard()
             throw Problem(.badRequest, title: "Malformed multipart body", detail: "The multipart/form-data body ends inside a part.")
         }
         var received = ReceivedRelease(folder: folder, audio: [], cover: nil, description: parts.description, ignored: [])
