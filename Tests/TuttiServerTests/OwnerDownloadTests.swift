@@ -103,6 +103,8 @@ struct OwnerDownloadTests {
             #expect(try Data(contentsOf: extracted.appendingPathComponent("01 Dawn.opus")) == Data(buffer: download.body))
             try await ThirdPartyTools.expectValid(extracted.appendingPathComponent("02 Dusk.opus").path)
 
+            // Streamed as made: nothing was written to the uploads or work folders.
+            #expect(try api.leftovers().isEmpty)
             // The artist downloads their own; another listener may not.
             #expect(try await api.request(.get, "/api/v1/releases/\(releaseID)/download", token: ada.token).status == .ok)
             let bob = try await api.account("bob")
