@@ -212,12 +212,8 @@ extension LedgerCommand {
                     }
                 }
                 for (index, id) in tracks.enumerated() {
-                    let track = Track(
-                        id: id, artistID: artists[index % artists.count], releaseID: "", discNumber: 1, trackNumber: 1, title: "bench",
-                        isrc: nil, lyrics: "", explicit: false, status: .ready, progress: 100, failureReason: nil, published: true,
-                        free: false, originalPath: "-", originalFormat: .wav, originalBytes: 0, originalSHA256: "-",
-                        durationSamples: nil, sourceSampleRate: nil, sourceChannels: nil, loudnessLUFS: nil, truePeakDBTP: nil,
-                        trackGainQ78: nil, peaks: nil, createdAt: now, updatedAt: now, deletedAt: nil)
+                    let track = Track.record(id: id, artistID: artists[index % artists.count], title: "bench", status: .ready,
+                                             published: true, originalPath: "-", at: now)
                     _ = try Tracks.insert(track, placement: .single, now: now, db)
                 }
             }

@@ -93,6 +93,22 @@ public struct Track: Codable, Sendable, Equatable, Identifiable, FetchableRecord
         self.deletedAt = deletedAt
     }
 
+    /// A track with what an insert needs and nothing learned yet (no analysis, no lyrics):
+    /// for imports, benchmarks and tests that write tracks without an upload. Place it with
+    /// ``Tracks/insert(_:placement:now:_:)``.
+    public static func record(
+        id: String = Identifier.make(), artistID: String, title: String, status: TrackStatus = .processing,
+        published: Bool = false, free: Bool = false, originalPath: String, originalFormat: AudioFormat = .wav,
+        originalBytes: Int64 = 0, originalSHA256: String = "-", at instant: Date
+    ) -> Track {
+        Track(
+            id: id, artistID: artistID, releaseID: "", discNumber: 1, trackNumber: 1, title: title, isrc: nil, lyrics: "",
+            explicit: false, status: status, progress: status == .ready ? 100 : 0, failureReason: nil, published: published,
+            free: free, originalPath: originalPath, originalFormat: originalFormat, originalBytes: originalBytes,
+            originalSHA256: originalSHA256, durationSamples: nil, sourceSampleRate: nil, sourceChannels: nil, loudnessLUFS: nil,
+            truePeakDBTP: nil, trackGainQ78: nil, peaks: nil, createdAt: instant, updatedAt: instant, deletedAt: nil)
+    }
+
     /// Length in seconds, once transcoded.
     public var durationSeconds: Double? { durationSamples.map { Double($0) / 48_000 } }
 

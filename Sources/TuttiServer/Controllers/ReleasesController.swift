@@ -140,28 +140,39 @@ struct ReleasesController {
     /// A release's fields; on create, title and type are required.
     struct ReleaseBody: CheckedBody {
         var title: String?
-        var type: ReleaseType?
+        var typeName: String?
         /// `.some(nil)` clears.
         var releaseDate: String??
         var upc: String??
-        var licence: ReleaseLicence?
+        var licenceName: String?
         var description: String?
         var genres: [String]?
+
+        var type: ReleaseType? { typeName.flatMap { ReleaseType(rawValue: $0) } }
+        var licence: ReleaseLicence? { licenceName.flatMap { ReleaseLicence(rawValue: $0) } }
 
         enum CodingKeys: String, CodingKey { case title, type, releaseDate, upc, licence, description, genres }
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             title = try container.decodeIfPresent(String.self, forKey: .title)
-            type = try container.decodeIfPresent(ReleaseType.self, forKey: .type)
+            typeName = try container.decodeIfPresent(String.self, forKey: .type)
             releaseDate = container.contains(.releaseDate) ? .some(try container.decodeIfPresent(String.self, forKey: .releaseDate)) : nil
             upc = container.contains(.upc) ? .some(try container.decodeIfPresent(String.self, forKey: .upc)) : nil
-            licence = try container.decodeIfPresent(ReleaseLicence.self, forKey: .licence)
+            licenceName = try container.decodeIfPresent(String.self, forKey: .licence)
             description = try container.decodeIfPresent(String.self, forKey: .description)
             genres = try container.decodeIfPresent([String].self, forKey: .genres)
         }
 
         func check() throws {
+            if let typeName, type == nil {
+                throw Problem(.unprocessableContent, title: "Invalid value",
+                              detail: "type must be one of \(ReleaseType.allCases.map(\.rawValue).joined(separator: ", ")); got '\(typeName.prefix(40))'.")
+            }
+            if let licenceName, licence == nil {
+                throw Problem(.unprocessableContent, title: "Invalid value",
+                              detail: "licence must be one of \(ReleaseLicence.allCases.map(\.rawValue).joined(separator: ", ")); got '\(licenceName.prefix(40))'.")
+            }
             try TextRule.releaseTitle.check(title, "title")
             try TextRule.description.check(description, "description")
             if let genres {
