@@ -215,6 +215,16 @@ struct ReleaseUploadTests {
             _ = try invalid.problem()
             #expect(try api.leftovers().isEmpty)
 
+            // Refused by a release rule after the originals were put in place: they go again.
+            let badUPC = ReleaseFiles.form([("files", "a.flac", audio), ("description", nil, Array(#"{"title": "X", "upc": "123456789013"}"#.utf8))])
+            let upc = try await api.uploadRelease(body: badUPC.body, contentType: badUPC.contentType, by: artist)
+            #expect(upc.status == .unprocessableContent)
+            _ = try upc.problem()
+            #expect(try api.leftovers().isEmpty)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: api.configuration.originalsDirectory).isEmpty)
+            let releases = try await api.services.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM releases") }
+            #expect(releases == 0)
+
             let listener = try await api.account("lena")
             let forbidden = try await api.uploadRelease(body: unordered.body, contentType: unordered.contentType, by: listener)
             #expect(forbidden.status == .forbidden)

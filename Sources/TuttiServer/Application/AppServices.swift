@@ -44,6 +44,8 @@ struct AppServices: Sendable {
     let imageService: ImageService
     /// New audio for a track whose processing failed.
     let trackReplacement: TrackReplacement
+    /// Whole releases uploaded in one request, recorded in one transaction.
+    let releaseUploads: ReleaseUploads
 
     init(configuration: ServerConfiguration, database: DatabasePool, metrics: TuttiMetrics, threadPool: NIOThreadPool = .singleton) throws {
         self.configuration = configuration
@@ -73,6 +75,7 @@ struct AppServices: Sendable {
         self.threadPool = threadPool
         images = Images(database: database, now: configuration.now)
         trackReplacement = TrackReplacement(database: database, now: configuration.now)
+        releaseUploads = ReleaseUploads(database: database, now: configuration.now)
         imageService = ImageService(configuration: configuration, store: try LocalMediaStore(root: configuration.dataDirectory), images: images)
     }
 

@@ -86,37 +86,41 @@ struct ReleaseUploadController {
             title: title, type: description.type ?? (plan.count == 1 ? .single : .album), releaseDate: description.releaseDate,
             upc: description.upc, licence: description.licence ?? .allRightsReserved, description: description.description ?? "",
             genres: description.genres ?? [])
-        let release = try await services.releases.create(by: context.user, draft)
-        let releaseID = release.release.id
-        var accepted: [ReleaseUploadAccepted.Track] = []
+        // The originals go into place first, then one transaction records the release, its
+        // tracks, their jobs and the cover; if it fails, the files go again.
+        var stored: [UploadedTrack] = []
         var placed: [String] = []
+        let detail: ReleaseDetail
         do {
             for planned in plan {
                 let item = received.audio[planned.fileIndex]
                 let format = formats[planned.fileIndex]
                 let trackID = Identifier.make()
                 let relative = "originals/\(trackID).\(format.fileExtension)"
+                let destination = services.path(relative)
                 let (bytes, sha256) = try await services.threadPool.runIfActive { () throws -> (Int64, String) in
                     let digest = try TranscodeRunner.sha256(ofFileAt: item.path)
                     var status = stat()
-                    guard stat(item.path, &status) == 0 else { throw UploadFileError.call("stat", errno) }
-                    guard rename(item.path, self.services.path(relative)) == 0 else { throw UploadFileError.call("rename", errno) }
+                    guard stat(item.path, &status) == 0 else { throw UploadFileError.call("stat \(item.path)", errno) }
+                    guard rename(item.path, destination) == 0 else { throw UploadFileError.call("rename \(item.path)", errno) }
                     return (Int64(status.st_size), digest)
                 }
-                placed.append(services.path(relative))
-                let (track, _) = try await services.tracks.create(
-                    id: trackID, artist: context.user, title: planned.title,
-                    placement: .release(id: releaseID, discNumber: planned.disc, trackNumber: planned.number),
-                    upload: StoredUpload(path: relative, format: format, bytes: bytes, sha256: sha256))
-                accepted.append(.init(id: track.id, title: track.title, discNumber: track.discNumber, trackNumber: track.trackNumber,
-                                      file: item.name, status: track.status.rawValue))
+                placed.append(destination)
+                stored.append(UploadedTrack(id: trackID, title: planned.title, disc: planned.disc, number: planned.number,
+                                            upload: StoredUpload(path: relative, format: format, bytes: bytes, sha256: sha256)))
             }
-            if let cover { _ = try await services.releases.setCover(releaseID: releaseID, by: context.user, image: cover.0.id) }
+            let originals = services.configuration.originalsDirectory
+            try await services.threadPool.runIfActive { TranscodeRunner.syncDirectory(originals) }
+            detail = try await services.releaseUploads.create(by: context.user, draft, tracks: stored, coverImage: cover?.0.id)
         } catch {
-            // Nothing of a half-made release stays: its tracks, their files, the release.
             for path in placed { unlink(path) }
-            try? await services.releases.delete(id: releaseID, by: context.user)
             throw error
+        }
+        let releaseID = detail.release.id
+        let accepted = zip(plan, stored).map { planned, track in
+            ReleaseUploadAccepted.Track(id: track.id, title: detail.tracks.first { $0.track.id == track.id }?.track.title ?? track.title,
+                                        discNumber: track.disc, trackNumber: track.number,
+                                        file: received.audio[planned.fileIndex].name, status: TrackStatus.processing.rawValue)
         }
         services.jobSignal.signal()
         let status = "/api/v1/releases/\(releaseID)/processing"
