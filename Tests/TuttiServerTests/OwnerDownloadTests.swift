@@ -102,6 +102,8 @@ struct OwnerDownloadTests {
             #expect(unzip.status == 0)
             #expect(try Data(contentsOf: extracted.appendingPathComponent("01 Dawn.opus")) == Data(buffer: download.body))
             try await ThirdPartyTools.expectValid(extracted.appendingPathComponent("02 Dusk.opus").path)
+            let coverSize = try await ThirdPartyTools.run("exiftool", ["-s3", "-ImageSize", extracted.appendingPathComponent("cover.jpg").path])
+            #expect(coverSize.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1200x1200")
 
             // Streamed as made: nothing was written to the uploads or work folders.
             #expect(try api.leftovers().isEmpty)

@@ -73,8 +73,9 @@ struct DownloadsController {
             let (retagger, _) = try await tagged(track, release: release, cover: cover)
             files.append((ZipStreamEntry(path: Self.fileName(track, release: release) + ".opus", size: retagger.contentLength, modified: modified), retagger, nil))
         }
-        if let cover {
-            files.append((ZipStreamEntry(path: "cover.jpg", size: Int64(cover.data.count), modified: modified), nil, cover.data))
+        // The archive's cover.jpg is the largest size; each file carries the smaller one.
+        if let large = try await coverPicture(release.release, size: nil) {
+            files.append((ZipStreamEntry(path: "cover.jpg", size: Int64(large.data.count), modified: modified), nil, large.data))
         }
         let entries = files.map(\.entry)
         let length = try ZipStream(entries: entries).contentLength
@@ -128,10 +129,10 @@ struct DownloadsController {
         }
     }
 
-    /// The release's cover at ``coverSize`` as JPEG, if it has one.
-    private func coverPicture(_ release: Release?) async throws -> CoverPicture? {
+    /// The release's cover as JPEG at `size` pixels (the largest when nil), if it has one.
+    private func coverPicture(_ release: Release?, size: Int? = DownloadsController.coverSize) async throws -> CoverPicture? {
         guard let imageID = release?.coverImage, let found = try await services.images.image(id: imageID),
-              let file = found.1.first(where: { $0.size == Self.coverSize }) ?? found.1.last else { return nil }
+              let file = found.1.first(where: { $0.size == (size ?? found.1.first?.size) }) ?? found.1.last else { return nil }
         do {
             let buffer = try await services.imageService.store.bytes(of: try MediaKey(StoredImageFile.jpegKey(file.jpegSHA256)))
             return CoverPicture(mimeType: "image/jpeg", width: file.size, height: file.size, data: Array(buffer.readableBytesView))
