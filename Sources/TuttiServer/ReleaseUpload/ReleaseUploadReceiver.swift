@@ -106,14 +106,23 @@ struct ReleaseUploadReceiver {
         var total: Int64 = 0
         var current: UploadFile?
         var files: [(kind: FormParts.Kind, name: String, file: UploadFile)] = []
+        // A form with no part at all is only its closing delimiter, which the parser refuses.
+        let emptyForm = Array("--\(boundary)--".utf8)
+        var head: [UInt8] = []
+        var partless = false
         do {
             for try await chunk in body {
                 total += Int64(chunk.readableBytes)
                 guard total <= limit else { throw tooLarge() }
+                if head.count <= emptyForm.count + 4 { head += chunk.readableBytesView.prefix(emptyForm.count + 5 - head.count) }
                 parts.inputSinceProgress += chunk.readableBytes
                 do {
                     try parser.execute(chunk)
                 } catch {
+                    if head.starts(with: emptyForm), head.dropFirst(emptyForm.count).allSatisfy({ $0 == 13 || $0 == 10 }) {
+                        partless = true
+                        continue
+                    }
                     throw Problem(.badRequest, title: "Malformed multipart body", detail: "The multipart/form-data body could not be parsed.")
                 }
                 if let problem = parts.problem { throw problem }
@@ -148,7 +157,7 @@ struct ReleaseUploadReceiver {
             await current?.discard()
             throw error
         }
-        guard current == nil, parts.completedParts > 0 else {
+        guard current == nil, parts.completedParts > 0 || partless else {
             await current?.discard()
             throw Problem(.badRequest, title: "Malformed multipart body", detail: "The multipart/form-data body ends inside a part.")
         }
