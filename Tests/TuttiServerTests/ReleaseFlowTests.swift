@@ -166,7 +166,12 @@ struct ReleaseFlowTests {
             #expect(artist["displayName"] as? String == "Ada L.")
             #expect(artist["bio"] as? String == "Engines.\nPoetry.")
             #expect((artist["links"] as? [[String: Any]])?.first?["url"] as? String == "https://ada.example/")
+            // Ada has nothing published: to others her profile does not exist, to edit or to read.
+            #expect(try await api.request(.patch, "/api/v1/artists/\(ada.id)", token: bela.token, json: ["bio": "hacked"]).status == .notFound)
+            #expect(try await api.request(.get, "/api/v1/artists/\(ada.id)", token: bela.token).status == .notFound)
+            _ = try await api.publishedTrack(Self.wav, title: "Out", by: ada)
             #expect(try await api.request(.patch, "/api/v1/artists/\(ada.id)", token: bela.token, json: ["bio": "hacked"]).status == .forbidden)
+            #expect(try await api.request(.get, "/api/v1/artists/\(ada.id)", token: bela.token).json()["bio"] as? String == "Engines.\nPoetry.")
         }
     }
 

@@ -82,6 +82,13 @@ struct ArtistsController {
         guard Identifier.isValid(id), try await services.profiles.profile(artistID: id) != nil else {
             throw CatalogError.notFound(kind: "artist", id: id)
         }
+        if context.user.id != id && context.user.role != .admin {
+            // Someone else's profile: forbidden if the public can see it, else not found (as GET says).
+            let published = try await services.releases.list(ReleaseQuery(artistID: id, limit: 1), viewer: nil).total
+            let tracks = try await services.tracks.list(TrackQuery(artistID: id, limit: 1), viewer: nil).total
+            if published + tracks == 0 { throw CatalogError.notFound(kind: "artist", id: id) }
+            throw CatalogError.forbidden("only the artist can change their profile")
+        }
         let body = try await request.decodeChecked(as: ProfileBody.self, context: context)
         let profile = try await services.profiles.update(artistID: id, by: context.user, ProfileChanges(
             displayName: body.displayName, bio: body.bio, location: body.location,

@@ -57,6 +57,7 @@ extension OpenAPIDocument {
                       parameters: [textQuery("q", "Words matched against the name.")] + pagingParameters(),
                       responses: [("200", json("ArtistPage", "A page of artists.", links: [
                           Link(name: "artist", operationID: "getArtistsById", parameters: [("id", "$response.body#/items/0/id")]),
+                          Link(name: "profile", operationID: "patchArtistsById", parameters: [("id", "$response.body#/items/0/id")]),
                           Link(name: "payout", operationID: "postAdminPayoutsByArtistIDPaid", parameters: [("artistID", "$response.body#/items/0/id")]),
                       ]))]),
             Operation(method: "get", path: "/api/v1/artists/{id}", summary: "An artist's profile, releases and tracks", tag: "catalog",

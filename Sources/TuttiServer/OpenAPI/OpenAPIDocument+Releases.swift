@@ -52,7 +52,7 @@ extension OpenAPIDocument {
     /// Where a release's id leads.
     static func releaseLinks(_ id: String) -> [Link] {
         [("release", "getReleasesById"), ("edit", "patchReleasesById"), ("publish", "postReleasesByIdPublish"),
-         ("unpublish", "postReleasesByIdUnpublish"), ("tracks", "putReleasesByIdTracks")]
+         ("unpublish", "postReleasesByIdUnpublish"), ("tracks", "putReleasesByIdTracks"), ("delete", "deleteReleasesById")]
             .map { Link(name: $0.0, operationID: $0.1, parameters: [("id", id)]) }
     }
 
