@@ -112,7 +112,7 @@ let package = Package(
         .target(
             name: "TuttiServer",
             dependencies: [
-                "AudioCore", "Catalog", "Ledger", "Governance",
+                "AudioCore", "Catalog", "Ledger", "Governance", "ImageCore", "ZipArchives", "MediaStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -179,7 +179,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CatalogTests",
-            dependencies: ["Catalog", "TuttiTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["Catalog", "Ledger", "Governance", "TuttiTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "MediaStoreTests",

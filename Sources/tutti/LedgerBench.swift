@@ -212,11 +212,9 @@ extension LedgerCommand {
                     }
                 }
                 for (index, id) in tracks.enumerated() {
-                    try db.execute(sql: """
-                        INSERT INTO tracks (id, artistID, title, status, published, originalPath, originalFormat, originalBytes,
-                                            originalSHA256, createdAt, updatedAt)
-                        VALUES (?, ?, 'bench', 'ready', 1, '-', 'wav', 0, '-', ?, ?)
-                        """, arguments: [id, artists[index % artists.count], now, now])
+                    let track = Track.record(id: id, artistID: artists[index % artists.count], title: "bench", status: .ready,
+                                             published: true, originalPath: "-", at: now)
+                    _ = try Tracks.insert(track, placement: .single, now: now, db)
                 }
             }
             return PlaySessions(database: database, now: { Date() })

@@ -13,7 +13,28 @@ struct Probe: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @Flag(help: "Read the header only (format, length, tags) and print it as JSON, without decoding the audio: how the server learns an upload's tags.")
+    var headerOnly = false
+
+    @Option(help: ArgumentHelp("Refuse to use more than this many bytes of address space (a safety limit for servers).", valueName: "bytes"))
+    var memoryLimit: Int?
+
     func run() throws {
+        if let memoryLimit { try Transcode.limitMemory(to: memoryLimit) }
+        if headerOnly {
+            Transcode.dieWithParentIfAsked()
+            let info: SourceInfo
+            do {
+                let format = try FormatSniffer.sniff(path: file).get()
+                info = try SoundFileDecoder(path: file, format: format).info
+            } catch {
+                throw error.exit(command: "probe", file: file)
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(info), as: UTF8.self))
+            return
+        }
         let result: ProbeResult
         do {
             result = try AudioProbe.probe(path: file)
@@ -34,6 +55,8 @@ struct Probe: ParsableCommand {
         print("title:      \(source.tags.title ?? "-")")
         print("artist:     \(source.tags.artist ?? "-")")
         print("album:      \(source.tags.album ?? "-")")
+        print("track:      \(source.tags.trackNumber ?? "-")")
+        print("disc:       \(source.tags.discNumber ?? "-")")
         let loudness = result.loudness
         print("loudness:   \(loudness.integratedLUFS.map { Self.decimal($0, 1) + " LUFS" } ?? "silent")")
         print("true peak:  \(loudness.truePeakDBTP.map { Self.decimal($0, 1) + " dBTP" } ?? "silent")")

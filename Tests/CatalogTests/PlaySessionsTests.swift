@@ -15,10 +15,8 @@ struct PlaySessionsTests {
                 try db.execute(sql: "INSERT INTO users (id, username, displayName, passwordHash, role, createdAt) VALUES (?, ?, ?, '-', ?, ?)",
                                arguments: [id, id, id, role, Date()])
             }
-            try db.execute(sql: """
-                INSERT INTO tracks (id, artistID, title, status, published, originalPath, originalFormat, originalBytes, originalSHA256, createdAt, updatedAt)
-                VALUES ('song', 'ari', 'Song', 'ready', 1, '-', 'wav', 0, '-', ?, ?)
-                """, arguments: [Date(), Date()])
+            _ = try Tracks.insert(.record(id: "song", artistID: "ari", title: "Song", status: .ready, published: true, originalPath: "-", at: Date()),
+                                  placement: .single, now: Date(), db)
         }
         let sessions = PlaySessions(database: pool, now: { Date(timeIntervalSince1970: 1_800_000_000) })
         let opened = try await sessions.open(trackID: "song", artistID: "ari", listenerID: "lena", access: .metered, previewSeconds: 45, lifetime: 600)

@@ -48,10 +48,9 @@ struct GovernanceFixture {
     }
 
     private func insertTrack(_ db: Database, artist: String, published: Bool) throws {
-        try db.execute(sql: """
-            INSERT INTO tracks (id, artistID, title, status, published, free, originalPath, originalFormat, originalBytes, originalSHA256, createdAt, updatedAt)
-            VALUES (?, ?, 'Song', 'ready', ?, 0, 'originals/x', 'WAV', 1, '00', '2026-01-01 00:00:00.000', '2026-01-01 00:00:00.000')
-            """, arguments: [Identifier.make(), artist, published])
+        let at = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01
+        _ = try Tracks.insert(.record(artistID: artist, title: "Song", status: .ready, published: published, originalPath: "originals/x",
+                                      originalBytes: 1, originalSHA256: "00", at: at), placement: .single, now: at, db)
     }
 
     /// Artists with published tracks, named m1, m2, ...

@@ -98,6 +98,27 @@ struct TranscodeCommandTests {
         #expect((object["source"] as! [String: Any])["channels"] as? Int == 6)
     }
 
+    @Test("probe --header-only prints the header and tags as JSON, TRACKNUMBER and DISCNUMBER included, without decoding", arguments: [
+        ("flac", "3/12", "2"), ("ogg", "7", nil), ("wav", nil, nil),
+    ] as [(String, String?, String?)])
+    func probeHeaderOnly(container: String, track: String?, disc: String?) throws {
+        let path = Fixtures.scratch().appendingPathComponent("tagged.\(container)").path
+        var arguments = ["-nostdin", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-metadata", "title=Tagged Title"]
+        if let track { arguments += ["-metadata", "track=\(track)"] }
+        if let disc { arguments += ["-metadata", "disc=\(disc)"] }
+        let made = try ThirdPartyTools.run("ffmpeg", arguments + ["-y", path])
+        #expect(made.status == 0, "\(made.stderr)")
+        let run = try tutti("probe", path, "--header-only")
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
+        let tags = json["tags"] as! [String: Any]
+        #expect(tags["title"] as? String == "Tagged Title")
+        #expect(tags["trackNumber"] as? String == track)
+        #expect(tags["discNumber"] as? String == disc)
+        #expect(json["frames"] as? Int == 44_100)
+        #expect(json["loudness"] == nil)
+    }
+
     @Test("probe of something that is not audio fails with one line")
     func probeFails() throws {
         let folder = Fixtures.scratch()

@@ -48,7 +48,10 @@ public final class SoundFileDecoder {
                 tags: AudioTags(
                     title: Self.tag(handle, SF_STR_TITLE),
                     artist: Self.tag(handle, SF_STR_ARTIST),
-                    album: Self.tag(handle, SF_STR_ALBUM)))
+                    album: Self.tag(handle, SF_STR_ALBUM),
+                    trackNumber: Self.tag(handle, SF_STR_TRACKNUMBER),
+                    // libsndfile has no string for it; FLAC's Vorbis comments carry it.
+                    discNumber: format == .flac ? FLACComments.read(path: path, field: "DISCNUMBER").flatMap(AudioTags.clean) : nil))
             layout = Self.channelLayout(handle, channels: channels)
         } catch {
             sf_close(handle)

@@ -1,13 +1,19 @@
-/// Title, artist and album as the upload's own tags state them.
+/// Title, artist, album and position as the upload's own tags state them.
 public struct AudioTags: Sendable, Codable, Equatable {
     public var title: String?
     public var artist: String?
     public var album: String?
+    /// TRACKNUMBER as written ("3", "03/12"), if any: a whole-release upload orders by it.
+    public var trackNumber: String?
+    /// DISCNUMBER as written, if any (read from FLAC files' Vorbis comments).
+    public var discNumber: String?
 
-    public init(title: String? = nil, artist: String? = nil, album: String? = nil) {
+    public init(title: String? = nil, artist: String? = nil, album: String? = nil, trackNumber: String? = nil, discNumber: String? = nil) {
         self.title = title
         self.artist = artist
         self.album = album
+        self.trackNumber = trackNumber
+        self.discNumber = discNumber
     }
 }
 

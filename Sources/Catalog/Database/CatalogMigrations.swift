@@ -1,8 +1,11 @@
 import GRDB
 
-/// The catalog's schema: users and their tokens, tracks, renditions and transcode jobs.
+/// The catalog's schema: users and their tokens, tracks, renditions and transcode jobs;
+/// releases, credits, artist profiles and search (CatalogMigrations+Releases).
 enum CatalogMigrations {
-    static func register(_ migrator: inout DatabaseMigrator) {
+    /// Registers the catalog's migrations; with `last`, only up to that one (a test rebuilding
+    /// an older schema to migrate from).
+    static func register(_ migrator: inout DatabaseMigrator, through last: String? = nil) {
         migrator.registerMigration("catalog-1-accounts") { db in
             try db.create(table: "users") { t in
                 t.primaryKey("id", .text)
@@ -96,5 +99,10 @@ enum CatalogMigrations {
             }
             try db.create(index: "playSessions_listener", on: "playSessions", columns: ["listenerID", "createdAt"])
         }
+        if last == "catalog-3-play-sessions" { return }
+        registerReleases(&migrator)
+        if last == "catalog-4-releases" { return }
+        // Covers and avatars (see Images): tables of their own; releases and profiles name them.
+        Images.register(&migrator)
     }
 }

@@ -15,11 +15,17 @@ public enum TuttiDatabase {
         // DatabasePool sets synchronous=NORMAL on its writer after prepareDatabase runs;
         // money needs FULL, so set it again on the one connection that writes.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        var migrator = DatabaseMigrator()
-        CatalogMigrations.register(&migrator)
-        for register in others { register(&migrator) }
-        try migrator.migrate(pool)
+        try migrator(others: others).migrate(pool)
         return pool
+    }
+
+    /// `Catalog`'s migrations, then `others`, in order. With `catalogThrough`, the catalog's
+    /// stop at that migration: the schema of an older release, for migration tests.
+    public static func migrator(others: [Migrations] = [], catalogThrough last: String? = nil) -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        CatalogMigrations.register(&migrator, through: last)
+        for register in others { register(&migrator) }
+        return migrator
     }
 
     /// Full durability (money lives here): every commit is on disk when it returns;

@@ -17,13 +17,23 @@ public struct Track: Codable, Sendable, Equatable, Identifiable, FetchableRecord
 
     public var id: String
     public var artistID: String
+    /// The release the track is part of (a lone track is a single).
+    public var releaseID: String
+    /// 1 to 99.
+    public var discNumber: Int
+    /// 1 to 999, unique on its disc among the release's undeleted tracks.
+    public var trackNumber: Int
     public var title: String
-    public var album: String?
+    /// Without dashes, uppercase (``TrackRules/isrc(_:)``).
+    public var isrc: String?
+    public var lyrics: String
+    public var explicit: Bool
     public var status: TrackStatus
     /// Transcoding progress in percent while `processing`.
     public var progress: Int
     public var failureReason: String?
-    /// Listed in the catalog and streamable by others.
+    /// Listed in the catalog and streamable by others: its release's flag, kept equal by
+    /// triggers (``PublicationRules``).
     public var published: Bool
     /// Streams without charge and is never counted as a play.
     public var free: Bool
@@ -45,6 +55,59 @@ public struct Track: Codable, Sendable, Equatable, Identifiable, FetchableRecord
     public var createdAt: Date
     public var updatedAt: Date
     public var deletedAt: Date?
+
+    public init(
+        id: String, artistID: String, releaseID: String, discNumber: Int, trackNumber: Int, title: String, isrc: String?,
+        lyrics: String, explicit: Bool, status: TrackStatus, progress: Int, failureReason: String?, published: Bool, free: Bool,
+        originalPath: String, originalFormat: AudioFormat, originalBytes: Int64, originalSHA256: String, durationSamples: Int64?,
+        sourceSampleRate: Int?, sourceChannels: Int?, loudnessLUFS: Double?, truePeakDBTP: Double?, trackGainQ78: Int?,
+        peaks: Data?, createdAt: Date, updatedAt: Date, deletedAt: Date?
+    ) {
+        self.id = id
+        self.artistID = artistID
+        self.releaseID = releaseID
+        self.discNumber = discNumber
+        self.trackNumber = trackNumber
+        self.title = title
+        self.isrc = isrc
+        self.lyrics = lyrics
+        self.explicit = explicit
+        self.status = status
+        self.progress = progress
+        self.failureReason = failureReason
+        self.published = published
+        self.free = free
+        self.originalPath = originalPath
+        self.originalFormat = originalFormat
+        self.originalBytes = originalBytes
+        self.originalSHA256 = originalSHA256
+        self.durationSamples = durationSamples
+        self.sourceSampleRate = sourceSampleRate
+        self.sourceChannels = sourceChannels
+        self.loudnessLUFS = loudnessLUFS
+        self.truePeakDBTP = truePeakDBTP
+        self.trackGainQ78 = trackGainQ78
+        self.peaks = peaks
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.deletedAt = deletedAt
+    }
+
+    /// A track with what an insert needs and nothing learned yet (no analysis, no lyrics):
+    /// for imports, benchmarks and tests that write tracks without an upload. Place it with
+    /// ``Tracks/insert(_:placement:now:_:)``.
+    public static func record(
+        id: String = Identifier.make(), artistID: String, title: String, status: TrackStatus = .processing,
+        published: Bool = false, free: Bool = false, originalPath: String, originalFormat: AudioFormat = .wav,
+        originalBytes: Int64 = 0, originalSHA256: String = "-", at instant: Date
+    ) -> Track {
+        Track(
+            id: id, artistID: artistID, releaseID: "", discNumber: 1, trackNumber: 1, title: title, isrc: nil, lyrics: "",
+            explicit: false, status: status, progress: status == .ready ? 100 : 0, failureReason: nil, published: published,
+            free: free, originalPath: originalPath, originalFormat: originalFormat, originalBytes: originalBytes,
+            originalSHA256: originalSHA256, durationSamples: nil, sourceSampleRate: nil, sourceChannels: nil, loudnessLUFS: nil,
+            truePeakDBTP: nil, trackGainQ78: nil, peaks: nil, createdAt: instant, updatedAt: instant, deletedAt: nil)
+    }
 
     /// Length in seconds, once transcoded.
     public var durationSeconds: Double? { durationSamples.map { Double($0) / 48_000 } }

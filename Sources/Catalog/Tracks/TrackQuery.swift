@@ -27,10 +27,15 @@ public struct TrackQuery: Sendable {
     }
 }
 
-/// A track as listed, with its artist's name.
+/// A track as listed, with its artist's name and its release.
 public struct TrackListing: Sendable, Equatable {
     public var track: Track
     public var artistName: String
+    public var releaseTitle: String
+    public var releaseType: ReleaseType
+
+    /// The release's title unless the track is a single (the old `album` field).
+    public var album: String? { releaseType == .single ? nil : releaseTitle }
 }
 
 /// An artist as listed.
@@ -42,18 +47,31 @@ public struct ArtistListing: Sendable, Equatable {
     public var trackCount: Int
 }
 
-/// Changes an artist may make to a track.
+/// Changes an artist may make to a track; nil leaves a field.
 public struct TrackChanges: Sendable {
     public var title: String?
-    /// `.some(nil)` removes the album.
+    /// Moves the track to the artist's release of that title with the same publication
+    /// (created as an album if there is none); `.some(nil)` makes it a single of its own.
     public var album: String??
+    /// Publishes or withdraws the track's whole release.
     public var published: Bool?
     public var free: Bool?
+    /// `CC-XXX-YY-NNNNN`; `.some(nil)` removes it.
+    public var isrc: String??
+    public var lyrics: String?
+    public var explicit: Bool?
+    /// Replaces every credit.
+    public var credits: [CreditInput]?
 
-    public init(title: String? = nil, album: String?? = nil, published: Bool? = nil, free: Bool? = nil) {
+    public init(title: String? = nil, album: String?? = nil, published: Bool? = nil, free: Bool? = nil,
+                isrc: String?? = nil, lyrics: String? = nil, explicit: Bool? = nil, credits: [CreditInput]? = nil) {
         self.title = title
         self.album = album
         self.published = published
         self.free = free
+        self.isrc = isrc
+        self.lyrics = lyrics
+        self.explicit = explicit
+        self.credits = credits
     }
 }

@@ -28,23 +28,55 @@ public struct Tracks: Sendable {
         self.now = now
     }
 
-    /// Records an uploaded track and queues its transcode, in one transaction.
+    /// Records an uploaded track and queues its transcode, in one transaction. With an album,
+    /// the track joins the artist's draft release of that title (made if there is none);
+    /// without, it becomes a single of its own.
     public func create(id: String = Identifier.make(), artist: User, title: String, album: String?, upload: StoredUpload) async throws -> (Track, TranscodeJob) {
+        let album = try album.flatMap(Self.album)
+        return try await create(id: id, artist: artist, title: title, placement: album.map(TrackPlacement.album) ?? .single, upload: upload)
+    }
+
+    /// Records an uploaded track at `placement` and queues its transcode, in one transaction.
+    public func create(
+        id: String = Identifier.make(), artist: User, title: String, placement: TrackPlacement, upload: StoredUpload
+    ) async throws -> (Track, TranscodeJob) {
         guard artist.role == .artist || artist.role == .admin else { throw CatalogError.forbidden("only artists upload tracks") }
         let title = try Self.title(title)
-        let album = try album.flatMap(Self.album)
         let instant = now()
-        let track = Track(
-            id: id, artistID: artist.id, title: title, album: album, status: .processing, progress: 0,
+        let draft = Track(
+            id: id, artistID: artist.id, releaseID: "", discNumber: 1, trackNumber: 1, title: title, isrc: nil, lyrics: "",
+            explicit: false, status: .processing, progress: 0,
             failureReason: nil, published: false, free: false, originalPath: upload.path,
             originalFormat: upload.format, originalBytes: upload.bytes, originalSHA256: upload.sha256,
             durationSamples: nil, sourceSampleRate: nil, sourceChannels: nil, loudnessLUFS: nil,
             truePeakDBTP: nil, trackGainQ78: nil, peaks: nil, createdAt: instant, updatedAt: instant, deletedAt: nil)
         return try await database.write { db in
-            try track.insert(db)
+            let track = try Self.insert(draft, placement: placement, now: instant, db)
             var job = TranscodeJob(id: nil, trackID: track.id, state: .queued, attempts: 0, createdAt: instant, startedAt: nil, finishedAt: nil, error: nil)
             try job.insert(db)
             return (track, job)
+        }
+    }
+
+    /// The one way a track enters the database: places `track` (its `releaseID`, disc and
+    /// track numbers are set from `placement`) and inserts it. A new single is published
+    /// with the track's own flag; otherwise the release's flag wins (see ``PublicationRules``).
+    /// Returns the track as stored.
+    public static func insert(_ track: Track, placement: TrackPlacement, now: Date, _ db: Database) throws -> Track {
+        var track = track
+        let place = try Placing.resolve(placement, artistID: track.artistID, title: track.title, status: track.status,
+                                        published: track.published, now: now, db)
+        track.releaseID = place.releaseID
+        track.discNumber = place.discNumber
+        track.trackNumber = place.trackNumber
+        try track.insert(db)
+        return try Track.fetchOne(db, key: track.id) ?? track
+    }
+
+    /// The album a track's tags name: its release's title, unless it is a single.
+    public func album(of track: Track) async throws -> String? {
+        try await database.read { db in
+            try Release.fetchOne(db, key: track.releaseID).flatMap { $0.type == .single ? nil : $0.title }
         }
     }
 
@@ -97,19 +129,20 @@ public struct Tracks: Sendable {
             conditions.append("t.published = 1 AND t.status = 'ready'")
         }
         for word in (query.text ?? "").split(separator: " ").prefix(8) {
-            conditions.append("(t.title LIKE ? ESCAPE '\\' OR t.album LIKE ? ESCAPE '\\' OR u.displayName LIKE ? ESCAPE '\\' OR u.username LIKE ? ESCAPE '\\')")
+            conditions.append("(t.title LIKE ? ESCAPE '\\' OR r.title LIKE ? ESCAPE '\\' OR u.displayName LIKE ? ESCAPE '\\' OR u.username LIKE ? ESCAPE '\\')")
             let pattern = "%" + Self.escapeLike(String(word)) + "%"
             strings += [pattern, pattern, pattern, pattern]
         }
         let whereClause = conditions.joined(separator: " AND ")
         let arguments = strings
         return try await database.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tracks t JOIN users u ON u.id = t.artistID WHERE \(whereClause)", arguments: StatementArguments(arguments)) ?? 0
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tracks t JOIN users u ON u.id = t.artistID JOIN releases r ON r.id = t.releaseID WHERE \(whereClause)", arguments: StatementArguments(arguments)) ?? 0
             let rows = try Row.fetchAll(
                 db,
-                sql: "SELECT t.*, u.displayName AS artistName FROM tracks t JOIN users u ON u.id = t.artistID WHERE \(whereClause) ORDER BY t.createdAt DESC, t.id LIMIT ? OFFSET ?",
+                sql: "SELECT t.*, u.displayName AS artistName, r.title AS releaseTitle, r.type AS releaseType FROM tracks t JOIN users u ON u.id = t.artistID JOIN releases r ON r.id = t.releaseID WHERE \(whereClause) ORDER BY t.createdAt DESC, t.id LIMIT ? OFFSET ?",
                 arguments: StatementArguments(arguments) + [query.limit, query.offset])
-            let items = try rows.map { row in TrackListing(track: try Track(row: row), artistName: row["artistName"]) }
+            let items = try rows.map { row in TrackListing(track: try Track(row: row), artistName: row["artistName"], releaseTitle: row["releaseTitle"],
+                                                         releaseType: ReleaseType(rawValue: row["releaseType"]) ?? .single) }
             return Page(items: items, total: total, limit: query.limit, offset: query.offset)
         }
     }
@@ -143,38 +176,46 @@ public struct Tracks: Sendable {
         }
     }
 
-    /// Applies `changes` to a track of `user`'s (or any, for an admin).
+    /// Applies `changes` to a track of `user`'s (or any, for an admin). Publishing is per
+    /// release: `published` publishes or withdraws the track's whole release.
     public func update(id: String, by user: User, _ changes: TrackChanges) async throws -> Track {
         let title = try changes.title.map(Self.title)
         let album: String?? = try changes.album.map { try $0.flatMap(Self.album) }
+        let isrc: String?? = try changes.isrc.map { try $0.map(TrackRules.isrc) }
+        let lyrics = try changes.lyrics.map(TrackRules.lyrics)
+        let credits = try changes.credits.map(Self.credits)
         let instant = now()
         return try await database.write { db in
-            var track = try Self.editable(id: id, by: user, db)
-            if let title { track.title = title }
-            if let album { track.album = album }
-            if let free = changes.free { track.free = free }
+            let track = try Self.editable(id: id, by: user, db)
+            if let credits { try Self.setCredits(credits, trackID: id, db) }
+            if let album {
+                try Placing.move(track, toAlbum: album, now: instant, db)
+            }
             if let published = changes.published {
                 if published && track.status != .ready {
                     throw CatalogError.conflict("a track can be published once it is ready; it is \(track.status.rawValue)")
                 }
-                track.published = published
+                let releaseID = try String.fetchOne(db, sql: "SELECT releaseID FROM tracks WHERE id = ?", arguments: [id]) ?? track.releaseID
+                try Releases.setPublished(releaseID: releaseID, published, now: instant, db)
             }
-            track.updatedAt = instant
-            try track.update(db)
-            return track
+            try db.execute(
+                sql: "UPDATE tracks SET title = ?, free = ?, isrc = ?, lyrics = ?, explicit = ?, updatedAt = ? WHERE id = ?",
+                arguments: [title ?? track.title, changes.free ?? track.free, isrc ?? track.isrc, lyrics ?? track.lyrics,
+                            changes.explicit ?? track.explicit, instant, id])
+            guard let updated = try Track.fetchOne(db, key: id) else { throw CatalogError.notFound(kind: "track", id: id) }
+            return updated
         }
     }
 
     /// Hides a track for good. Its rows stay, so plays and payments that name it keep
-    /// their meaning; its files stay for listeners who own it.
+    /// their meaning; its files stay for listeners who own it. A release left without
+    /// tracks is deleted with it.
     public func delete(id: String, by user: User) async throws {
         let instant = now()
         try await database.write { db in
-            var track = try Self.editable(id: id, by: user, db)
-            track.deletedAt = instant
-            track.published = false
-            track.updatedAt = instant
-            try track.update(db)
+            let track = try Self.editable(id: id, by: user, db)
+            try db.execute(sql: "UPDATE tracks SET deletedAt = ?, published = 0, updatedAt = ? WHERE id = ?", arguments: [instant, instant, id])
+            try Placing.deleteIfEmpty(releaseID: track.releaseID, now: instant, db)
         }
     }
 
@@ -185,9 +226,41 @@ public struct Tracks: Sendable {
         }
     }
 
+    /// A track's credits, in order.
+    public func credits(trackID: String) async throws -> [TrackCredit] {
+        try await database.read { db in
+            try TrackCredit.filter(Column("trackID") == trackID).order(Column("position")).fetchAll(db)
+        }
+    }
+
     // MARK: Rules
 
-    private static func editable(id: String, by user: User, _ db: Database) throws -> Track {
+    static func credits(_ given: [CreditInput]) throws(CatalogError) -> [CreditInput] {
+        guard given.count <= TrackRules.creditsPerTrack else {
+            throw .invalidField(name: "credits", reason: "give at most \(TrackRules.creditsPerTrack) credits")
+        }
+        var credits: [CreditInput] = []
+        for credit in given {
+            if let account = credit.accountID, !Identifier.isValid(account) {
+                throw .invalidField(name: "credits.accountID", reason: "\(account.prefix(40)) is not an account id")
+            }
+            credits.append(CreditInput(name: try TrackRules.creditName(credit.name), role: try TrackRules.creditRole(credit.role), accountID: credit.accountID))
+        }
+        return credits
+    }
+
+    static func setCredits(_ credits: [CreditInput], trackID: String, _ db: Database) throws {
+        try db.execute(sql: "DELETE FROM trackCredits WHERE trackID = ?", arguments: [trackID])
+        for (position, credit) in credits.enumerated() {
+            if let account = credit.accountID, try User.fetchOne(db, key: account) == nil {
+                throw CatalogError.invalidField(name: "credits.accountID", reason: "no account \(account)")
+            }
+            try TrackCredit(trackID: trackID, position: position, name: credit.name, role: credit.role, accountID: credit.accountID).insert(db)
+        }
+    }
+
+
+    static func editable(id: String, by user: User, _ db: Database) throws -> Track {
         guard Identifier.isValid(id), let track = try Track.filter(Column("id") == id && Column("deletedAt") == nil).fetchOne(db) else {
             throw CatalogError.notFound(kind: "track", id: id)
         }
@@ -199,7 +272,7 @@ public struct Tracks: Sendable {
         return track
     }
 
-    static func title(_ raw: String) throws(CatalogError) -> String {
+    public static func title(_ raw: String) throws(CatalogError) -> String {
         let title = TextField.clean(raw)
         guard (1...200).contains(title.count) else { throw .invalidField(name: "title", reason: "use 1 to 200 characters") }
         return title

@@ -5,6 +5,7 @@ import GRDB
 import Governance
 import HummingbirdBcrypt
 import Ledger
+import MediaStore
 import NIOPosix
 
 /// The parts every controller shares: storage, domain services, metrics.
@@ -13,6 +14,9 @@ struct AppServices: Sendable {
     let database: DatabasePool
     let accounts: Accounts
     let tracks: Tracks
+    let releases: Releases
+    let profiles: ArtistProfiles
+    let search: CatalogSearch
     let jobs: JobQueue
     /// The royalty ledger, in the same database file (tables `ledger_...`).
     let ledger: Ledger
@@ -34,12 +38,23 @@ struct AppServices: Sendable {
     let jobSignal: JobSignal
     /// Runs CPU-heavy or blocking work (bcrypt, hashing) off the event loops.
     let threadPool: NIOThreadPool
+    /// Covers and avatars: which pictures exist and which is current.
+    let images: Images
+    /// Renders pictures in a child process and stores their files (`images/` in the media store).
+    let imageService: ImageService
+    /// New audio for a track whose processing failed.
+    let trackReplacement: TrackReplacement
+    /// Whole releases uploaded in one request, recorded in one transaction.
+    let releaseUploads: ReleaseUploads
 
     init(configuration: ServerConfiguration, database: DatabasePool, metrics: TuttiMetrics, threadPool: NIOThreadPool = .singleton) throws {
         self.configuration = configuration
         self.database = database
         accounts = Accounts(database: database, now: configuration.now)
         tracks = Tracks(database: database, now: configuration.now)
+        releases = Releases(database: database, now: configuration.now)
+        profiles = ArtistProfiles(database: database, now: configuration.now)
+        search = CatalogSearch(database: database)
         jobs = JobQueue(database: database, now: configuration.now)
         ledger = try Ledger(database: database, clock: configuration.now)
         governance = try Governance(
@@ -58,6 +73,10 @@ struct AppServices: Sendable {
         playLimiter = RateLimiter(attempts: configuration.playSessionsPerMinute, window: 60, now: configuration.now)
         jobSignal = JobSignal()
         self.threadPool = threadPool
+        images = Images(database: database, now: configuration.now)
+        trackReplacement = TrackReplacement(database: database, now: configuration.now)
+        releaseUploads = ReleaseUploads(database: database, now: configuration.now)
+        imageService = ImageService(configuration: configuration, store: try LocalMediaStore(root: configuration.dataDirectory), images: images)
     }
 
     /// bcrypt-hashes a password on the thread pool.

@@ -33,6 +33,15 @@ struct TextRule: Sendable {
     static let reason = TextRule(maxLength: 1_000)
     static let reference = TextRule(maxLength: 1_000, mayBeBlank: true)
     static let rationale = TextRule(maxLength: 20_000)
+    static let releaseTitle = TextRule(maxLength: ReleaseRules.titleLength)
+    static let description = TextRule(maxLength: ReleaseRules.descriptionLength, mayBeBlank: true)
+    static let genre = TextRule(maxLength: ReleaseRules.genreLength)
+    static let lyrics = TextRule(maxLength: TrackRules.lyricsLength, mayBeBlank: true)
+    static let creditName = TextRule(maxLength: TrackRules.creditNameLength)
+    static let creditRole = TextRule(maxLength: TrackRules.creditRoleLength)
+    static let bio = TextRule(maxLength: ArtistProfileRules.bioLength, mayBeBlank: true)
+    static let location = TextRule(maxLength: ArtistProfileRules.locationLength, mayBeBlank: true)
+    static let linkLabel = TextRule(maxLength: ArtistProfileRules.linkLabelLength, mayBeBlank: true)
 
     /// Code points that count as blank: Unicode White_Space and the control characters (Cc).
     static func isBlank(_ scalar: Unicode.Scalar) -> Bool {

@@ -52,8 +52,18 @@ struct LoudnessResource: ResponseCodable {
 struct TrackResource: ResponseCodable {
     var id: String
     var title: String
+    /// The release's title unless the track is a single.
     var album: String?
     var artist: ArtistReference
+    var releaseID: String
+    var discNumber: Int
+    var trackNumber: Int
+    /// `CC-XXX-YY-NNNNN`.
+    var isrc: String?
+    var explicit: Bool
+    /// In the detail views (track, release) only.
+    var lyrics: String?
+    var credits: [CreditResource]?
     var status: String
     var progress: Int
     var failureReason: String?
@@ -68,11 +78,16 @@ struct TrackResource: ResponseCodable {
     var url: String
 
     /// A track; `renditions` and `peaks` are included in the detail view only.
-    init(_ track: Track, artistName: String, renditions: [Rendition]? = nil, includePeaks: Bool = false) {
+    init(_ track: Track, artistName: String, album: String?, renditions: [Rendition]? = nil, includePeaks: Bool = false) {
         id = track.id
         title = track.title
-        album = track.album
+        self.album = album
         artist = ArtistReference(id: track.artistID, name: artistName)
+        releaseID = track.releaseID
+        discNumber = track.discNumber
+        trackNumber = track.trackNumber
+        isrc = track.isrc.map(TrackRules.displayISRC)
+        explicit = track.explicit
         status = track.status.rawValue
         progress = track.progress
         failureReason = track.failureReason
@@ -111,6 +126,12 @@ struct ArtistResource: ResponseCodable {
     var displayName: String
     var trackCount: Int
     var tracks: [TrackResource]?
+    /// The profile, in the detail view only.
+    var bio: String?
+    var location: String?
+    var avatarImage: String?
+    var links: [LinkResource]?
+    var releases: [ReleaseResource]?
 }
 
 /// A 202 for an upload: where to watch it become a track.

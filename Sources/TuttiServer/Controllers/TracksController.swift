@@ -77,7 +77,7 @@ struct TracksController {
             next = "/api/v1/tracks?" + items.joined(separator: "&")
         }
         return PageResource(
-            items: page.items.map { TrackResource($0.track, artistName: $0.artistName) },
+            items: page.items.map { TrackResource($0.track, artistName: $0.artistName, album: $0.album) },
             total: page.total, limit: page.limit, offset: page.offset, next: next)
     }
 
@@ -92,10 +92,20 @@ struct TracksController {
     // MARK: Edits
 
     struct Changes: CheckedBody {
+        struct Credit: Decodable {
+            var name: String
+            var role: String
+            var accountID: String?
+        }
+
         var title: String?
         var album: String??
         var published: Bool?
         var free: Bool?
+        var isrc: String??
+        var lyrics: String?
+        var explicit: Bool?
+        var credits: [Credit]?
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -104,13 +114,27 @@ struct TracksController {
             album = container.contains(.album) ? .some(try container.decodeIfPresent(String.self, forKey: .album)) : nil
             published = try container.decodeIfPresent(Bool.self, forKey: .published)
             free = try container.decodeIfPresent(Bool.self, forKey: .free)
+            isrc = container.contains(.isrc) ? .some(try container.decodeIfPresent(String.self, forKey: .isrc)) : nil
+            lyrics = try container.decodeIfPresent(String.self, forKey: .lyrics)
+            explicit = try container.decodeIfPresent(Bool.self, forKey: .explicit)
+            credits = try container.decodeIfPresent([Credit].self, forKey: .credits)
         }
 
-        enum CodingKeys: String, CodingKey { case title, album, published, free }
+        enum CodingKeys: String, CodingKey { case title, album, published, free, isrc, lyrics, explicit, credits }
 
         func check() throws {
             try TextRule.title.check(title, "title")
             try TextRule.album.check(album ?? nil, "album")
+            try TextRule.lyrics.check(lyrics, "lyrics")
+            if let credits {
+                guard credits.count <= TrackRules.creditsPerTrack else {
+                    throw Problem(.unprocessableContent, title: "Invalid value", detail: "credits must list at most \(TrackRules.creditsPerTrack) credits.")
+                }
+                for credit in credits {
+                    try TextRule.creditName.check(credit.name, "credits.name")
+                    try TextRule.creditRole.check(credit.role, "credits.role")
+                }
+            }
         }
     }
 
@@ -119,8 +143,11 @@ struct TracksController {
         let changes = try await request.decodeChecked(as: Changes.self, context: context)
         let track = try await services.tracks.update(
             id: id, by: context.user,
-            TrackChanges(title: changes.title, album: changes.album, published: changes.published, free: changes.free))
-        services.streamCatalog.invalidate(trackID: id)
+            TrackChanges(title: changes.title, album: changes.album, published: changes.published, free: changes.free,
+                         isrc: changes.isrc, lyrics: changes.lyrics, explicit: changes.explicit,
+                         credits: changes.credits?.map { CreditInput(name: $0.name, role: $0.role, accountID: $0.accountID) }))
+        // Publishing is per release: every track of the release may have changed.
+        services.streamCatalog.invalidateAll()
         return try await resource(track)
     }
 
@@ -134,7 +161,11 @@ struct TracksController {
     private func resource(_ track: Track) async throws -> TrackResource {
         let artist = try await services.accounts.user(id: track.artistID)
         let renditions = track.status == .ready ? try await services.tracks.renditions(trackID: track.id) : []
-        return TrackResource(track, artistName: artist?.displayName ?? "", renditions: renditions, includePeaks: true)
+        var resource = TrackResource(track, artistName: artist?.displayName ?? "", album: try await services.tracks.album(of: track),
+                                     renditions: renditions, includePeaks: true)
+        resource.lyrics = track.lyrics
+        resource.credits = try await services.tracks.credits(trackID: track.id).map(CreditResource.init)
+        return resource
     }
 
     static func percentEncode(_ text: String) -> String {

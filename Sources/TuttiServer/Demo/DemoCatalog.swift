@@ -78,8 +78,18 @@ struct DemoCatalog: Service {
                 case .ready:
                     // The first demo track is free, so it streams from its plain URL (curl, ffplay) too.
                     let free = track.id == created.first?.0.id
-                    _ = try await services.tracks.update(id: track.id, by: artist, TrackChanges(published: true, free: free))
-                    services.streamCatalog.invalidate(trackID: track.id)
+                    do {
+                        // Publishing is per release: it waits until every track of the release is ready.
+                        _ = try await services.tracks.update(id: track.id, by: artist, TrackChanges(published: true, free: free))
+                        services.streamCatalog.invalidateAll()
+                    } catch CatalogError.conflict(let reason) {
+                        // Another track of its release is still transcoding; if none is, give up on it.
+                        if pending.contains(where: { $0.1.id == artist.id && $0.0.id != track.id }) {
+                            still.append((track, artist))
+                        } else {
+                            logger.warning("demo release not published", metadata: ["title": "\(track.title)", "reason": "\(reason)"])
+                        }
+                    }
                 case .processing: still.append((track, artist))
                 default: logger.warning("demo track failed to transcode", metadata: ["title": "\(track.title)"])
                 }

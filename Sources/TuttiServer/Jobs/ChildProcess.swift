@@ -19,6 +19,8 @@ struct ChildProcess: Sendable {
     let arguments: [String]
     let environment: [String: String]
     let threadPool: NIOThreadPool
+    /// A file to receive the child's standard output (created or truncated); nil discards it.
+    var standardOutput: String? = nil
 
     struct Outcome: Sendable {
         var termination: ChildTermination
@@ -62,7 +64,7 @@ struct ChildProcess: Sendable {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, standardOutput ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 2)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

@@ -156,7 +156,7 @@ struct TranscodeRunner: Service {
             "--title", track.title,
         ]
         if let artist { arguments += ["--artist", artist] }
-        if let album = track.album { arguments += ["--album", album] }
+        if let album = try? await services.tracks.album(of: track) { arguments += ["--album", album] }
         // The low rendition's bitrate depends on the channel count, which the child learns;
         // it picks the default for "low" itself.
         arguments += ["--low", "\(work)/low.opus"]

@@ -56,6 +56,7 @@ extension OpenAPIDocument {
         switch name {
         case "rendition": schema = ["type": "string", "enum": .array(RenditionName.allCases.map { .string($0.rawValue) })]
         case "file": schema = ["type": "string", "enum": .array(WebAssets.files.keys.sorted().map { .string($0) })]
+        case "hash": schema = ["type": "string", "pattern": "^[0-9a-f]{64}$"]
         default: schema = identifier
         }
         return ["name": .string(name), "in": "path", "required": true, "schema": schema]

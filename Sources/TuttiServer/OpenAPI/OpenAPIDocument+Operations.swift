@@ -1,4 +1,5 @@
 import AudioCore
+import Catalog
 
 extension OpenAPIDocument {
     /// Service, accounts, the catalog and plain streaming.
@@ -43,10 +44,11 @@ extension OpenAPIDocument {
                                   ("422", problem("No title, or an empty file."))]),
             Operation(method: "get", path: "/api/v1/tracks/{id}", summary: "A track with its renditions, loudness and waveform", tag: "catalog",
                       responses: [("200", json("Track", "The track."))]),
-            Operation(method: "patch", path: "/api/v1/tracks/{id}", summary: "Edit, publish or mark free a track (its artist)", tag: "catalog", signedIn: true,
+            Operation(method: "patch", path: "/api/v1/tracks/{id}", summary: "Edit a track, mark it free, or publish or withdraw its release (its artist)", tag: "catalog", signedIn: true,
                       requestBody: body("TrackChanges"),
                       responses: [("200", json("Track", "The changed track.")), ("403", problem("Not your track.")),
-                                  ("409", problem("Only ready tracks can be published.")), ("422", problem("A title or album outside its schema."))]),
+                                  ("409", problem("Only ready tracks can be published; publishing is per release, so every track of the release must be ready.")),
+                                  ("422", problem("A title, album, ISRC, lyrics or credit outside its schema, or a credit naming no account."))]),
             Operation(method: "delete", path: "/api/v1/tracks/{id}", summary: "Delete a track (its artist); plays and payments keep their history", tag: "catalog", signedIn: true,
                       responses: [("204", ["description": "Deleted."]), ("403", problem("Not your track."))]),
             audio("get"), audio("head"),
@@ -55,9 +57,10 @@ extension OpenAPIDocument {
                       parameters: [textQuery("q", "Words matched against the name.")] + pagingParameters(),
                       responses: [("200", json("ArtistPage", "A page of artists.", links: [
                           Link(name: "artist", operationID: "getArtistsById", parameters: [("id", "$response.body#/items/0/id")]),
+                          Link(name: "profile", operationID: "patchArtistsById", parameters: [("id", "$response.body#/items/0/id")]),
                           Link(name: "payout", operationID: "postAdminPayoutsByArtistIDPaid", parameters: [("artistID", "$response.body#/items/0/id")]),
                       ]))]),
-            Operation(method: "get", path: "/api/v1/artists/{id}", summary: "An artist and their tracks", tag: "catalog",
+            Operation(method: "get", path: "/api/v1/artists/{id}", summary: "An artist's profile, releases and tracks", tag: "catalog",
                       responses: [("200", json("Artist", "The artist.", links: trackLinks("$response.body#/tracks/0/id")))]),
         ]
     }
@@ -118,6 +121,9 @@ extension OpenAPIDocument {
             "Track": object([
                 ("id", string), ("title", string), ("album", nullable("string")),
                 ("artist", object([("id", string), ("name", string)])),
+                ("releaseID", string), ("discNumber", integer), ("trackNumber", integer),
+                ("isrc", ["type": ["string", "null"], "description": "CC-XXX-YY-NNNNN."]), ("explicit", boolean),
+                ("lyrics", nullable("string")), ("credits", array(ref("Credit"))),
                 ("status", ["type": "string", "enum": ["processing", "ready", "failed"]]), ("progress", integer),
                 ("failureReason", nullable("string")), ("published", boolean), ("free", boolean),
                 ("durationSeconds", nullable("number")),
@@ -125,15 +131,22 @@ extension OpenAPIDocument {
                 ("renditions", array(ref("Rendition"))),
                 ("peaks", object([("minimums", array(number)), ("maximums", array(number))])),
                 ("createdAt", dateTime), ("updatedAt", dateTime), ("url", string),
-            ], required: ["id", "title", "artist", "status", "progress", "published", "free", "createdAt", "updatedAt", "url"]),
+            ], required: ["id", "title", "artist", "releaseID", "discNumber", "trackNumber", "explicit", "status", "progress", "published", "free", "createdAt", "updatedAt", "url"]),
             "TrackPage": page(of: "Track"),
             "TrackChanges": object([
                 ("title", orNull(text(.title, "null or absent: unchanged."))),
-                ("album", orNull(text(.album, "null or blank: no album; absent: unchanged."))),
-                ("published", nullable("boolean")), ("free", nullable("boolean")),
+                ("album", orNull(text(.album, "null or blank: a single of its own; a title: the artist's release of that title (made if none); absent: unchanged."))),
+                ("published", ["type": ["boolean", "null"], "description": "Publishes or withdraws the track's whole release."]),
+                ("free", nullable("boolean")),
+                ("isrc", orNull(["type": "string", "pattern": .string(TrackRules.isrcPattern), "description": "CC-XXX-YY-NNNNN (dashes optional); null removes it."])),
+                ("lyrics", orNull(text(.lyrics))), ("explicit", nullable("boolean")),
+                ("credits", orNull(["type": "array", "maxItems": .int(TrackRules.creditsPerTrack), "items": ref("CreditInput"), "description": "Replaces every credit."])),
             ]),
             "UploadAccepted": object([("id", string), ("status", string), ("statusURL", string)], required: ["id", "status", "statusURL"]),
-            "Artist": object([("id", string), ("username", string), ("displayName", string), ("trackCount", integer), ("tracks", array(ref("Track")))],
+            "Artist": object([("id", string), ("username", string), ("displayName", string), ("trackCount", integer), ("tracks", array(ref("Track"))),
+                              ("bio", string), ("location", string), ("avatarImage", nullable("string")),
+                              ("links", array(object([("label", string), ("url", string)], required: ["label", "url"]))),
+                              ("releases", array(ref("Release")))],
                              required: ["id", "username", "displayName", "trackCount"]),
             "ArtistPage": page(of: "Artist"),
         ]

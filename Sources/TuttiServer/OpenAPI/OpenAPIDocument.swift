@@ -36,7 +36,7 @@ enum OpenAPIDocument {
     }()
 
     static var allOperations: [Operation] {
-        operations + playOperations + moneyOperations + governanceOperations + webOperations
+        operations + releaseOperations + playOperations + moneyOperations + governanceOperations + webOperations + mediaOperations
     }
 
     static var document: JSONValue {
@@ -71,7 +71,7 @@ enum OpenAPIDocument {
             ],
             "paths": .object(paths),
             "components": [
-                "schemas": schemas.merging(moneySchemas).merging(playSchemas).merging(governanceSchemas),
+                "schemas": schemas.merging(releaseSchemas).merging(moneySchemas).merging(playSchemas).merging(governanceSchemas).merging(mediaSchemas),
                 "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "description": "A token from POST /api/v1/sessions."]],
             ],
         ]

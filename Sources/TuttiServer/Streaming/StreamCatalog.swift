@@ -73,6 +73,13 @@ final class StreamCatalog: Sendable {
         windows.withLock { windows in windows = windows.filter { $0.key.trackID != trackID } }
     }
 
+    /// Forgets every track: a release changed (publication is per release, so one edit
+    /// changes the visibility of several tracks).
+    func invalidateAll() {
+        entries.withLock { $0.removeAll() }
+        windows.withLock { $0.removeAll() }
+    }
+
     private struct WindowKey: Hashable {
         var trackID: String
         var rendition: String

@@ -30,6 +30,8 @@ struct UploadReceiver {
     let directory: String
     let limit: Int64
     let threadPool: NIOThreadPool
+    /// Whether the first bytes must look like audio (pictures are judged by ImageCore instead).
+    var sniffsAudio = true
 
     /// Bytes gathered before each write to disk.
     static let stagingLength = 1 << 20
@@ -71,7 +73,7 @@ struct UploadReceiver {
     private func append(_ chunk: ByteBuffer, to file: UploadFile) async throws {
         guard file.received + Int64(chunk.readableBytes) <= limit else { throw tooLarge() }
         try await file.append(chunk)
-        if let rejection = file.earlyRejection() { throw rejection }
+        if sniffsAudio, let rejection = file.earlyRejection() { throw rejection }
     }
 
     private func tooLarge() -> Problem {

@@ -13,11 +13,9 @@ extension TestAPI {
     func member(_ username: String) async throws -> Account {
         let artist = try await account(username, role: "artist")
         try await services.database.write { db in
-            try db.execute(sql: """
-                INSERT INTO tracks (id, artistID, title, status, published, free, originalPath, originalFormat, originalBytes,
-                    originalSHA256, createdAt, updatedAt)
-                VALUES (?, ?, 'Song', 'ready', 1, 0, 'originals/none', 'WAV', 1, '00', '2026-01-01 00:00:00.000', '2026-01-01 00:00:00.000')
-                """, arguments: [Identifier.make(), artist.id])
+            let at = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01
+            _ = try Tracks.insert(.record(artistID: artist.id, title: "Song", status: .ready, published: true, originalPath: "originals/none",
+                                          originalBytes: 1, originalSHA256: "00", at: at), placement: .single, now: at, db)
         }
         return artist
     }
