@@ -169,7 +169,7 @@ struct WalletHistoryTests {
         #expect(plans[0].contains("USING INDEX ledger_transfers_debit") && plans[0].contains("USING INDEX ledger_transfers_credit"))
         #expect(plans[1].contains("INTEGER PRIMARY KEY"))
         // The listener's plays: a seek in (listener, sequence) read in order, not a sort of them all.
-        #expect(plans[2].contains("SEARCH ledger_plays USING INDEX ledger_plays_listener (listener_id=? AND rowid<?)"), "\(plans[2])")
+        #expect(plans[2].contains("SEARCH ledger_plays USING INDEX ledger_plays_listener (listener_id=? AND sequence<?)"), "\(plans[2])")
         #expect(!plans[2].contains("TEMP B-TREE"), "\(plans[2])")
     }
 

@@ -69,7 +69,7 @@ extension Ledger {
             let outcomes = Self.withoutLogSync(db) { self.commitPlays(requests, in: db) }
             logSync.committed { syncFailure in
                 for (waiter, outcome) in zip(batch, outcomes) {
-                    waiter.resume(syncFailure.map { .failure($0) } ?? outcome)
+                    waiter.resume(syncFailure.map { PlayChargeQueue.Outcome.failure($0) } ?? outcome)
                 }
             }
             if let next = self.playQueue.next(after: batch.count) { self.commitQueuedPlays(next) }
