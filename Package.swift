@@ -171,6 +171,7 @@ let package = Package(
             dependencies: [
                 "Ledger", "TuttiTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
         .testTarget(

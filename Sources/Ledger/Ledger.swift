@@ -21,6 +21,9 @@ public final class Ledger: Sendable {
     let playQueue: PlayChargeQueue
     /// Checkpoints the log off the writer (nil unless the database is a file in WAL mode).
     let checkpointer: WALCheckpointer?
+    /// Syncs group commits of plays off the writer (nil unless the database is a file in WAL
+    /// mode; plays then commit with the writer's own `synchronous`).
+    let logSync: LogSync?
 
     /// A ledger over `database`, whose schema must include ``registerMigrations(_:)``.
     ///
@@ -28,26 +31,46 @@ public final class Ledger: Sendable {
     /// GRDB's `DatabasePool` sets `NORMAL` on its writer after the configuration's
     /// `prepareDatabase` runs, which would let the last commits vanish on power loss. Also
     /// sets `temp_store = MEMORY` there (see ``configureWriter(_:)``), and hands the writer's
-    /// checkpoints to a background connection (see ``WALCheckpointer``).
+    /// checkpoints to a background connection (see ``WALCheckpointer``) and the log syncs of
+    /// group commits of plays to a thread of their own (see ``LogSync``).
     ///
     /// - Parameters:
     ///   - clock: The time stamped on transfers (booking time).
     ///   - maximumPlaysPerCommit: The most play charges one group commit takes.
-    public init(
+    ///   - syncsPlaysOffWriter: Whether group commits of plays have their log synced off the
+    ///     writer (``LogSync``); false syncs it inside each commit, for comparison.
+    ///   - logPagesBeforeRestart: The log size (pages) from which the writer checkpoints the
+    ///     log itself so that it starts again; the log stays under about twice this (see
+    ///     ``WALCheckpointer``).
+    public convenience init(
         database: any DatabaseWriter, clock: @escaping @Sendable () -> Date = { Date() },
-        maximumPlaysPerCommit: Int = 2_048
+        maximumPlaysPerCommit: Int = 2_048, syncsPlaysOffWriter: Bool = true,
+        logPagesBeforeRestart: Int = 4_096
+    ) throws(LedgerError) {
+        try self.init(
+            database: database, clock: clock, maximumPlaysPerCommit: maximumPlaysPerCommit,
+            logPagesBeforeRestart: logPagesBeforeRestart,
+            logSync: { db in syncsPlaysOffWriter ? try LogSync.make(for: db) : nil })
+    }
+
+    /// The designated initialiser: `logSync` makes the log sync for the writer connection
+    /// (tests hold its syncs back).
+    init(
+        database: any DatabaseWriter, clock: @escaping @Sendable () -> Date, maximumPlaysPerCommit: Int,
+        logPagesBeforeRestart: Int, logSync makeLogSync: (Database) throws -> LogSync?
     ) throws(LedgerError) {
         precondition(maximumPlaysPerCommit >= 1, "a commit takes at least one play")
+        precondition((2_000...1_000_000).contains(logPagesBeforeRestart), "the log restarts from 2,000 to 1,000,000 pages")
         self.database = database
         self.clock = clock
         self.playQueue = PlayChargeQueue(maximumBatch: maximumPlaysPerCommit)
         do {
-            self.checkpointer = try database.writeWithoutTransaction { db in
+            (self.checkpointer, self.logSync) = try database.writeWithoutTransaction { db in
                 try Self.configureWriter(db)
                 guard try db.tableExists("ledger_transfers") else {
                     throw LedgerError.database("the ledger tables are missing: add Ledger.registerMigrations to the migrator")
                 }
-                return try WALCheckpointer.install(on: db)
+                return (try WALCheckpointer.install(on: db, writerPages: Int32(logPagesBeforeRestart)), try makeLogSync(db))
             }
         } catch {
             throw LedgerError(wrapping: error)
@@ -74,6 +97,12 @@ public final class Ledger: Sendable {
     /// database is not a file in WAL mode).
     public func checkpointStatistics() -> CheckpointStatistics? {
         checkpointer?.statistics
+    }
+
+    /// How many log syncs have made how many group commits of plays durable so far (nil if
+    /// plays commit with the writer's own syncs: see ``LogSync``).
+    public func logSyncStatistics() -> LogSyncStatistics? {
+        logSync.map { let (syncs, batches) = $0.statistics; return LogSyncStatistics(syncs: syncs, commits: batches) }
     }
 
     /// The transfer time of a booking now, in milliseconds.

@@ -13,7 +13,9 @@ extension LedgerCommand {
                 plays will cost, then charges N counted plays from C concurrent callers: each listener plays \
                 tracks 1, 2, 3... up to the plays to own of each, so every play is charged. --mode group uses \
                 group commit (many plays per transaction); --mode single commits each play alone. Latency is \
-                from a call to its durable result. Durability is never lowered (synchronous=FULL). Play ids \
+                from a call to its durable result. Durability is never lowered: a play is reported once the log \
+                holding it is synced (synchronous=FULL, or group commits synced off the writer before their \
+                callers are woken; --sync-in-commit syncs inside each commit instead). Play ids \
                 are time-ordered UUIDs, as the server makes play sessions; --random-play-ids makes them random.
                 """
         )
@@ -46,6 +48,12 @@ extension LedgerCommand {
         @Flag(help: "Take each play through a play session as the server does: the session is opened, its first audio marked, the play charged with the session id as play id, and the session marked counted (three durable session writes around the charge). Latency covers all four.")
         var sessions = false
 
+        @Flag(name: .customLong("sync-in-commit"), help: "Sync the log inside each group commit (synchronous=FULL on the writer) instead of on a thread of its own while the writer goes on, for comparison.")
+        var syncInCommit = false
+
+        @Option(help: "Log size in pages from which the writer checkpoints the log so that it starts again (the log stays under about twice this).")
+        var logPages: Int = 4_096
+
         @Flag(help: "Verify the whole ledger afterwards (not timed) and report the result.")
         var verify = false
 
@@ -54,13 +62,16 @@ extension LedgerCommand {
             guard listeners >= 1 else { throw ValidationError("--listeners must be at least 1") }
             guard (1...100_000).contains(concurrency) else { throw ValidationError("--concurrency must be 1...100000") }
             guard artists >= 1 else { throw ValidationError("--artists must be at least 1") }
+            guard (2_000...1_000_000).contains(logPages) else { throw ValidationError("--log-pages must be 2000...1000000") }
         }
 
         func run() async throws {
             let path = options.database
             do {
-                let ledger = try Ledger(database: sessions
-                    ? TuttiDatabase.open(path: path, others: [Ledger.registerMigrations]) : Ledger.openDatabase(path: path))
+                let ledger = try Ledger(
+                    database: sessions
+                        ? TuttiDatabase.open(path: path, others: [Ledger.registerMigrations]) : Ledger.openDatabase(path: path),
+                    syncsPlaysOffWriter: !syncInCommit, logPagesBeforeRestart: logPages)
                 if sqliteCheckpoints {
                     // Installs SQLite's own WAL hook on the writer in place of the ledger's.
                     try await ledger.database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_autocheckpoint = 1000") }
@@ -98,6 +109,9 @@ extension LedgerCommand {
             /// Checkpoints of the log by the ledger's checkpointer during the whole run (nil with
             /// `--sqlite-checkpoints`, whose checkpoints SQLite does not count).
             var checkpoints: CheckpointStatistics?
+            /// Log syncs off the writer and the group commits they made durable (nil with
+            /// `--sync-in-commit` or `--mode single`, whose commits sync themselves).
+            var logSyncs: LogSyncStatistics?
             var sqliteVersion: String
             var verified: Bool?
         }
@@ -195,6 +209,7 @@ extension LedgerCommand {
                 commits: commits, playsPerCommit: Double(plays) / Double(max(commits, 1)),
                 pragmas: try ledger.durabilitySettings(), playIDs: randomPlayIDs ? "random" : "time-ordered", sessions: sessions,
                 checkpoints: sqliteCheckpoints ? nil : ledger.checkpointStatistics(),
+                logSyncs: mode == .group ? ledger.logSyncStatistics() : nil,
                 sqliteVersion: try await ledger.database.read { try String.fetchOne($0, sql: "SELECT sqlite_version()") } ?? "?",
                 verified: verify ? try ledger.verify().isIntact : nil)
         }

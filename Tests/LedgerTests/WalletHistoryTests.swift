@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 @testable import Ledger
 import Testing
 import TuttiTestSupport
@@ -167,5 +168,63 @@ struct WalletHistoryTests {
         }
         #expect(plans[0].contains("USING INDEX ledger_transfers_debit") && plans[0].contains("USING INDEX ledger_transfers_credit"))
         #expect(plans[1].contains("INTEGER PRIMARY KEY"))
+        // The listener's plays: a seek in (listener, sequence) read in order, not a sort of them all.
+        #expect(plans[2].contains("SEARCH ledger_plays USING INDEX ledger_plays_listener (listener_id=? AND sequence<?)"), "\(plans[2])")
+        #expect(!plans[2].contains("TEMP B-TREE"), "\(plans[2])")
+    }
+
+    /// SQLite virtual-machine instructions run by `body` on `queue`'s connection: the work a
+    /// read does, counted exactly (a progress handler called at every instruction).
+    static func instructions<T>(_ queue: DatabaseQueue, _ body: () throws -> T) throws -> (T, Int) {
+        let counter = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+        defer { counter.deallocate() }
+        counter.pointee = 0
+        try queue.inDatabase { db in
+            sqlite3_progress_handler(db.sqliteConnection, 1, { context in
+                context?.assumingMemoryBound(to: Int.self).pointee += 1
+                return 0
+            }, counter)
+        }
+        defer { try? queue.inDatabase { sqlite3_progress_handler($0.sqliteConnection, 0, nil, nil) } }
+        let result = try body()
+        return (result, counter.pointee)
+    }
+
+    @Test("a history page costs the same for a listener with 10 plays and one with 1,800 (SQLite instructions counted)")
+    func pageCostIndependentOfPlays() async throws {
+        let fixture = try LedgerFixture()
+        let ledger = fixture.ledger
+        try ledger.topUp(transferID: "pay-light", user: "light", amount: 1_000_000)
+        try ledger.topUp(transferID: "pay-heavy", user: "heavy", amount: 1_000_000_000)
+        // "light": 10 plays (two tracks); "heavy": 1,800 plays (200 tracks to ownership), after them.
+        for n in 0..<10 { _ = try await ledger.chargePlay(fixture.play("light-\(n)", listener: "light", track: "lt-\(n % 2)")) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for track in 0..<200 {
+                group.addTask {
+                    for n in 0..<9 {
+                        let result = try await ledger.chargePlay(fixture.play("heavy-\(track)-\(n)", listener: "heavy", track: "ht-\(track)"))
+                        #expect(result.charge != nil)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try fixture.count("SELECT count(*) FROM ledger_plays WHERE listener_id = 'heavy'") == 1_800)
+
+        // One connection, so that every instruction of a page is counted on it.
+        let queue = try DatabaseQueue(path: fixture.path, configuration: Ledger.configuration())
+        let reader = try Ledger(database: queue)
+        let (lightPage, light) = try Self.instructions(queue) { try reader.walletHistory(listener: "light", limit: 10) }
+        let (heavyPage, heavy) = try Self.instructions(queue) { try reader.walletHistory(listener: "heavy", limit: 10) }
+        let middleCursor = try fixture.count("SELECT sequence FROM ledger_transfers WHERE id = 'play:#' || printf('%019d', (SELECT sequence FROM ledger_plays WHERE play_id = 'heavy-100-4')) || ':artist'")
+        let (middlePage, middle) = try Self.instructions(queue) { try reader.walletHistory(listener: "heavy", limit: 10, before: Int64(middleCursor)) }
+        #expect(lightPage.entries.count == 10 && heavyPage.entries.count == 10 && middlePage.entries.count == 10)
+        #expect(middlePage.entries.allSatisfy { $0.transfer.sequence < middleCursor })
+        // The same reads and lookups for each page; a page that sorted the listener's plays
+        // would cost hundreds of instructions per play.
+        #expect(light > 0)
+        #expect(Double(heavy) < 1.5 * Double(light), "instructions: 10 plays \(light), 1,800 plays \(heavy)")
+        #expect(Double(middle) < 1.5 * Double(light), "instructions: 10 plays \(light), 1,800 plays (middle page) \(middle)")
+        try queue.close()
     }
 }

@@ -13,7 +13,12 @@
 # One more group row runs on a file in tmpfs (/dev/shm), where a sync costs next to
 # nothing: not durable, so never a result, but the ceiling of this design on this machine,
 # what group commit would reach if the disk's syncs were free. Its ratio is to the same
-# disk baseline as the other rows.
+# disk baseline as the other rows; every row also gets its ratio to this ceiling (medians),
+# and the group row's ratio is also given round by round (group run / ceiling run of the
+# same round).
+# Group commit syncs the log off the writer (the writer goes on with the next batch while
+# the last one syncs; callers are told once it is synced). One more group row syncs inside
+# each commit as before (--sync-in-commit), for comparison in the same run.
 #
 #   tools/bench/ledger.sh [RUNS]                     (default 5)
 #
@@ -59,6 +64,7 @@ for ((i = 0; i < runs; i++)); do
   run single single "$plays_single" "$concurrency"
   run group group "$plays_group" "$concurrency"
   run group32 group "$plays_group" 32
+  run groupinsync group "$plays_group" "$concurrency" --sync-in-commit
   run groupsqlite group "$plays_group" "$concurrency" --sqlite-checkpoints
   run grouprandom group "$plays_group" "$concurrency" --random-play-ids
   run groupsessions group "$plays_sessions" "$concurrency" --sessions
@@ -81,17 +87,21 @@ sample=$(head -1 "$work/group.json")
 echo "# ledger benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, SQLite $(echo "$sample" | grep -o '"sqliteVersion":"[^"]*"' | cut -d'"' -f4)"
 printf '\n%s runs each, alternating; fresh database per run; %s listeners; writer pragmas: %s\n\n' "$runs" "$listeners" \
   "$(echo "$sample" | grep -o '"pragmas":{[^}]*}' | sed 's/"pragmas"://')"
-printf '| mode | callers | plays per run | plays/s (median) | p50 ms (median) | p99 ms (median) | plays per commit (median) | ratio to single |\n|---|---|---|---|---|---|---|---|\n'
+ceiling=
+if [[ -n "$ceiling_dir" ]]; then ceiling=$(field playsPerSecond < "$work/groupceiling.json" | median); fi
+printf '| mode | callers | plays per run | plays/s (median) | p50 ms (median) | p99 ms (median) | plays per commit (median) | ratio to single | ratio to ceiling (tmpfs) |\n|---|---|---|---|---|---|---|---|---|\n'
 row() {
   local name=$1 text=$2 callers=$3 plays=$4 pps
   pps=$(field playsPerSecond < "$work/$name.json" | median)
-  printf '| %s | %s | %s | %.0f | %.1f | %.1f | %.1f | %.1f× |\n' "$text" "$callers" "$plays" "$pps" \
+  printf '| %s | %s | %s | %.0f | %.1f | %.1f | %.1f | %.1f× | %s |\n' "$text" "$callers" "$plays" "$pps" \
     "$(field p50 < "$work/$name.json" | median)" "$(field p99 < "$work/$name.json" | median)" \
-    "$(field playsPerCommit < "$work/$name.json" | median)" "$(echo "$pps $base" | awk '{print $1/$2}')"
+    "$(field playsPerCommit < "$work/$name.json" | median)" "$(echo "$pps $base" | awk '{print $1/$2}')" \
+    "$(if [[ -n "$ceiling" ]]; then echo "$pps $ceiling" | awk '{printf "%.2f×", $1/$2}'; else echo -; fi)"
 }
 row single "single (one transaction per play)" "$concurrency" "$plays_single"
 row group "group commit" "$concurrency" "$plays_group"
 row group32 "group commit" 32 "$plays_group"
+row groupinsync "group commit, log synced inside each commit (before: the writer waits for the disk)" "$concurrency" "$plays_group"
 row groupsqlite "group commit, SQLite's checkpoints on the writer" "$concurrency" "$plays_group"
 row grouprandom "group commit, random play ids" "$concurrency" "$plays_group"
 row groupsessions "group commit, each play through a play session (as the server)" "$concurrency" "$plays_sessions"
@@ -99,7 +109,18 @@ if [[ -n "$ceiling_dir" ]]; then
   row groupceiling "group commit on tmpfs ($ceiling_dir): syncs free, not durable; the ceiling, not a result" "$concurrency" "$plays_group"
 fi
 ckpt() { grep -o "\"$1\":[0-9]*" "$work/group.json" | cut -d: -f2 | median; }
-printf '\nlog checkpoints per group run at %s callers (medians): %s in the background, %s by the writer, log restarted %s times, largest log %s pages\n' \
-  "$concurrency" "$(ckpt background)" "$(ckpt writer)" "$(ckpt logRestarts)" "$(ckpt largestLog)"
+if [[ -n "$ceiling" ]]; then
+  printf '\ngroup commit at %s callers against the ceiling, round by round (group run / tmpfs run of the same round): %s\n' "$concurrency" \
+    "$(paste -d' ' <(field playsPerSecond < "$work/group.json") <(field playsPerSecond < "$work/groupceiling.json") |
+       awk '{printf "%s%.0f / %.0f = %.2f×", (NR > 1 ? ", " : ""), $1, $2, $1 / $2}')"
+fi
+printf 'log syncs off the writer per group run (medians): %s syncs for %s commits\n' \
+  "$(grep -o '"logSyncs":{[^}]*}' "$work/group.json" | grep -o '"syncs":[0-9]*' | cut -d: -f2 | median)" \
+  "$(grep -o '"logSyncs":{[^}]*}' "$work/group.json" | grep -o '"commits":[0-9]*' | cut -d: -f2 | median)"
+
+printf 'log checkpoints per group run at %s callers (medians): %s in the background, %s by the writer, log restarted %s times, largest log %s pages (%s MiB); largest log of any group run: %s pages\n' \
+  "$concurrency" "$(ckpt background)" "$(ckpt writer)" "$(ckpt logRestarts)" "$(ckpt largestLog)" \
+  "$(ckpt largestLog | awk '{printf "%.1f", ($1 * 4120 + 32) / 1048576}')" \
+  "$(cat "$work"/group*.json | grep -o '"largestLog":[0-9]*' | cut -d: -f2 | sort -n | tail -1)"
 printf 'extra group run with --verify afterwards: verified=%s\n' "$verified"
 printf 'one synchronous 4 KiB write (dd oflag=dsync) on this file system: %s µs\n' "$dsync_us"

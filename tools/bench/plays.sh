@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Counted plays over HTTP, end to end: the whole server path of a play (play session, the
 # metering decision, the charge in the ledger, the audio), where tools/bench/ledger.sh
-# measures the ledger alone. Not a test: it states what it measured.
+# measures the ledger alone. Not a test: it states what it measured. It also samples the
+# size of the database's write-ahead log every 20 ms while the server runs and reports the
+# largest size seen (the log's bound: see WALCheckpointer).
 #
 # Each round registers LISTENERS funded listeners. Every listener opens PLAYS play sessions
 # (POST /api/v1/tracks/{id}/plays) on each of TRACKS paid tracks, which is one durable write
@@ -51,7 +53,14 @@ base=http://127.0.0.1:$port
 data=$work/data
 make_music_wav "$PWD/tools/bench/work/music-2min.wav" 120
 start_tutti "$tutti" "$data" "$port"
-trap 'stop_tutti' EXIT
+# The log's size, sampled every 20 ms for as long as the server runs; the largest is reported.
+( largest=0
+  while sleep 0.02; do
+    size=$(stat -c %s "$data/tutti.sqlite-wal" 2>/dev/null || echo 0)
+    if (( size > largest )); then largest=$size; echo "$largest" > "$work/wal-peak"; fi
+  done ) &
+wal_sampler=$!
+trap 'kill "$wal_sampler" 2>/dev/null; stop_tutti' EXIT
 
 echo "# publishing $tracks paid tracks and a free one" >&2
 paid=()
@@ -161,4 +170,6 @@ printf '| opening play sessions (POST, one durable write each) | %s | %s | %s | 
   "$(awk -v a="$(col open 1)" -v b="$plain_rps" 'BEGIN {printf "%.2f", a / b}')"
 printf '\ncounting GETs per round, p99 ms: %s\n' "$(awk '{printf "%s%s", (NR > 1 ? ", " : ""), $3}' "$work/count.rows")"
 printf 'log checkpoints during each round'"'"'s counting GETs (writer, background): %s\n' "$(awk '{printf "%s(%s, %s)", (NR > 1 ? ", " : ""), $1, $2}' "$work/checkpoints.rows")"
+printf 'largest database log (tutti.sqlite-wal) seen while the server ran, sampled every 20 ms: %s bytes (%.1f MiB)\n' \
+  "$(cat "$work/wal-peak" 2>/dev/null || echo 0)" "$(awk '{print $1 / 1048576}' "$work/wal-peak" 2>/dev/null || echo 0)"
 printf 'every counting GET counted its play (tutti_plays_counted_total rose by %s per round); tutti ledger verify: %s\n' "$n" "$verify"

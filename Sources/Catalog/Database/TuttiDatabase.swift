@@ -10,8 +10,18 @@ public enum TuttiDatabase {
 
     /// Opens (creating if needed) the database at `path`, applying `Catalog`'s migrations and
     /// then `others` in order.
-    public static func open(path: String, others: [Migrations] = []) throws -> DatabasePool {
-        let pool = try DatabasePool(path: path, configuration: configuration())
+    ///
+    /// Opening a database that is already migrated writes nothing: the migrator only reads
+    /// which migrations ran, and no index is created or rebuilt.
+    ///
+    /// - Parameter prepare: More set-up for every connection, after the service's own
+    ///   (tests use it to trace the statements an open runs).
+    public static func open(
+        path: String, others: [Migrations] = [], prepare: (@Sendable (Database) throws -> Void)? = nil
+    ) throws -> DatabasePool {
+        var configuration = configuration()
+        if let prepare { configuration.prepareDatabase(prepare) }
+        let pool = try DatabasePool(path: path, configuration: configuration)
         // DatabasePool sets synchronous=NORMAL on its writer after prepareDatabase runs;
         // money needs FULL, so set it again on the one connection that writes.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }

@@ -20,7 +20,11 @@ import Synchronization
 /// ``writerPages`` the background runs back to back, and the writer checkpoints itself as
 /// soon as no more than ``writerTail`` frames are left to copy (or, whatever is left, once
 /// the log reaches twice ``writerPages``); the next commit then starts the log again from
-/// its beginning. Nothing about durability changes: a commit is synced to the log before it
+/// its beginning. So the log holds at most about twice ``writerPages`` pages plus one commit
+/// (with the default 4,096-page limit and 4 KiB pages: 8,192 pages, 33 MiB), unless a reader
+/// keeps an old snapshot open, which stops any checkpoint from restarting the log; and
+/// `journal_size_limit` truncates the file back to that bound after it has been restarted
+/// (SQLite otherwise keeps the file at the largest size it ever reached). Nothing about durability changes: a commit is synced to the log before it
 /// returns either way, and a checkpoint only moves synced pages into the database file.
 final class WALCheckpointer: Sendable {
     /// Log size (pages) at which a commit wakes the background checkpoint; SQLite's own
@@ -44,7 +48,10 @@ final class WALCheckpointer: Sendable {
     private let logPages = Atomic<Int32>(0)
     private let counts = Mutex(CheckpointStatistics())
 
-    init(path: String, backgroundPages: Int32 = 1_000, writerPages: Int32 = 8_000, writerTail: Int32 = 256) {
+    /// The log size (pages) from which the writer checkpoints itself, unless told otherwise.
+    static let defaultWriterPages: Int32 = 4_096
+
+    init(path: String, backgroundPages: Int32 = 1_000, writerPages: Int32 = defaultWriterPages, writerTail: Int32 = 256) {
         precondition(backgroundPages >= 1 && writerPages > backgroundPages && writerTail >= 1)
         self.path = path
         self.backgroundPages = backgroundPages
@@ -55,14 +62,19 @@ final class WALCheckpointer: Sendable {
     /// Installs a checkpointer on `db`, the writer connection, in place of SQLite's
     /// automatic checkpoint, if the database is a file in WAL mode; otherwise leaves it
     /// unchanged and returns nil. A checkpointer installed before on the same connection
-    /// (by another `Ledger` over the same pool) is replaced.
+    /// (by another `Ledger` over the same pool) is replaced. Sets the connection's
+    /// `journal_size_limit` to the log's bound (twice `writerPages` and one large commit).
     static func install(
-        on db: Database, backgroundPages: Int32 = 1_000, writerPages: Int32 = 8_000, writerTail: Int32 = 256
+        on db: Database, backgroundPages: Int32 = 1_000, writerPages: Int32 = defaultWriterPages, writerTail: Int32 = 256
     ) throws -> WALCheckpointer? {
         guard let connection = db.sqliteConnection,
               try String.fetchOne(db, sql: "PRAGMA journal_mode")?.lowercased() == "wal",
               let file = sqlite3_db_filename(connection, "main"), file.pointee != 0
         else { return nil }
+        let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4_096
+        // A log frame is a page and a 24-byte header; the log file has a 32-byte header.
+        let bound = (2 * Int(writerPages) + 1_024) * (pageSize + 24) + 32
+        try db.execute(sql: "PRAGMA journal_size_limit = \(bound)")
         let checkpointer = WALCheckpointer(
             path: String(cString: file), backgroundPages: backgroundPages, writerPages: writerPages, writerTail: writerTail)
         let context = Unmanaged.passRetained(checkpointer).toOpaque()

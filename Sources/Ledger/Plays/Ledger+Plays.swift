@@ -47,20 +47,61 @@ extension Ledger {
     }
 
     /// Commits `batch` on the writer queue, then starts the next batch of the line (if any)
-    /// before waking `batch`'s callers.
+    /// before `batch`'s callers are woken.
     ///
     /// Uses GRDB's callback-based `asyncWriteWithoutTransaction`: the commit neither blocks a
     /// Swift concurrency thread while SQLite syncs nor depends on any caller's task, so a
     /// cancelled caller cannot fail the others' plays. Each batch is a separate writer job,
     /// so other writes of the service interleave between batches.
+    ///
+    /// On a file in WAL mode the batch commits without syncing the log, and ``LogSync`` wakes
+    /// its callers once a sync has made it durable: meanwhile the writer goes on with the next
+    /// batch, so the disk's sync and the writer's work overlap.
     private func commitQueuedPlays(_ batch: [PlayChargeQueue.Waiter]) {
         database.asyncWriteWithoutTransaction { db in
-            let outcomes = self.commitPlays(batch.map(\.request), in: db)
-            if let next = self.playQueue.next(after: batch.count) {
-                self.commitQueuedPlays(next)
+            let requests = batch.map(\.request)
+            guard let logSync = self.logSync else {
+                let outcomes = self.commitPlays(requests, in: db)
+                if let next = self.playQueue.next(after: batch.count) { self.commitQueuedPlays(next) }
+                for (waiter, outcome) in zip(batch, outcomes) { waiter.resume(outcome) }
+                return
             }
-            for (waiter, outcome) in zip(batch, outcomes) { waiter.resume(outcome) }
+            let outcomes = Self.withoutLogSync(db) { self.commitPlays(requests, in: db) }
+            logSync.committed { syncFailure in
+                for (waiter, outcome) in zip(batch, outcomes) {
+                    waiter.resume(syncFailure.map { PlayChargeQueue.Outcome.failure($0) } ?? outcome)
+                }
+            }
+            if let next = self.playQueue.next(after: batch.count) { self.commitQueuedPlays(next) }
         }
+    }
+
+    /// Runs `body` (one play transaction) with `synchronous = NORMAL` on the writer `db`, so
+    /// that its commit writes the log without syncing it, and sets the writer's level back
+    /// before any other job of the writer runs. The caller has the log synced (``LogSync``)
+    /// before it reports the commit durable.
+    ///
+    /// If the level cannot be lowered, `body` commits with the log synced as usual. If it
+    /// cannot be set back (SQLite fails a `PRAGMA synchronous` only when out of memory), the
+    /// outcomes become failures: later writes of the service would otherwise not be synced.
+    private static func withoutLogSync(
+        _ db: Database, _ body: () -> [PlayChargeQueue.Outcome]
+    ) -> [PlayChargeQueue.Outcome] {
+        let level: Int
+        do {
+            level = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA synchronous")) ?? 2
+            try db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute()
+        } catch {
+            return body()
+        }
+        let outcomes = body()
+        do {
+            try db.execute(sql: "PRAGMA synchronous = \(max(level, 2))")
+        } catch {
+            let failure = LedgerError.database("could not set PRAGMA synchronous back after a play commit: \(error)")
+            return outcomes.map { _ in .failure(failure) }
+        }
+        return outcomes
     }
 
     /// Commits `requests` in one write transaction on the writer connection `db` and returns

@@ -20,8 +20,9 @@ extension Ledger {
     /// Play charges are not in the transfers' account indexes (see ``LedgerSchema``), so a page
     /// merges two reads: the wallet's other transfers through those indexes, and the charges
     /// of the listener's plays, found through the plays' listener index and then by transfer
-    /// id. Neither scans other listeners' rows; the plays' part sorts the listener's plays
-    /// (index entries only) on each page.
+    /// id. Each read seeks to the cursor in an index and reads about one page of entries
+    /// (`ledger_transfers_debit` / `_credit`, `ledger_plays_listener`), so a page costs the same
+    /// whatever the listener's number of plays.
     ///
     /// - Parameters:
     ///   - limit: Entries per page, 1...1000.
@@ -72,10 +73,10 @@ enum WalletHistoryQuery {
                            ORDER BY t.sequence DESC LIMIT 1)
         """
 
-    /// The listener's newest plays up to play sequence `:last`, through the plays' unique
-    /// (listener, track, play number) index.
+    /// The listener's newest plays up to play sequence `:last`, through `ledger_plays_listener`
+    /// (listener, sequence): a seek, then `:limit` entries in order, no sort.
     static let playsSQL = """
-        SELECT sequence, play_id FROM ledger_plays
+        SELECT sequence, play_id FROM ledger_plays INDEXED BY ledger_plays_listener
         WHERE listener_id = :listener AND sequence <= :last ORDER BY sequence DESC LIMIT :limit
         """
 
