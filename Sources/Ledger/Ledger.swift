@@ -38,13 +38,15 @@ public final class Ledger: Sendable {
     ///   - clock: The time stamped on transfers (booking time).
     ///   - maximumPlaysPerCommit: The most play charges one group commit takes.
     ///   - syncsPlaysOffWriter: Whether group commits of plays have their log synced off the
-    ///     writer (``LogSync``); false syncs it inside each commit, for comparison.
+    ///     writer (``LogSync``). Off by default: measured, it gained nothing here (0.71x the
+    ///     ceiling either way, BENCHMARKS.md), and while a sync is pending other readers see
+    ///     plays that a crash could still take back. `tutti ledger bench` measures both.
     ///   - logPagesBeforeRestart: The log size (pages) from which the writer checkpoints the
     ///     log itself so that it starts again; the log stays under about twice this (see
     ///     ``WALCheckpointer``).
     public convenience init(
         database: any DatabaseWriter, clock: @escaping @Sendable () -> Date = { Date() },
-        maximumPlaysPerCommit: Int = 2_048, syncsPlaysOffWriter: Bool = true,
+        maximumPlaysPerCommit: Int = 2_048, syncsPlaysOffWriter: Bool = false,
         logPagesBeforeRestart: Int = 4_096
     ) throws(LedgerError) {
         try self.init(
