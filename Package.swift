@@ -112,7 +112,7 @@ let package = Package(
         .target(
             name: "TuttiServer",
             dependencies: [
-                "AudioCore", "Catalog", "Ledger", "Governance",
+                "AudioCore", "Catalog", "Ledger", "Governance", "MediaStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -135,7 +135,7 @@ let package = Package(
         .executableTarget(
             name: "tutti",
             dependencies: [
-                "AudioCore", "Catalog", "Ledger", "Governance", "TuttiServer", "ImageCore",
+                "AudioCore", "Catalog", "Ledger", "Governance", "TuttiServer", "ImageCore", "MediaStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -164,7 +164,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TuttiCommandTests",
-            dependencies: ["TuttiTestSupport", "Catalog", "Ledger", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["TuttiTestSupport", "Catalog", "Ledger", "MediaStore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "LedgerTests",
@@ -194,7 +194,7 @@ let package = Package(
         .testTarget(
             name: "TuttiServerTests",
             dependencies: [
-                "TuttiServer", "Catalog", "AudioCore", "Ledger", "Governance", "TuttiTestSupport",
+                "TuttiServer", "Catalog", "AudioCore", "Ledger", "Governance", "MediaStore", "TuttiTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
