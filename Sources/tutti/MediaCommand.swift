@@ -47,7 +47,7 @@ struct MediaCommand: AsyncParsableCommand {
                 let source = try from.map { try MediaStoreLocation(parsing: $0) } ?? .local(path: data)
                 return (Self.absolute(source), Self.absolute(try MediaStoreLocation(parsing: to)))
             } catch {
-                throw ValidationError(error.description)
+                throw ValidationError("\(error)")
             }
         }
 

@@ -230,16 +230,16 @@ struct ObjectStorageTests {
 
         let output = try await ThirdPartyTools.run(Fixtures.tuttiExecutable, ["media", "migrate", "--data", data, "--to", storage.text])
         #expect(output.status == 1, "\(output.stdout)\n\(output.stderr)")
-        #expect(output.stdout.contains("originals/\(id).wav: FAILED"), output.stdout)
-        #expect(output.stdout.contains("media/\(id)/\(try #require(renditions.first)): MISSING"), output.stdout)
-        #expect(output.stdout.contains(": copied, hash checked"), "the sound file is still copied: \(output.stdout)")
+        #expect(output.stdout.contains("originals/\(id).wav: FAILED"), "\(output.stdout)")
+        #expect(output.stdout.contains("media/\(id)/\(try #require(renditions.first)): MISSING"), "\(output.stdout)")
+        #expect(output.stdout.contains(": copied, hash checked"), "the other rendition is still copied: \(output.stdout)")
         let keys = try await storage.keys()
         #expect(!keys.contains("originals/\(id).wav"), "a file that fails its check is not made visible: \(keys)")
         #expect(!keys.contains { $0.hasPrefix(StagedMedia.stagingPrefix) }, "nor left staged: \(keys)")
 
         let same = try await ThirdPartyTools.run(Fixtures.tuttiExecutable, ["media", "migrate", "--data", data, "--to", data])
         #expect(same.status != 0)
-        #expect(same.stderr.contains("the same store"), same.stderr)
+        #expect(same.stderr.contains("the same store"), "\(same.stderr)")
         let credentials = try await ThirdPartyTools.run(Fixtures.tuttiExecutable, [
             "media", "migrate", "--data", data, "--to", "s3://\(ObjectStorage.bucket)?endpoint=\(storage.weed.endpoint)",
         ])
@@ -291,6 +291,84 @@ struct ObjectStorageTests {
             let gone = try await api.request(.get, "/api/v1/tracks/\(id)/audio/low", token: artist.token)
             #expect(gone.status == .serviceUnavailable)
             _ = try gone.problem()
+        }
+    }
+
+    @Test("behind nginx with --accel-redirect: the node checks the rights, nginx fetches the presigned object with Range; held streams stay with the node until counted")
+    func accelRedirect() async throws {
+        let storage = try ObjectStorage()
+        let metered = MeteredService { configuration in
+            configuration.media = storage.location
+            configuration.mediaEnvironment = [:]
+            configuration.accelRedirectPrefix = "/_media"
+        }
+        try await metered.service.run { api in
+            let nginx = try await FrontNginx(nodePort: api.port, storeEndpoint: storage.weed.endpoint)
+            defer { nginx.stop() }
+            let artist = try await api.account("ada", role: "artist")
+            let id = try await api.publishedTrack(Fixtures.demo("river-song.ogg"), title: "River", by: artist)
+            let rendition = try #require(try await api.services.tracks.rendition(trackID: id, name: "standard"))
+            let standard = try await storage.curlObject(rendition.path)
+            let window = PreviewWindow(index: try rendition.decodedPageIndex(), previewSeconds: 45, tailProbeBytes: api.configuration.tailProbeBytes)
+            let freeEnd = Int(window.freeEnd)
+            let listener = try await api.account("listener")
+            try await metered.fund(listener, 1_000_000, api)
+
+            // The node alone answers with the hand-off, no bytes.
+            let direct = try await api.request(.get, "/api/v1/tracks/\(id)/audio/standard", token: artist.token)
+            let redirect = try #require(direct.headers[HTTPField.Name("X-Accel-Redirect")!])
+            #expect(redirect.hasPrefix("/_media/\(ObjectStorage.bucket)/\(storage.prefix)\(rendition.path)?X-Amz-Algorithm=AWS4-HMAC-SHA256"), "\(redirect)")
+            #expect(direct.body.readableBytes == 0)
+
+            // Through nginx: the object, whole and in ranges, straight from the store.
+            let auth = ["Authorization": "Bearer \(artist.token)"]
+            let whole = try await RawConnection.onThread { RawConnection.exchange(port: nginx.port, "GET", "/api/v1/tracks/\(id)/audio/standard", headers: auth) }
+            #expect(whole.status == 200)
+            #expect(whole.body == standard)
+            let ranged = try await RawConnection.onThread {
+                RawConnection.exchange(port: nginx.port, "GET", "/api/v1/tracks/\(id)/audio/standard", headers: auth.merging(["Range": "bytes=1000-66535"]) { $1 })
+            }
+            #expect(ranged.status == 206)
+            #expect(ranged.body == standard[1_000...66_535])
+
+            // A metered session: the preview's ranges are handed off; a stream going on past the
+            // preview is held by the node (it proxies the free part) and charged at 45 s, once.
+            let session = try await api.openPlay(id, as: listener)
+            let preview = try await RawConnection.onThread {
+                RawConnection.exchange(port: nginx.port, "GET", session.standardURL, headers: ["Range": "bytes=0-65535"])
+            }
+            #expect(preview.status == 206)
+            #expect(preview.body == standard.prefix(65_536))
+            #expect(try await api.playStatus(session.id, as: listener)["counted"] as? Bool == false)
+            let redirects = try await api.metric("tutti_accel_redirects_total")
+            let connection = try RawConnection(port: nginx.port)
+            connection.send("GET \(session.standardURL) HTTP/1.1\r\nHost: 127.0.0.1\r\nRange: bytes=0-\r\n\r\n")
+            let (data, end) = try await RawConnection.onThread {
+                connection.receive { (PartialResponse($0)?.body.count ?? 0) >= freeEnd }
+            }
+            try #require(end == .done, "the preview arrives through nginx (\(data.count) bytes)")
+            let start = try #require(PartialResponse(data))
+            #expect(start.status == 206)
+            #expect(start.body == standard.prefix(freeEnd))
+            #expect(try await metered.clock.waitForSleepers(1), "held at the preview's end, by the node")
+            #expect(try await api.metric("tutti_accel_redirects_total") == redirects, "a held stream is never handed off")
+            #expect(try metered.balance(listener) == 1_000_000)
+            metered.clock.advance(by: 45)
+            let remaining = standard.count - start.body.count
+            let rest = try await RawConnection.onThread { connection.read { $0.count >= remaining } }
+            #expect(start.body + rest.prefix(remaining) == standard)
+            #expect(try metered.balance(listener) == 998_000)
+
+            // A seek past the preview counts first, then is handed off.
+            let seekSession = try await api.openPlay(id, as: listener)
+            let seek = try await RawConnection.onThread {
+                RawConnection.exchange(port: nginx.port, "GET", seekSession.standardURL, headers: ["Range": "bytes=\(freeEnd + 10_000)-\(freeEnd + 20_000)"])
+            }
+            #expect(seek.status == 206)
+            #expect(seek.body == standard[(freeEnd + 10_000)...(freeEnd + 20_000)])
+            #expect(try await api.playStatus(seekSession.id, as: listener)["counted"] as? Bool == true)
+            #expect(try metered.balance(listener) == 996_000)
+            #expect(try await api.metric("tutti_accel_redirects_total") > redirects)
         }
     }
 

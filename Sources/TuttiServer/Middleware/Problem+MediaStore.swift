@@ -19,7 +19,7 @@ extension Problem {
                       detail: "The media store accepts no writes at the moment, so nothing was stored while \(doing); try again later.",
                       headers: [.retryAfter: "60"])
         case .storageFull:
-            self.init(.insufficientStorage, title: "Media store full",
+            self.init(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), title: "Media store full",
                       detail: "The media store has no room left, so nothing was stored while \(doing); try again once an operator has made room.")
         case .invalidKey, .rangeNotSatisfiable, .accessDenied, .truncated, .lengthMismatch, .misconfigured, .failed:
             self.init(.badGateway, title: "Media store failed", detail: "The media store refused or failed while \(doing); try again later.")

@@ -4,6 +4,10 @@ import Testing
 @testable import TuttiServer
 import TuttiTestSupport
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A media location in the suite's SeaweedFS (`@Suite(.seaweedFS(buckets: [ObjectStorage.bucket]))`),
 /// under a key prefix of its own, with its credentials in a file (as an operator would give
 /// them: never on the command line).
@@ -65,5 +69,79 @@ extension TestService {
             configuration.mediaEnvironment = [:]
             configure(&configuration)
         }
+    }
+}
+
+/// nginx (the Debian binary) in front of a test server, as an operator runs it with
+/// `--accel-redirect /_media`: everything proxied to the node, and an internal location that
+/// fetches the presigned object the node names from the store, Range passed through, the
+/// listener's credentials not forwarded.
+final class FrontNginx: @unchecked Sendable {
+    let port: Int
+    private let process: Process
+    private let folder: URL
+
+    init(nodePort: Int, storeEndpoint: String) async throws {
+        folder = Fixtures.scratch("nginx")
+        port = try Self.freePort()
+        let store = try #require(URL(string: storeEndpoint))
+        let storeHost = "\(store.host ?? "127.0.0.1"):\(store.port ?? 80)"
+        let temp = folder.path
+        let config = """
+            daemon off; master_process off; worker_processes 1;
+            pid \(temp)/nginx.pid; error_log \(temp)/error.log;
+            events { worker_connections 256; }
+            http {
+              access_log off;
+              client_body_temp_path \(temp); proxy_temp_path \(temp); fastcgi_temp_path \(temp); uwsgi_temp_path \(temp); scgi_temp_path \(temp);
+              server {
+                listen 127.0.0.1:\(port);
+                location / { proxy_pass http://127.0.0.1:\(nodePort); proxy_buffering off; proxy_read_timeout 600s; }
+                location /_media/ {
+                  internal;
+                  proxy_pass http://\(storeHost)/; proxy_buffering off;
+                  proxy_set_header Host \(storeHost); proxy_set_header Authorization "";
+                }
+              }
+            }
+            """
+        let configPath = folder.appendingPathComponent("nginx.conf").path
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
+        process.arguments = ["-c", configPath, "-p", temp]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let port = self.port
+        try await waitUntil("nginx to listen on \(port)") {
+            (try? RawConnection(port: port)) != nil
+        }
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    deinit { stop() }
+
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Bool in
+                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw RawConnectionError.connect(errno) }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
