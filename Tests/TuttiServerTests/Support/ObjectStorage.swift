@@ -119,11 +119,12 @@ final class FrontNginx: @unchecked Sendable {
         }
     }
 
+    /// Kills nginx (SIGKILL: the test process's threads block SIGTERM, and a child started
+    /// from one inherits the mask, so nginx would never see it) and waits for it.
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
     }
 
     deinit { stop() }
