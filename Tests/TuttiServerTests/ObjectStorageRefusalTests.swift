@@ -67,8 +67,13 @@ struct ObjectStorageRefusalTests {
             let keysFull = try await storage.keys()
             let namedFull = try await api.services.tracks.storedKeys()
             _ = try await weed.shell("s3.bucket.quota -name=\(ObjectStorage.bucket) -op=set -sizeMB=1")
-            let enforced = try await weed.shell("s3.bucket.quota.enforce -apply")
-            #expect(enforced.contains("read only"), "\(enforced)")
+            // The bucket's size reaches the master with the volume servers' heartbeats: enforce
+            // until SeaweedFS sees the bucket over its quota and turns it read-only.
+            var enforced = ""
+            try await waitUntil("SeaweedFS to find the bucket over its quota (last: \(enforced))", every: .milliseconds(500)) {
+                enforced = try await weed.shell("s3.bucket.quota.enforce -apply")
+                return enforced.contains("read only")
+            }
             let full = try await Self.upload(api, "sine-1000-48000-mono.wav", title: "Full", by: artist)
             #expect(full.status == .serviceUnavailable, "\(String(buffer: full.body))")
             _ = try full.problem()
