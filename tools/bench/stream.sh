@@ -124,13 +124,20 @@ if [[ ${S3:-1} == 1 ]]; then
   weed=$(command -v weed || echo "$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/weed")
   s3_port=18333  # and 28333, its gRPC port
   rm -rf "$work/weed"; mkdir -p "$work/weed/data"
-  setsid "$weed" mini -dir="$work/weed/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -s3.port=$s3_port -master.telemetry=false \
+  # One identity for the nodes (signatures checked) and anonymous reads for nginx-s3.
+  cat > "$work/weed/s3.json" <<JSON
+{"identities": [{"name": "tutti", "credentials": [{"accessKey": "BENCHKEY", "secretKey": "bench-secret-key"}], "actions": ["Admin", "Read", "Write", "List"]},
+                {"name": "anonymous", "actions": ["Read"]}]}
+JSON
+  setsid "$weed" mini -dir="$work/weed/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 -s3.port=$s3_port -s3.config="$work/weed/s3.json" -master.telemetry=false \
     -webdav=false -admin.ui=false -s3.port.iceberg=0 -s3.port.lance=0 > "$work/weed/weed.log" 2>&1 &
   WEED_PID=$!
   trap 'stop_tutti; for pid in ${S3_PIDS:-}; do kill -TERM -- "-$pid" 2>/dev/null; done; [[ -n ${WEED_PID:-} ]] && kill -KILL -- "-$WEED_PID" 2>/dev/null; [[ -f $work/nginx/nginx.pid ]] && kill $(cat $work/nginx/nginx.pid) 2>/dev/null; true' EXIT
-  for _ in $(seq 600); do curl -sf -X PUT "http://127.0.0.1:$s3_port/tutti-bench" >/dev/null && break; sleep 0.2; done
-  # Anonymous S3 (no identities configured): the node still signs, SeaweedFS does not check.
-  export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret
+  for _ in $(seq 600); do
+    curl -sf --aws-sigv4 aws:amz:us-east-1:s3 --user BENCHKEY:bench-secret-key -X PUT "http://127.0.0.1:$s3_port/tutti-bench" >/dev/null && break
+    sleep 0.2
+  done
+  export AWS_ACCESS_KEY_ID=BENCHKEY AWS_SECRET_ACCESS_KEY=bench-secret-key
   bucket="s3://tutti-bench?endpoint=http://127.0.0.1:$s3_port"
   "$tutti" media migrate --data "$data" --to "$bucket" | tail -1 >&2
   # Each S3 node gets a copy of the database (one writer per database file) and the URL key.
