@@ -234,7 +234,7 @@ for scenario in "${scenarios[@]}"; do
     rps=$(cut -d' ' -f1 "$f" | median); mb=$(cut -d' ' -f2 "$f" | median); p99=$(cut -d' ' -f3 "$f" | median); errors=$(cut -d' ' -f4 "$f" | median); socket=$(cut -d' ' -f5 "$f" | median)
     if [[ $server == nginx || $server == nginx-s3 ]]; then
       nginx_rps=$rps; nginx_p99=$p99
-      printf '| %s (%s conn) | nginx | %.0f | %.1f | %.2f | %s | %s | | |\n' "$label" "$connections" "$rps" "$mb" "$p99" "$errors" "$socket"
+      printf '| %s (%s conn) | %s | %.0f | %.1f | %.2f | %s | %s | | |\n' "$label" "$connections" "$server" "$rps" "$mb" "$p99" "$errors" "$socket"
     else
       printf '| %s (%s conn) | %s | %.0f | %.1f | %.2f | %s | %s | %.2f | %.2f |\n' "$label" "$connections" "$server" "$rps" "$mb" "$p99" "$errors" "$socket" \
         "$(echo "$rps $nginx_rps" | awk '{print $1/$2}')" "$(echo "$p99 $nginx_p99" | awk '{print $1/$2}')"
