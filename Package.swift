@@ -135,7 +135,7 @@ let package = Package(
         .executableTarget(
             name: "tutti",
             dependencies: [
-                "AudioCore", "Catalog", "Ledger", "Governance", "TuttiServer", "ImageCore",
+                "AudioCore", "Catalog", "Ledger", "Governance", "TuttiServer", "ImageCore", "MediaStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -164,7 +164,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TuttiCommandTests",
-            dependencies: ["TuttiTestSupport", "Catalog", "Ledger", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["TuttiTestSupport", "Catalog", "Ledger", "MediaStore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "LedgerTests",
@@ -195,7 +195,7 @@ let package = Package(
         .testTarget(
             name: "TuttiServerTests",
             dependencies: [
-                "TuttiServer", "Catalog", "AudioCore", "Ledger", "Governance", "TuttiTestSupport",
+                "TuttiServer", "Catalog", "AudioCore", "Ledger", "Governance", "MediaStore", "TuttiTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

@@ -169,6 +169,17 @@ public final class SeaweedFS: Sendable {
         return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
     }
 
+    /// Runs one `weed shell` command against this instance's master (on `weed mini`'s fixed
+    /// port 9333) and returns what it printed: how a test makes a bucket read-only
+    /// (`fs.configure -locationPrefix=/buckets/B/ -readOnly -apply`) or full
+    /// (`s3.bucket.quota -name=B -op=set -sizeMB=1`, then `s3.bucket.quota.enforce -apply`).
+    public func shell(_ command: String) async throws -> String {
+        let weed = try Self.locateWeed()
+        let output = try await ThirdPartyTools.run("/bin/sh", ["-c", "echo \"$1\" | \"$0\" shell -master=127.0.0.1:9333 2>&1", weed, command])
+        guard output.status == 0 else { throw Failure(description: "weed shell \(command): exit \(output.status): \(output.stdout)") }
+        return output.stdout
+    }
+
     // MARK: Curl, a second client
 
     /// Runs curl signing with this instance's identity (curl's own SigV4, `--aws-sigv4`);

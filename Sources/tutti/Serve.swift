@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import Logging
+import MediaStore
 import TuttiServer
 
 #if canImport(Glibc)
@@ -50,6 +51,19 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Failed log-ins allowed per account and per address in 15 minutes.")
     var loginAttempts = 10
 
+    @Option(help: ArgumentHelp(
+        "Where originals and renditions live: a folder, or s3://BUCKET[/PREFIX]?endpoint=URL&region=REGION[&credentials-file=PATH] (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the file, never here). Default: the data folder.",
+        valueName: "location"))
+    var media: String?
+
+    @Option(help: ArgumentHelp(
+        "Behind nginx with an S3 store: hand audio that needs nothing more from the node to nginx with X-Accel-Redirect: PREFIX/BUCKET/KEY?presigned-query, for an internal location proxying PREFIX/ to the store's endpoint.",
+        valueName: "prefix"))
+    var accelRedirect: String?
+
+    @Option(help: "Minutes between sweeps of the media store (leftovers of interrupted writes removed, missing files reported); 0 turns it off.")
+    var mediaSweepMinutes = 60.0
+
     @Option(help: "Governance: the turnout a proposal needs, in basis points of the voter roll (2000 = 20 %).")
     var governanceQuorumBp = 2_000
 
@@ -69,6 +83,26 @@ struct Serve: AsyncParsableCommand {
         guard loginAttempts >= 1 else { throw ValidationError("--login-attempts must be at least 1") }
         guard paymentWebhookTolerance > 0 else { throw ValidationError("--payment-webhook-tolerance must be positive") }
         _ = try paymentWebhookSecret()
+        _ = try mediaLocation()
+        if let accelRedirect {
+            guard accelRedirect.hasPrefix("/"), accelRedirect.count > 1, !accelRedirect.contains("?"), !accelRedirect.contains(where: \.isWhitespace) else {
+                throw ValidationError("--accel-redirect must be a path such as /_media (an internal nginx location)")
+            }
+            guard case .s3 = try mediaLocation() else {
+                throw ValidationError("--accel-redirect needs an S3 store (--media s3://...): a local folder is sent with sendfile")
+            }
+        }
+        guard mediaSweepMinutes >= 0 else { throw ValidationError("--media-sweep-minutes must be 0 or more") }
+    }
+
+    /// The parsed --media, nil for the data folder.
+    func mediaLocation() throws -> MediaStoreLocation? {
+        guard let media else { return nil }
+        do {
+            return try MediaStoreLocation(parsing: media)
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 
     /// The webhook secret from --payment-webhook-secret-file, else the environment; nil if neither.
@@ -99,6 +133,9 @@ struct Serve: AsyncParsableCommand {
             jobTimeLimit: jobTimeLimit, jobMemoryLimit: Int64(jobMemoryLimitMib) << 20,
             jobConcurrency: jobs ?? ServerConfiguration.processorCount, loginAttempts: loginAttempts,
             paymentWebhookSecret: try paymentWebhookSecret(), paymentWebhookTolerance: paymentWebhookTolerance)
+        configuration.media = try mediaLocation()
+        configuration.accelRedirectPrefix = accelRedirect.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        configuration.mediaSweepInterval = mediaSweepMinutes * 60
         configuration.governanceQuorumBasisPoints = governanceQuorumBp
         configuration.governanceMinimumVotingPeriod = Int64(governanceMinimumVotingHours) * 3600
         let app = try TuttiApplication.build(configuration: configuration, logger: logger, demoDirectory: demo)

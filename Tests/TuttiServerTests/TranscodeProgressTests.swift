@@ -89,24 +89,6 @@ struct TranscodeProgressTests {
         #expect(written.values == [50])
     }
 
-    @Test("renditions are placed all or none: a failed rename removes those already moved")
-    func placement() throws {
-        let folder = Fixtures.scratch("placement")
-        func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
-        for name in ["a.opus", "b.opus", "c.opus", "d.opus"] { try Data(name.utf8).write(to: URL(fileURLWithPath: path(name))) }
-        // The second destination is taken by a folder that is not empty.
-        try FileManager.default.createDirectory(atPath: path("taken/inside"), withIntermediateDirectories: true)
-        #expect(throws: (any Error).self) {
-            try TranscodeRunner.place([(path("a.opus"), path("placed-a.opus")), (path("b.opus"), path("taken")), (path("c.opus"), path("placed-c.opus"))])
-        }
-        #expect(!FileManager.default.fileExists(atPath: path("placed-a.opus")))
-        #expect(!FileManager.default.fileExists(atPath: path("placed-c.opus")))
-        #expect(FileManager.default.fileExists(atPath: path("c.opus")), "nothing after the failure is touched")
-        try TranscodeRunner.place([(path("c.opus"), path("placed-c.opus")), (path("d.opus"), path("placed-d.opus"))])
-        #expect(try String(contentsOfFile: path("placed-c.opus"), encoding: .utf8) == "c.opus")
-        #expect(try String(contentsOfFile: path("placed-d.opus"), encoding: .utf8) == "d.opus")
-    }
-
     @Test("a failing queue is read again after 0.25 s, doubling to at most 30 s")
     func retryDelays() {
         let delays = (1...10).map { TranscodeRunner.retryDelay(afterFailures: $0) }

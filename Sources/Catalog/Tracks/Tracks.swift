@@ -19,6 +19,15 @@ public struct StoredUpload: Sendable {
 }
 
 /// Tracks and their renditions: creation, visibility, search, edits.
+/// A stored file as a database row names it.
+public struct StoredFile: Sendable, Equatable {
+    /// Relative to the media store: `originals/ID.flac`, `media/ID/standard-3.opus`.
+    public var key: String
+    public var bytes: Int64
+    /// Lowercase hex.
+    public var sha256: String
+}
+
 public struct Tracks: Sendable {
     private let database: any DatabaseWriter
     private let now: @Sendable () -> Date
@@ -220,6 +229,25 @@ public struct Tracks: Sendable {
     }
 
     /// The number of published tracks by `artistID`: membership of the cooperative.
+    /// Every stored file a row names (originals, deleted tracks' included, and renditions),
+    /// relative to the media store: what the media sweeper must keep.
+    public func storedKeys() async throws -> Set<String> {
+        try await database.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT originalPath FROM tracks UNION SELECT path FROM renditions"))
+        }
+    }
+
+    /// Every stored file a row names with the size and SHA-256 the row records, in key order
+    /// (what `tutti media migrate` copies and checks).
+    public func storedFiles() async throws -> [StoredFile] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT originalPath AS key, originalBytes AS bytes, originalSHA256 AS sha256 FROM tracks
+                UNION SELECT path, bytes, sha256 FROM renditions ORDER BY key
+                """).map { StoredFile(key: $0["key"], bytes: $0["bytes"], sha256: $0["sha256"]) }
+        }
+    }
+
     public func publishedCount(artistID: String) async throws -> Int {
         try await database.read { db in
             try Track.filter(Column("artistID") == artistID && Column("published") == true && Column("deletedAt") == nil).fetchCount(db)

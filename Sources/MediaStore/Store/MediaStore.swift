@@ -89,6 +89,17 @@ public protocol MediaStore: Sendable {
     func shutdown() async throws
 }
 
+/// A store reached over the network (S3), whose reads a server can start before it answers
+/// and finish while it writes the body: a store that fails or lacks the object is known
+/// before any header goes out (a 502/503 or 404, never a 200 cut short), and the bytes then
+/// pass through with bounded memory.
+public protocol RemoteMediaStore: MediaStore {
+    /// Starts reading `range` of the object at `key` (as ``MediaStore/read(_:range:_:)``) and
+    /// returns once the store has answered. The content's ``MediaContent/chunks`` must be read
+    /// in the same task, to their end or not at all (dropping them closes the connection).
+    func open(_ key: MediaKey, range: ClosedRange<Int64>?) async throws -> MediaContent
+}
+
 /// An object written to the staging area, waiting to be finalized or discarded.
 public struct StagedMedia: Sendable, Hashable {
     /// Where staged objects live, relative to the store: a name no ``MediaKey`` can have.

@@ -10,7 +10,7 @@ import NIOFileSystem
 /// which S3 makes visible only when complete); finalizing copies it to its key on the store
 /// (a server-side copy: no bytes pass through the service; S3 copies up to 5 GiB so) and
 /// deletes the staged one.
-public struct S3MediaStore: MediaStore {
+public struct S3MediaStore: RemoteMediaStore {
     public let client: S3Client
     /// Prepended to every key: `""` or a folder such as `tutti/`.
     public let keyPrefix: String
@@ -95,6 +95,11 @@ public struct S3MediaStore: MediaStore {
     }
 
     public func read<Result>(_ key: MediaKey, range: ClosedRange<Int64>?, _ body: (MediaContent) async throws -> Result) async throws -> Result {
+        // The caller's own errors pass through as they are.
+        try await body(try await open(key, range: range))
+    }
+
+    public func open(_ key: MediaKey, range: ClosedRange<Int64>?) async throws -> MediaContent {
         let object: S3ObjectContent = try await mappingErrors("read", key: key.rawValue) {
             do {
                 return try await client.getObject(key: objectKey(key.rawValue), range: range)
@@ -107,8 +112,7 @@ public struct S3MediaStore: MediaStore {
             key: key, offset: object.range?.lowerBound ?? 0, length: object.contentLength, totalSize: object.totalSize,
             lastModified: object.lastModified, etag: object.etag,
             chunks: MediaChunks(object.body, operation: "read", key: key.rawValue))
-        // The caller's own errors pass through as they are.
-        return try await body(content)
+        return content
     }
 
     public func list(prefix: String) -> MediaListing {

@@ -29,7 +29,10 @@ struct AppServices: Sendable {
     /// Signs play sessions' stream URLs.
     let urlSigner: PlayURLSigner
     let metrics: TuttiMetrics
+    /// The stored files (originals, renditions) and how streaming reads them.
     let media: MediaFiles
+    /// Where the files live: the data folder or a bucket (``ServerConfiguration/media``).
+    var store: any MediaStore { media.store }
     let streamCatalog: StreamCatalog
     let loginLimiter: RateLimiter
     /// Play sessions opened per listener (or, anonymous, per address) and minute: each is a row.
@@ -47,7 +50,10 @@ struct AppServices: Sendable {
     /// Whole releases uploaded in one request, recorded in one transaction.
     let releaseUploads: ReleaseUploads
 
-    init(configuration: ServerConfiguration, database: DatabasePool, metrics: TuttiMetrics, threadPool: NIOThreadPool = .singleton) throws {
+    init(
+        configuration: ServerConfiguration, database: DatabasePool, metrics: TuttiMetrics, store: any MediaStore,
+        threadPool: NIOThreadPool = .singleton
+    ) throws {
         self.configuration = configuration
         self.database = database
         accounts = Accounts(database: database, now: configuration.now)
@@ -67,7 +73,7 @@ struct AppServices: Sendable {
         playSessions = PlaySessions(database: database, now: configuration.now)
         urlSigner = try PlayURLSigner(keyPath: configuration.urlSigningKeyPath)
         self.metrics = metrics
-        media = MediaFiles(threadPool: threadPool)
+        media = MediaFiles(store: store, threadPool: threadPool)
         streamCatalog = StreamCatalog(tracks: tracks)
         loginLimiter = RateLimiter(attempts: configuration.loginAttempts, window: configuration.loginWindow, now: configuration.now)
         playLimiter = RateLimiter(attempts: configuration.playSessionsPerMinute, window: 60, now: configuration.now)

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import MediaStore
 
 /// Everything `tutti serve` can be told; the defaults are the embedded set-up `make run` uses.
 public struct ServerConfiguration: Sendable {
@@ -46,6 +47,22 @@ public struct ServerConfiguration: Sendable {
     /// Suspends until `now()` has reached a date (or the task is cancelled): how a stream
     /// waits out the preview. Tests inject one that follows their clock.
     public var waitUntil: @Sendable (Date) async throws -> Void
+    /// Where originals and renditions are kept (`--media`): nil for the data folder itself
+    /// (the default: files sent with `sendfile`), or another folder, or an S3-compatible
+    /// bucket (objects proxied with Range, or handed to nginx, see `accelRedirectPrefix`).
+    public var media: MediaStoreLocation?
+    /// The environment S3 credentials are read from (`AWS_ACCESS_KEY_ID`...) when the
+    /// location names no credentials file.
+    public var mediaEnvironment: [String: String] = ProcessInfo.processInfo.environment
+    /// With a remote store behind nginx (`--accel-redirect PREFIX`): audio whose bytes need
+    /// nothing more from the node is answered with `X-Accel-Redirect: PREFIX/BUCKET/KEY?presigned`,
+    /// for an `internal` nginx location that proxies PREFIX to the store. nil: the node proxies.
+    public var accelRedirectPrefix: String?
+    /// Seconds between sweeps of the media store (orphaned and stale staged objects, missing
+    /// ones reported); 0 turns the sweeper off.
+    public var mediaSweepInterval: Double = 3_600
+    /// How old an object no row names must be before a sweep removes it, in seconds.
+    public var mediaSweepMinimumAge: Double = 3_600
     /// Governance: the turnout a proposal needs (votes cast, abstentions included, over the
     /// roll), in basis points; 2,000 = 20 %. Recorded on each proposal when it opens.
     public var governanceQuorumBasisPoints: Int = 2_000
@@ -120,6 +137,9 @@ public struct ServerConfiguration: Sendable {
     public var workDirectory: String { dataDirectory + "/work" }
     /// The key that signs play sessions' stream URLs (created at first start, mode 0600).
     public var urlSigningKeyPath: String { dataDirectory + "/url-signing.key" }
+
+    /// The media store's location: ``media``, or the data folder.
+    public var mediaLocation: MediaStoreLocation { media ?? .local(path: dataDirectory) }
 
     /// Absolute path of a file stored relative to the data folder.
     public func absolute(_ relative: String) -> String { dataDirectory + "/" + relative }

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdAuth
 import Ledger
 import Logging
+import MediaStore
 import NIOPosix
 import ServiceLifecycle
 
@@ -38,6 +39,8 @@ public enum TuttiApplication {
             server: TuttiHTTP1Channel.builder(SendfileRoutes(services: services)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tutti", backlog: 4_096),
             logger: logger)
+        // First, so that it stops last: it closes the store's connections once nothing uses them.
+        app.addServices(MediaStoreService(services: services, logger: logger))
         app.addServices(TranscodeRunner(services: services, logger: logger))
         app.addServices(ProposalCloser(services: services, logger: logger))
         if let demoDirectory {
@@ -50,7 +53,8 @@ public enum TuttiApplication {
     static func prepare(configuration: ServerConfiguration, threadPool: NIOThreadPool = .singleton) throws -> (AppServices, Router<TuttiRequestContext>) {
         try createDirectories(configuration)
         let database = try TuttiDatabase.open(path: configuration.databasePath, others: [Ledger.registerMigrations, Governance.registerMigrations])
-        let services = try AppServices(configuration: configuration, database: database, metrics: TuttiMetrics(), threadPool: threadPool)
+        let store = try configuration.mediaLocation.makeStore(environment: configuration.mediaEnvironment)
+        let services = try AppServices(configuration: configuration, database: database, metrics: TuttiMetrics(), store: store, threadPool: threadPool)
         return (services, router(services))
     }
 

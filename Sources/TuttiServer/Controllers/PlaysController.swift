@@ -82,30 +82,38 @@ struct PlaysController {
               entry.track.deletedAt == nil else {
             throw Problem(.notFound, title: "Not found", detail: "This track or rendition is no longer available.")
         }
-        let (status, headers, file, range): (HTTPResponse.Status, HTTPFields, MappedFile, ClosedRange<Int64>)
+        let (status, headers, file, range): (HTTPResponse.Status, HTTPFields, MediaSource, ClosedRange<Int64>)
         switch try await StreamController.prepare(request, entry: entry, services: services, logger: context.logger) {
         case .done(let response): return response  // 304, HEAD, empty: no audio leaves
         case .serve(let preparedStatus, let preparedHeaders, let preparedFile, let preparedRange):
             (status, headers, file, range) = (preparedStatus, preparedHeaders, preparedFile, preparedRange)
         }
-        let body: (MappedFile, ClosedRange<Int64>) -> ResponseBody = { file, range in
-            self.services.media.body(file, range: range, metrics: self.services.metrics)
+        let (services, logger) = (self.services, context.logger)
+        // The range as asked: handed to nginx in front (--accel-redirect, a remote store) or
+        // sent from here. Made before anything is recorded or counted, so that a remote store
+        // that fails answers a problem with nothing charged (a response not sent is dropped,
+        // and its read of the store with it).
+        let answer: () async throws -> Response = {
+            if let handOff = StreamController.handOff(file, request: request, headers: headers, services: services) { return handOff }
+            return Response(status: status, headers: headers, body: try await services.media.body(file, range: range, metrics: services.metrics, logger: logger))
         }
         var current = session
         let tailProbeBytes = services.configuration.tailProbeBytes
         let window = { services.streamCatalog.previewWindow(entry, previewSeconds: session.previewSeconds, tailProbeBytes: tailProbeBytes) }
         switch MeteringDecision(session: .init(current), range: range, window: window()) {
         case .send:
-            return Response(status: status, headers: headers, body: body(file, range))
+            return try await answer()
         case .recordFirstAudio:
+            let response = try await answer()
             current = try await services.playSessions.markFirstAudio(current, at: services.configuration.now())
-            return Response(status: status, headers: headers, body: body(file, range))
+            return response
         case .count:
+            let response = try await answer()
             _ = try await meter.count(current, logger: context.logger)
-            return Response(status: status, headers: headers, body: body(file, range))
+            return response
         case .continuePastPreview(let freeBytes):
             current = try await services.playSessions.markFirstAudio(current, at: services.configuration.now())
-            let (meter, channel, logger, window) = (self.meter, context.channel, context.logger, window())
+            let (meter, channel, window) = (self.meter, context.channel, window())
             let refusal = try await meter.refusal(current)
             switch MeteringDecision.Continuation(freeBytes: freeBytes, refusal: refusal, partial: status == .partialContent) {
             case .refuse(let refusal):
@@ -116,22 +124,26 @@ struct PlaysController {
                 var partial = headers
                 partial[.contentRange] = "bytes \(free.lowerBound)-\(free.upperBound)/\(file.size)"
                 partial[.contentLength] = String(free.count)
-                return Response(status: status, headers: partial, body: body(file, free))
+                return Response(status: status, headers: partial, body: try await services.media.body(file, range: free, metrics: services.metrics, logger: logger))
             case .waitThenCount:
                 // Nothing free to send first: wait before answering, so a refusal is a proper 402.
                 let watcher = await LeaveWatcher.of(channel)
                 guard try await meter.waitForPreview(of: current, window: window, watcher: watcher) else {
                     throw Problem(.requestTimeout, title: "Listener left", detail: "The connection closed before the preview ended; nothing was counted.")
                 }
+                let response = try await answer()
                 _ = try await meter.count(current, logger: logger)
-                return Response(status: status, headers: headers, body: body(file, range))
+                return response
             case .sendHeldAtPreview:
+                // Held requests stay here until counted, whatever the store: the bytes past the
+                // preview leave only through this gate.
                 let watcher = await LeaveWatcher.of(channel)
                 let waiting = current
-                let gated = services.media.body(file, range: range, gateOffset: window.freeEnd, metrics: services.metrics) {
+                let gated = try await services.media.body(file, range: range, gateOffset: window.freeEnd, metrics: services.metrics, logger: logger) {
                     guard try await meter.waitForPreview(of: waiting, window: window, watcher: watcher) else {
                         throw CancellationError()
                     }
+                } count: {
                     do {
                         _ = try await meter.count(waiting, logger: logger)
                     } catch {
@@ -176,7 +188,7 @@ struct PlaysController {
                 throw Problem(.forbidden, title: "Not owned yet", detail: "The original can be downloaded once you own the track (after enough counted plays).")
             }
         }
-        guard let file = try await services.media.open(services.path(track.originalPath)) else {
+        guard let file = try await services.media.source(track.originalPath, recordedSize: track.originalBytes) else {
             throw Problem(.serviceUnavailable, title: "Original unavailable", detail: "The original upload is missing on the server; try again later.")
         }
         // Saved under the track's title, with the extension of the upload's own format.
@@ -188,7 +200,7 @@ struct PlaysController {
         ]
         headers.append(contentsOf: SecurityHeadersMiddleware<TuttiRequestContext>.fields)
         guard file.size > 0 else { return Response(status: .ok, headers: headers) }
-        return Response(status: .ok, headers: headers, body: services.media.body(file, range: 0...(file.size - 1), metrics: services.metrics))
+        return Response(status: .ok, headers: headers, body: try await services.media.body(file, range: 0...(file.size - 1), metrics: services.metrics, logger: context.logger))
     }
 }
 

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Ledger
 import Logging
+import MediaStore
 
 /// Serves each rendition at its own URL with HTTP range requests (RFC 9110 §14),
 /// conditional requests (§13) and the headers browsers, ffmpeg, mpv and VLC need to play
@@ -41,8 +42,9 @@ struct StreamController {
         switch try await Self.prepare(request, entry: entry, services: services, logger: context.logger) {
         case .done(let response):
             return response
-        case .serve(let status, let headers, let file, let range):
-            return Response(status: status, headers: headers, body: services.media.body(file, range: range, metrics: services.metrics))
+        case .serve(let status, let headers, let source, let range):
+            if let handOff = Self.handOff(source, request: request, headers: headers, services: services) { return handOff }
+            return Response(status: status, headers: headers, body: try await services.media.body(source, range: range, metrics: services.metrics, logger: context.logger))
         }
     }
 
@@ -62,14 +64,14 @@ struct StreamController {
     enum Prepared {
         /// A complete answer: 304, a HEAD, an empty file.
         case done(Response)
-        /// Send `range` of `file` with this status and these headers.
-        case serve(HTTPResponse.Status, HTTPFields, MappedFile, ClosedRange<Int64>)
+        /// Send `range` of `source` with this status and these headers.
+        case serve(HTTPResponse.Status, HTTPFields, MediaSource, ClosedRange<Int64>)
     }
 
     /// Applies conditional requests (RFC 9110 §13) and Range (§14) to a rendition.
     static func prepare(_ request: Request, entry: StreamCatalog.Entry, services: AppServices, logger: Logger) async throws -> Prepared {
         let (rendition, validators) = (entry.rendition, entry.validators)
-        guard let file = try await services.media.open(services.path(rendition.path)) else {
+        guard let file = try await services.media.source(rendition.path, recordedSize: rendition.bytes) else {
             logger.error("rendition file missing", metadata: ["path": "\(rendition.path)"])
             throw Problem(.serviceUnavailable, title: "Audio unavailable", detail: "This rendition's file is missing on the server; try again later.")
         }
@@ -108,6 +110,31 @@ struct StreamController {
         return .serve(status, headers, file, range)
     }
 
+    /// With `--accel-redirect` and a remote store, the answer that hands the bytes to nginx in
+    /// front: an internal redirect (`X-Accel-Redirect`) to a presigned URL of the object,
+    /// valid for ``handOffLifetime`` seconds, which nginx fetches passing the request's Range
+    /// through. Only for requests whose bytes need nothing more from the node (the caller has
+    /// decided and recorded what the range costs) and whose Range nginx forwards as the node
+    /// read it (no If-Range, whose outcome the node worked out itself); nil otherwise, and the
+    /// node proxies the bytes.
+    static func handOff(_ source: MediaSource, request: Request, headers: HTTPFields, services: AppServices) -> Response? {
+        guard let prefix = services.configuration.accelRedirectPrefix, case .object(let key, _) = source,
+              request.method == .get, request.headers[.ifRange] == nil,
+              let url = services.media.store.presignedURL(key, expires: handOffLifetime, now: nil),
+              let components = URLComponents(string: url)
+        else { return nil }
+        var handed = headers
+        // nginx takes the length, range and status from the store's answer.
+        handed[.contentLength] = nil
+        handed[.contentRange] = nil
+        handed[.accelRedirect] = prefix + components.percentEncodedPath + (components.percentEncodedQuery.map { "?" + $0 } ?? "")
+        services.metrics.accelRedirects.increment()
+        return Response(status: .ok, headers: handed)
+    }
+
+    /// Seconds a presigned URL handed to nginx stays valid: it is fetched at once.
+    static let handOffLifetime = 60
+
     /// Headers every response for this rendition carries.
     static func fixedHeaders(track: Track, rendition: String, validators: Validators) -> HTTPFields {
         var headers: HTTPFields = [
@@ -145,4 +172,5 @@ struct StreamController {
 
 extension HTTPField.Name {
     static let accessControlExposeHeaders = Self("Access-Control-Expose-Headers")!
+    static let accelRedirect = Self("X-Accel-Redirect")!
 }

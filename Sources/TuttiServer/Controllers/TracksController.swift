@@ -2,6 +2,7 @@ import AudioCore
 import Catalog
 import FoundationEssentials
 import Hummingbird
+import MediaStore
 
 #if canImport(Glibc)
 import Glibc
@@ -28,8 +29,8 @@ struct TracksController {
         let configuration = services.configuration
         let receiver = UploadReceiver(directory: configuration.uploadsDirectory, limit: configuration.uploadLimit, threadPool: services.threadPool)
         let received = try await receiver.receive(request)
-        var kept = false
-        defer { if !kept { unlink(received.path) } }
+        // The store keeps its own copy (or link): the received file goes in every case.
+        defer { unlink(received.path) }
         let title = received.fields["title"] ?? request.uri.queryParameters.get("title")
         let album = received.fields["album"] ?? request.uri.queryParameters.get("album")
         guard let title, !TextField.clean(title).isEmpty else {
@@ -42,19 +43,28 @@ struct TracksController {
         case .failure(let error): throw UploadProblem.unsupported(error)
         }
         let trackID = Identifier.make()
-        let relative = "originals/\(trackID).\(format.fileExtension)"
-        let destination = configuration.absolute(relative)
-        try await services.threadPool.runIfActive {
-            guard rename(path, destination) == 0 else { throw UploadFileError.call("rename", errno) }
-            TranscodeRunner.syncDirectory(configuration.originalsDirectory)
+        let key = try MediaKey("originals/\(trackID).\(format.fileExtension)")
+        // Staged, then made visible at its key, then named by the row: a crash between any two
+        // leaves only what the media sweeper removes (see MediaStore).
+        let store = services.store
+        try await storing(doing: "storing the upload") {
+            let staged = try await store.stage(fileAt: path, contentType: format.mediaType)
+            do {
+                guard staged.size == received.bytes, staged.sha256 == received.sha256 else {
+                    throw MediaStoreError.failed(operation: "stage", detail: "the store's copy of the upload differs from what was received")
+                }
+                try await store.finalize(staged, as: key)
+            } catch {
+                try? await store.discard(staged)
+                throw error
+            }
         }
-        kept = true
         do {
             _ = try await services.tracks.create(
                 id: trackID, artist: context.user, title: title, album: album,
-                upload: StoredUpload(path: relative, format: format, bytes: received.bytes, sha256: received.sha256))
+                upload: StoredUpload(path: key.rawValue, format: format, bytes: received.bytes, sha256: received.sha256))
         } catch {
-            unlink(destination)
+            try? await store.delete(key)
             throw error
         }
         services.jobSignal.signal()
@@ -156,6 +166,17 @@ struct TracksController {
         try await services.tracks.delete(id: id, by: context.user)
         services.streamCatalog.invalidate(trackID: id)
         return Response(status: .noContent)
+    }
+
+    /// Runs a write to the media store, answering a store that refuses it with its problem
+    /// (503 unavailable or read-only, 507 full, 502 failed) and counting it.
+    private func storing(doing: String, _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as MediaStoreError {
+            services.metrics.countMediaStoreFailure(operation: "write", kind: error.metricKind)
+            throw Problem(mediaStore: error, doing: doing)
+        }
     }
 
     private func resource(_ track: Track) async throws -> TrackResource {

@@ -3,6 +3,7 @@ import Catalog
 import Ledger
 import FoundationEssentials
 import Logging
+import MediaStore
 import ServiceLifecycle
 
 #if canImport(Glibc)
@@ -59,11 +60,22 @@ struct DemoCatalog: Service {
                   let info = try? SoundFileDecoder(path: path, format: format).info,
                   let artist = users[info.tags.artist ?? ""] else { continue }
             let id = Identifier.make()
-            let relative = "originals/\(id).\(format.fileExtension)"
-            let (bytes, digest) = try Self.copy(path, to: services.path(relative))
+            let key = try MediaKey("originals/\(id).\(format.fileExtension)")
+            // A copy, not a link: the demo folder's files stay the user's.
+            let copy = "\(services.configuration.uploadsDirectory)/demo-\(id)"
+            let staged: StagedMedia
+            do {
+                _ = try Self.copy(path, to: copy)
+                staged = try await services.store.stage(fileAt: copy, contentType: format.mediaType)
+                unlink(copy)
+            } catch {
+                unlink(copy)
+                throw error
+            }
+            try await services.store.finalize(staged, as: key)
             let (track, _) = try await services.tracks.create(
                 id: id, artist: artist, title: info.tags.title ?? file, album: info.tags.album,
-                upload: StoredUpload(path: relative, format: format, bytes: bytes, sha256: digest))
+                upload: StoredUpload(path: key.rawValue, format: format, bytes: staged.size, sha256: staged.sha256))
             created.append((track, artist))
         }
         services.jobSignal.signal()
@@ -121,10 +133,10 @@ struct DemoCatalog: Service {
         return names.sorted()
     }
 
-    /// Copies a file; returns its size and hex SHA-256.
-    static func copy(_ source: String, to destination: String) throws -> (Int64, String) {
+    /// Copies a file; returns its size.
+    static func copy(_ source: String, to destination: String) throws -> Int64 {
         let data = try Data(contentsOf: URL(fileURLWithPath: source))
         try data.write(to: URL(fileURLWithPath: destination), options: .atomic)
-        return (Int64(data.count), try TranscodeRunner.sha256(ofFileAt: destination))
+        return Int64(data.count)
     }
 }

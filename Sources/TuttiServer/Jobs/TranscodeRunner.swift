@@ -1,8 +1,8 @@
 import AudioCore
 import Catalog
-import Crypto
 import FoundationEssentials
 import Logging
+import MediaStore
 import NIOPosix
 import ServiceLifecycle
 
@@ -148,9 +148,30 @@ struct TranscodeRunner: Service {
         guard mkdir(work, 0o700) == 0 else {
             return .failure(JobFailure(reason: "the server could not prepare a work folder (\(String(cString: strerror(errno))))"))
         }
+        // The child reads a file on this machine: the local store's own, or a copy of the
+        // remote object fetched into the work folder (removed with it).
+        let input: String
+        if let local = services.media.localPath(track.originalPath) {
+            input = local
+        } else {
+            input = "\(work)/original.\(track.originalFormat.fileExtension)"
+            do {
+                try await services.store.download(try MediaKey(track.originalPath), to: input)
+            } catch {
+                if Task.isCancelled { return .failure(JobFailure(reason: "interrupted", interrupted: true)) }
+                let kind = (error as? MediaStoreError)?.metricKind ?? "failed"
+                services.metrics.countMediaStoreFailure(operation: "read", kind: kind)
+                logger.error("could not fetch the original from the media store", metadata: ["error": "\(error)"])
+                if case MediaStoreError.notFound = error {
+                    return .failure(JobFailure(reason: "the original upload is missing from the media store; upload the file again"))
+                }
+                // The store may be back later: the job goes back to the queue (it counts an attempt).
+                return .failure(JobFailure(reason: "the server could not fetch the upload from the media store; try again later"))
+            }
+        }
         let artist = (try? await services.accounts.user(id: track.artistID))?.displayName
         var arguments = [
-            "transcode", configuration.absolute(track.originalPath), "\(work)/standard.opus",
+            "transcode", input, "\(work)/standard.opus",
             "--manifest", "\(work)/manifest.json", "--progress",
             "--memory-limit", String(configuration.jobMemoryLimit),
             "--title", track.title,
@@ -190,7 +211,7 @@ struct TranscodeRunner: Service {
         case .exited(0):
             break
         case .exited(let code):
-            return .failure(JobFailure(reason: Self.reason(fromStderr: outcome.stderrTail, inputPath: configuration.absolute(track.originalPath)) ?? "transcoding failed (exit status \(code))"))
+            return .failure(JobFailure(reason: Self.reason(fromStderr: outcome.stderrTail, inputPath: input) ?? "transcoding failed (exit status \(code))"))
         case .signalled(let signal):
             return .failure(JobFailure(reason: "the decoder crashed or ran out of memory on this file (signal \(signal)); it may be damaged or use an unusual encoding"))
         }
@@ -204,54 +225,44 @@ struct TranscodeRunner: Service {
         }
     }
 
-    /// Moves the renditions into the media folder and marks the track ready: all of them or,
-    /// if any move or the database fails, none (those already moved are removed again).
+    /// Stores the renditions and marks the track ready: all of them or, if any write or the
+    /// database fails, none. Each file is staged (a hidden temporary object), then all are
+    /// made visible at their keys, then the row naming them is committed; whatever fails
+    /// removes what this job wrote. A crash in between leaves staged objects or objects no
+    /// row names, which the media sweeper removes (see ``MediaStoreService``).
     private func store(jobID: Int64, track: Track, work: String, pool: NIOThreadPool) async throws {
         let configuration = services.configuration
+        let store = services.store
         let manifest = try await pool.runIfActive { try Data(contentsOf: URL(fileURLWithPath: "\(work)/manifest.json")) }
         let result = try JSONDecoder().decode(TranscodeResult.self, from: manifest)
-        let folder = "\(configuration.mediaDirectory)/\(track.id)"
-        if mkdir(folder, 0o755) != 0 && errno != EEXIST { throw ChildProcessError.call("mkdir \(folder)", errno) }
         var renditions: [Rendition] = []
-        var moves: [(from: String, to: String)] = []
-        for (name, produced) in zip(RenditionName.allCases, result.renditions) {
-            // A new name per job: a re-transcode never changes bytes under an open descriptor.
-            let relative = "media/\(track.id)/\(name.rawValue)-\(jobID).opus"
-            let source = produced.path
-            // Hashed where the child wrote it, so that placing the files is renames only.
-            let digest = try await pool.runIfActive { try Self.sha256(ofFileAt: source) }
-            moves.append((source, configuration.absolute(relative)))
-            renditions.append(Rendition(
-                trackID: track.id, name: name.rawValue, bitrate: produced.bitrate, channels: produced.channels,
-                path: relative, bytes: produced.bytes, sha256: digest, preSkip: produced.preSkip, samples: produced.samples,
-                pageIndex: try JSONEncoder().encode(produced.pageIndex), createdAt: configuration.now()))
-        }
-        let placed = moves
-        try await pool.runIfActive {
-            try Self.place(placed)
-            Self.syncDirectory(folder)
-        }
+        var staged: [(StagedMedia, MediaKey)] = []
+        var finalized: [MediaKey] = []
         do {
+            for (name, produced) in zip(RenditionName.allCases, result.renditions) {
+                // A new key per job: a re-transcode never changes bytes under an open descriptor.
+                let key = try MediaKey("media/\(track.id)/\(name.rawValue)-\(jobID).opus")
+                // Hashed as it is staged (the local store links the file: no copy).
+                let written = try await store.stage(fileAt: produced.path, contentType: StreamController.contentType)
+                staged.append((written, key))
+                renditions.append(Rendition(
+                    trackID: track.id, name: name.rawValue, bitrate: produced.bitrate, channels: produced.channels,
+                    path: key.rawValue, bytes: written.size, sha256: written.sha256, preSkip: produced.preSkip, samples: produced.samples,
+                    pageIndex: try JSONEncoder().encode(produced.pageIndex), createdAt: configuration.now()))
+            }
+            for (written, key) in staged {
+                try await store.finalize(written, as: key)
+                finalized.append(key)
+            }
             try await services.jobs.complete(jobID: jobID, trackID: track.id, result: result, renditions: renditions)
         } catch {
-            // The track is not ready: no file of this job may stay behind.
-            for move in placed { unlink(move.to) }
-            Self.syncDirectory(folder)
+            // The track is not ready: no object of this job may stay behind.
+            for (written, key) in staged where !finalized.contains(key) { try? await store.discard(written) }
+            for key in finalized { try? await store.delete(key) }
+            if let error = error as? MediaStoreError { services.metrics.countMediaStoreFailure(operation: "write", kind: error.metricKind) }
             throw error
         }
         services.streamCatalog.invalidate(trackID: track.id)
-    }
-
-    /// Renames each file into place, all or none: if one rename fails, the files already
-    /// moved are removed from their destinations and the error is thrown.
-    static func place(_ moves: [(from: String, to: String)]) throws {
-        for (index, move) in moves.enumerated() {
-            guard rename(move.from, move.to) == 0 else {
-                let failure = ChildProcessError.call("rename \(move.from) to \(move.to)", errno)
-                for done in moves[..<index] { unlink(done.to) }
-                throw failure
-            }
-        }
     }
 
     /// The reason from `tutti transcode`'s one-line error ("tutti transcode: PATH: reason").
@@ -259,29 +270,6 @@ struct TranscodeRunner: Service {
         guard let line = lines.last(where: { $0.hasPrefix("tutti transcode: ") }) else { return nil }
         let prefix = "tutti transcode: \(inputPath): "
         return line.hasPrefix(prefix) ? String(line.dropFirst(prefix.count)) : String(line.dropFirst("tutti transcode: ".count))
-    }
-
-    static func sha256(ofFileAt path: String) throws -> String {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ChildProcessError.call("open \(path)", errno) }
-        defer { close(descriptor) }
-        var hasher = SHA256()
-        var buffer = [UInt8](repeating: 0, count: 256 * 1024)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 { throw ChildProcessError.call("read \(path)", errno) }
-            if count == 0 { break }
-            hasher.update(data: buffer[..<count])
-        }
-        return Hex.string(hasher.finalize())
-    }
-
-    static func syncDirectory(_ path: String) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        if descriptor >= 0 {
-            fsync(descriptor)
-            close(descriptor)
-        }
     }
 
     /// Removes a work folder and the files in it (it holds no subfolders).

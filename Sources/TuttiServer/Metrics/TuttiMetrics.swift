@@ -18,6 +18,16 @@ public final class TuttiMetrics: Sendable {
     let jobQueueErrors: Counter
     let jobQueueRetrySeconds: Gauge
     let playsCounted: Counter
+    /// Failures of the media store, by operation (read, write, sweep) and kind (unavailable,
+    /// failed, full, read-only, missing, truncated: a read that failed after its head went out).
+    private let mediaStoreFailureCounters = Mutex<[String: Counter]>([:])
+    /// Objects the sweeper removed (orphans, stale staged objects) and rows whose object it
+    /// found missing at its last sweep.
+    let mediaSweptObjects: Counter
+    let mediaMissingObjects: Gauge
+    let mediaSweeps: Counter
+    /// Audio requests handed to nginx in front (`--accel-redirect`).
+    let accelRedirects: Counter
     let playsRefused: Counter
     let playsWaiting: Gauge
     /// The database log's checkpoints (see the ledger's `WALCheckpointer`), brought up to date
@@ -41,6 +51,13 @@ public final class TuttiMetrics: Sendable {
         jobQueueRetrySeconds = registry.makeGauge(
             descriptor: Self.name("job_queue_retry", "seconds", "Delay before the transcode queue is read again after a failure (0: it is readable)"))
         playsCounted = registry.makeCounter(descriptor: Self.name("plays_counted", "total", "Plays counted and charged"))
+        mediaSweptObjects = registry.makeCounter(
+            descriptor: Self.name("media_swept_objects", "total", "Objects the media sweeper removed: unnamed by any row, or staged and never finished, for over an hour"))
+        mediaMissingObjects = registry.makeGauge(
+            descriptor: Self.name("media_missing_objects", "", "Media files the database names that the store lacked at the last sweep"))
+        accelRedirects = registry.makeCounter(
+            descriptor: Self.name("accel_redirects", "total", "Audio requests handed to nginx in front with X-Accel-Redirect to a presigned URL"))
+        mediaSweeps = registry.makeCounter(descriptor: Self.name("media_sweeps", "total", "Sweeps of the media store completed"))
         playsRefused = registry.makeCounter(descriptor: Self.name("plays_refused", "total", "Plays refused for want of credit (402)"))
         playsWaiting = registry.makeGauge(descriptor: Self.name("plays_waiting", "", "Streams held at the end of the preview"))
         let checkpoints = Self.name("wal_checkpoints", "total", "Checkpoints of the database log, by who ran them")
@@ -64,6 +81,20 @@ public final class TuttiMetrics: Sendable {
         checkpointsWriter.increment(by: Int64(max(0, statistics.writer - before.writer)))
         checkpointsFailed.increment(by: Int64(max(0, statistics.failed - before.failed)))
         walLargestPages.set(Double(statistics.largestLog))
+    }
+
+    /// Counts one failure of the media store.
+    func countMediaStoreFailure(operation: String, kind: String) {
+        let key = operation + "/" + kind
+        let counter = mediaStoreFailureCounters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = registry.makeCounter(
+                descriptor: Self.name("media_store_failures", "total", "Failures of the media store by operation and kind"),
+                labels: [("operation", operation), ("kind", kind)])
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
     }
 
     private let requestCounters = Mutex<[RequestKey: Counter]>([:])

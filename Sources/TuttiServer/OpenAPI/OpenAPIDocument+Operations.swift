@@ -41,7 +41,10 @@ extension OpenAPIDocument {
                                   ("400", problem("A multipart body without a boundary, or malformed.")),
                                   ("403", problem("Only artists upload.")), ("413", problem("Larger than the upload limit.")),
                                   ("415", problem("Not audio in a format Tutti reads (recognised by content, not by the declared type).")),
-                                  ("422", problem("No title, or an empty file."))]),
+                                  ("422", problem("No title, or an empty file.")),
+                                  ("502", problem("The media store refused or failed to store the file.")),
+                                  ("503", problem("The media store is unreachable or read-only; see Retry-After.")),
+                                  ("507", problem("The media store is full."))]),
             Operation(method: "get", path: "/api/v1/tracks/{id}", summary: "A track with its renditions, loudness and waveform", tag: "catalog",
                       responses: [("200", json("Track", "The track."))]),
             Operation(method: "patch", path: "/api/v1/tracks/{id}", summary: "Edit a track, mark it free, or publish or withdraw its release (its artist)", tag: "catalog", signedIn: true,
@@ -89,7 +92,8 @@ extension OpenAPIDocument {
                 ("403", problem("A paid track nobody has bought for the caller: open a play session (POST /api/v1/tracks/{id}/plays).")),
                 ("412", problem("If-Match or If-Unmodified-Since failed.")),
                 ("416", problem("No requested range overlaps the rendition; Content-Range: bytes */SIZE.")),
-                ("503", problem("The rendition's file is missing on the server.")),
+                ("502", problem("The media store refused the read or answered with other bytes than recorded.")),
+                ("503", problem("The rendition's file is missing on the server, or the media store is unreachable.")),
             ])
     }
 

@@ -13,7 +13,8 @@ extension OpenAPIDocument {
             Operation(method: "get", path: "/api/v1/tracks/{id}/original", summary: "Download the original upload (its artist, an admin, or a listener who owns the track)", tag: "plays", signedIn: true,
                       responses: [("200", binary("The untouched upload, as an attachment, typed by the format it was recognised as.", mediaTypes: originalMediaTypes)),
                                   ("403", problem("Not owned yet.")),
-                                  ("503", problem("The original upload is missing on the server."))]),
+                                  ("502", problem("The media store refused the read or answered with other bytes than recorded.")),
+                                  ("503", problem("The original upload is missing on the server, or the media store is unreachable."))]),
         ]
     }
 
@@ -39,7 +40,8 @@ extension OpenAPIDocument {
                 ("408", problem("The listener left while the stream was held at the preview's end; nothing was counted.")),
                 ("412", problem("If-Match or If-Unmodified-Since failed.")),
                 ("416", problem("No requested range overlaps the rendition.")),
-                ("503", problem("The rendition's file is missing on the server.")),
+                ("502", problem("The media store refused the read or answered with other bytes than recorded.")),
+                ("503", problem("The rendition's file is missing on the server, or the media store is unreachable.")),
             ])
     }
 

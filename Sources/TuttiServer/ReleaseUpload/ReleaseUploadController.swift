@@ -99,7 +99,7 @@ struct ReleaseUploadController {
                 let relative = "originals/\(trackID).\(format.fileExtension)"
                 let destination = services.path(relative)
                 let (bytes, sha256) = try await services.threadPool.runIfActive { () throws -> (Int64, String) in
-                    let digest = try TranscodeRunner.sha256(ofFileAt: item.path)
+                    let digest = try OriginalFiles.sha256(ofFileAt: item.path)
                     var status = stat()
                     guard stat(item.path, &status) == 0 else { throw UploadFileError.call("stat \(item.path)", errno) }
                     guard rename(item.path, destination) == 0 else { throw UploadFileError.call("rename \(item.path)", errno) }
@@ -110,7 +110,7 @@ struct ReleaseUploadController {
                                             upload: StoredUpload(path: relative, format: format, bytes: bytes, sha256: sha256)))
             }
             let originals = services.configuration.originalsDirectory
-            try await services.threadPool.runIfActive { TranscodeRunner.syncDirectory(originals) }
+            try await services.threadPool.runIfActive { OriginalFiles.syncDirectory(originals) }
             detail = try await services.releaseUploads.create(by: context.user, draft, tracks: stored, coverImage: cover?.0.id)
         } catch {
             for path in placed { unlink(path) }
@@ -192,7 +192,7 @@ struct ReleaseUploadController {
         let destination = configuration.absolute(relative)
         try await services.threadPool.runIfActive {
             guard rename(path, destination) == 0 else { throw UploadFileError.call("rename", errno) }
-            TranscodeRunner.syncDirectory(configuration.originalsDirectory)
+            OriginalFiles.syncDirectory(configuration.originalsDirectory)
         }
         kept = true
         let previous: Track

@@ -1,4 +1,5 @@
 import Hummingbird
+import MediaStore
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -61,11 +62,45 @@ final class MediaFiles: Sendable {
     private static let cacheLimit = 512
 
     private let threadPool: NIOThreadPool
-    private let allocator = ByteBufferAllocator()
+    let allocator = ByteBufferAllocator()
     private let cache = Mutex<[String: MappedFile]>([:])
+    /// Where the files live (chosen at start-up).
+    let store: any MediaStore
+    /// The local store's folder, whose files are mapped and sent with `sendfile`; nil when
+    /// the store is remote (its objects are proxied, see ``MediaSource``).
+    let localRoot: String?
+    /// The store, when it is remote.
+    let remote: (any RemoteMediaStore)?
 
-    init(threadPool: NIOThreadPool = .singleton) {
+    init(store: any MediaStore, threadPool: NIOThreadPool = .singleton) {
+        self.store = store
         self.threadPool = threadPool
+        self.localRoot = (store as? LocalMediaStore)?.root
+        self.remote = store as? any RemoteMediaStore
+    }
+
+    /// The path of a stored file (a key such as `media/ID/standard-3.opus`) on this machine,
+    /// or nil when the store is remote.
+    func localPath(_ key: String) -> String? {
+        localRoot.map { $0 + "/" + key }
+    }
+
+    /// Where the bytes of the stored file `key` come from: the mapped file (a local store; nil
+    /// if it is missing) or the remote object, whose size the database recorded
+    /// (`recordedSize` bytes; a store holding another size is found out when it is opened).
+    func source(_ key: String, recordedSize: Int64) async throws -> MediaSource? {
+        if let path = localPath(key) {
+            return try await open(path).map(MediaSource.file)
+        }
+        guard let mediaKey = try? MediaKey(key) else { return nil }
+        return .object(mediaKey, size: recordedSize)
+    }
+
+    /// The mapped file of stored file `key` if it is already open (never blocks: for the
+    /// event loop); nil for a remote store.
+    func cachedFile(_ key: String) -> MappedFile? {
+        guard let root = localRoot else { return nil }
+        return cached(root + "/" + key)
     }
 
     /// The mapped file at `path`, or nil if there is none.
@@ -138,7 +173,7 @@ final class MediaFiles: Sendable {
         }
     }
 
-    private static func write(
+    static func write(
         _ file: MappedFile, _ range: ClosedRange<Int64>, to writer: inout some ResponseBodyWriter,
         allocator: ByteBufferAllocator, metrics: TuttiMetrics
     ) async throws {

@@ -69,7 +69,7 @@ struct SendfileRoutes: Sendable {
                   cached.track.deletedAt == nil else { return nil }
             (entry, route, session) = (cached, Self.sessionRoute, cachedSession)
         }
-        guard let file = services.media.cached(services.path(entry.rendition.path)), file.size > 0 else { return nil }
+        guard let file = services.media.cachedFile(entry.rendition.path), file.size > 0 else { return nil }
 
         var headers = entry.http1Headers
         headers.reserveCapacity(headers.count + 4)  // these two, and Date and Server (SendfileHandler)

@@ -1,0 +1,148 @@
+import Foundation
+import MediaStore
+import Testing
+@testable import TuttiServer
+import TuttiTestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A media location in the suite's SeaweedFS (`@Suite(.seaweedFS(buckets: [ObjectStorage.bucket]))`),
+/// under a key prefix of its own, with its credentials in a file (as an operator would give
+/// them: never on the command line).
+struct ObjectStorage: Sendable {
+    static let bucket = "tutti-media"
+
+    let weed: SeaweedFS
+    /// `PREFIX/`, this test's part of the bucket.
+    let prefix: String
+    /// The `--media` text.
+    let text: String
+    let location: MediaStoreLocation
+
+    init(prefix: String = "t-" + UUID().uuidString.lowercased().prefix(12)) throws {
+        weed = try #require(SeaweedFS.current, "the suite needs .seaweedFS(buckets: [ObjectStorage.bucket])")
+        self.prefix = prefix + "/"
+        let credentials = Fixtures.scratch("s3-credentials").appendingPathComponent("credentials")
+        try "[default]\naws_access_key_id = \(weed.accessKey)\naws_secret_access_key = \(weed.secretKey)\n"
+            .write(to: credentials, atomically: true, encoding: .utf8)
+        text = "s3://\(Self.bucket)/\(prefix)?endpoint=\(weed.endpoint)&region=\(weed.region)&credentials-file=\(credentials.path)"
+        location = try MediaStoreLocation(parsing: text, environment: [:])
+    }
+
+    /// A store on the location, for the test's own look at the bucket (shut it down after).
+    func store() throws -> any MediaStore {
+        try location.makeStore(environment: [:])
+    }
+
+    /// Every key under this test's prefix, staged objects included.
+    func keys() async throws -> [String] {
+        let store = try store()
+        do {
+            let keys = try await store.list(prefix: "").collect().map(\.key)
+            try await store.shutdown()
+            return keys
+        } catch {
+            try? await store.shutdown()
+            throw error
+        }
+    }
+
+    /// The object's bytes as curl fetches them from SeaweedFS (a second, independent client).
+    func curlObject(_ key: String) async throws -> Data {
+        let file = Fixtures.scratch("s3-object").appendingPathComponent("object")
+        let output = try await ThirdPartyTools.run("curl", [
+            "-sS", "--max-time", "60", "--aws-sigv4", "aws:amz:\(weed.region):s3", "--user", "\(weed.accessKey):\(weed.secretKey)",
+            "-o", file.path, "-w", "%{http_code}", "\(weed.endpoint)/\(Self.bucket)/\(prefix)\(key)",
+        ])
+        #expect(output.status == 0 && output.stdout == "200", "curl GET \(key): \(output.stdout) \(output.stderr)")
+        return try Data(contentsOf: file)
+    }
+}
+
+extension TestService {
+    /// A service whose media live at `storage`.
+    init(storage: ObjectStorage, transcoder: String = Fixtures.tuttiExecutable, configure: (inout ServerConfiguration) -> Void = { _ in }) {
+        self.init(transcoder: transcoder) { configuration in
+            configuration.media = storage.location
+            configuration.mediaEnvironment = [:]
+            configure(&configuration)
+        }
+    }
+}
+
+/// nginx (the Debian binary) in front of a test server, as an operator runs it with
+/// `--accel-redirect /_media`: everything proxied to the node, and an internal location that
+/// fetches the presigned object the node names from the store, Range passed through, the
+/// listener's credentials not forwarded.
+final class FrontNginx: @unchecked Sendable {
+    let port: Int
+    private let process: Process
+    private let folder: URL
+
+    init(nodePort: Int, storeEndpoint: String) async throws {
+        folder = Fixtures.scratch("nginx")
+        port = try Self.freePort()
+        let store = try #require(URL(string: storeEndpoint))
+        let storeHost = "\(store.host ?? "127.0.0.1"):\(store.port ?? 80)"
+        let temp = folder.path
+        let config = """
+            daemon off; master_process off; worker_processes 1;
+            pid \(temp)/nginx.pid; error_log \(temp)/error.log;
+            events { worker_connections 256; }
+            http {
+              access_log off;
+              client_body_temp_path \(temp); proxy_temp_path \(temp); fastcgi_temp_path \(temp); uwsgi_temp_path \(temp); scgi_temp_path \(temp);
+              server {
+                listen 127.0.0.1:\(port);
+                location / { proxy_pass http://127.0.0.1:\(nodePort); proxy_buffering off; proxy_read_timeout 600s; }
+                location /_media/ {
+                  internal;
+                  proxy_pass http://\(storeHost)/; proxy_buffering off;
+                  proxy_set_header Host \(storeHost); proxy_set_header Authorization "";
+                }
+              }
+            }
+            """
+        let configPath = folder.appendingPathComponent("nginx.conf").path
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
+        process.arguments = ["-c", configPath, "-p", temp]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let port = self.port
+        try await waitUntil("nginx to listen on \(port)") {
+            (try? RawConnection(port: port)) != nil
+        }
+    }
+
+    /// Kills nginx (SIGKILL: the test process's threads block SIGTERM, and a child started
+    /// from one inherits the mask, so nginx would never see it) and waits for it.
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Bool in
+                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw RawConnectionError.connect(errno) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
