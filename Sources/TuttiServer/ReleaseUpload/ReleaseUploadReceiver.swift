@@ -100,6 +100,7 @@ struct ReleaseUploadReceiver {
     private func receiveForm(_ body: RequestBody, boundary: String, folder: String) async throws -> ReceivedRelease {
         let parts = FormParts()
         let parser = MultipartParser(boundary: boundary)
+        var headerGuard = MultipartHeaderGuard(boundary: boundary)
         parser.onHeader = { name, value in parts.header(name: name, value: value) }
         parser.onBody = { buffer in parts.body(&buffer) }
         parser.onPartComplete = { parts.partComplete() }
@@ -116,6 +117,7 @@ struct ReleaseUploadReceiver {
                 guard total <= limit else { throw tooLarge() }
                 if head.count <= emptyForm.count + 4 { head += chunk.readableBytesView.prefix(emptyForm.count + 5 - head.count) }
                 parts.inputSinceProgress += chunk.readableBytes
+                guard headerGuard.accepts(chunk) else { throw MultipartHeaderGuard.refusal }
                 do {
                     try parser.execute(chunk)
                 } catch {

@@ -85,11 +85,13 @@ struct UploadReceiver {
     private func receiveMultipart(_ body: RequestBody, boundary: String, into file: UploadFile) async throws -> ReceivedUpload {
         let state = MultipartState()
         let parser = MultipartParser(boundary: boundary)
+        var headerGuard = MultipartHeaderGuard(boundary: boundary)
         parser.onHeader = { name, value in state.header(name: name, value: value) }
         parser.onBody = { buffer in state.body(&buffer) }
         parser.onPartComplete = { state.partComplete() }
         for try await chunk in body {
             state.inputSinceProgress += chunk.readableBytes
+            guard headerGuard.accepts(chunk) else { throw MultipartHeaderGuard.refusal }
             do {
                 try parser.execute(chunk)
             } catch {
