@@ -30,16 +30,9 @@ final class FormParts {
     func header(name: String, value: String) {
         inputSinceProgress = 0
         guard name.lowercased() == "content-disposition" else { return }
-        for parameter in value.split(separator: ";").dropFirst() {
-            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingWhitespace() }
-            guard pair.count == 2 else { continue }
-            let unquoted = String(pair[1].hasPrefix("\"") && pair[1].hasSuffix("\"") && pair[1].count >= 2 ? pair[1].dropFirst().dropLast() : pair[1])
-            switch pair[0].lowercased() {
-            case "name": partName = unquoted
-            case "filename": partFilename = unquoted
-            default: break
-            }
-        }
+        let parameters = ContentDisposition.parameters(value)
+        if let name = parameters.name { partName = name }
+        if let filename = parameters.filename { partFilename = filename }
     }
 
     func body(_ buffer: inout ByteBuffer) {

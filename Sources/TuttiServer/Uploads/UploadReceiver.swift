@@ -147,16 +147,9 @@ private final class MultipartState {
     func header(name: String, value: String) {
         inputSinceProgress = 0
         guard name.lowercased() == "content-disposition" else { return }
-        for parameter in value.split(separator: ";").dropFirst() {
-            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingWhitespace() }
-            guard pair.count == 2 else { continue }
-            let unquoted = String(pair[1].hasPrefix("\"") && pair[1].hasSuffix("\"") && pair[1].count >= 2 ? pair[1].dropFirst().dropLast() : pair[1])
-            switch pair[0].lowercased() {
-            case "name": partName = unquoted
-            case "filename": partFilename = unquoted
-            default: break
-            }
-        }
+        let parameters = ContentDisposition.parameters(value)
+        if let name = parameters.name { partName = name }
+        if let filename = parameters.filename { partFilename = filename }
     }
 
     func body(_ buffer: inout ByteBuffer) {
@@ -182,5 +175,25 @@ private final class MultipartState {
         partName = nil
         partFilename = nil
         partText = []
+    }
+}
+
+/// The `name` and `filename` parameters of a form part's Content-Disposition header (RFC 7578),
+/// quotes removed; what both upload forms read of a part's headers.
+enum ContentDisposition {
+    static func parameters(_ value: String) -> (name: String?, filename: String?) {
+        var name: String?
+        var filename: String?
+        for parameter in value.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingWhitespace() }
+            guard pair.count == 2 else { continue }
+            let unquoted = String(pair[1].hasPrefix("\"") && pair[1].hasSuffix("\"") && pair[1].count >= 2 ? pair[1].dropFirst().dropLast() : pair[1])
+            switch pair[0].lowercased() {
+            case "name": name = unquoted
+            case "filename": filename = unquoted
+            default: break
+            }
+        }
+        return (name, filename)
     }
 }
