@@ -128,7 +128,14 @@ public final class Chromium: Sendable {
         return page
     }
 
-    /// Asks the browser to quit, and kills it if it has not within a few seconds.
+    /// ``close()`` on a thread of its own: it waits for the browser to exit, which must not
+    /// hold one of the few threads every test and in-process server shares.
+    public func shutDown() async {
+        _ = try? await onOwnThread { self.close() }
+    }
+
+    /// Asks the browser to quit, and kills it if it has not within a few seconds. Blocks its
+    /// thread meanwhile: from async code, use ``shutDown()``.
     public func close() {
         let payload = #"{"id":0,"method":"Browser.close"}"#
         _ = payload.withCString { write(commands, $0, strlen($0) + 1) }

@@ -79,7 +79,7 @@ public final class SeaweedFS: Sendable {
             "-s3.port=\(port)", "-s3.config=\(configPath)", "-master.telemetry=false", "-webdav=false", "-admin.ui=false",
             "-s3.port.iceberg=0", "-s3.port.lance=0", "-s3.domainName=\(virtualHostDomain)",
         ]
-        endOrphan()
+        try? await onOwnThread { endOrphan() }
         let started = Date()
         let pid = try spawn(arguments, log: logPath)
         try? String(pid).write(toFile: pidPath, atomically: true, encoding: .utf8)
@@ -218,7 +218,8 @@ public final class SeaweedFS: Sendable {
 
     /// Ends the `weed` a previous holder of the lock started, if it is still running: that
     /// holder died without stopping it (the lock is free, so nobody uses it), and it would
-    /// hold the fixed ports. Only a `weed` whose data folder is a test scratch folder.
+    /// hold the fixed ports. Only a `weed` whose data folder is a test scratch folder. Blocks
+    /// while the orphan goes: call it on a thread of its own.
     static func endOrphan() {
         guard let text = try? String(contentsOfFile: pidPath, encoding: .utf8), let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)),
               let commandLine = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))

@@ -31,6 +31,7 @@ public func waitFor<Value>(
     _ what: @autoclosure () -> String, timeout: Duration = Deadline.standard, every interval: Duration = .milliseconds(20),
     _ probe: () async throws -> Value?
 ) async throws -> Value {
+    PoolWatchdog.ensureRunning()
     let deadline = ContinuousClock.now + timeout
     while true {
         if let value = try await probe() { return value }

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TuttiTestSupport
 
-@Suite("Tagged downloads: new headers, the same audio pages")
+@Suite("Tagged downloads: new headers, the same audio pages", .ownThreads)
 struct RetagTests {
     /// A stored rendition: a minute of the demo music, transcoded as the server does.
     static let stored: (path: String, gain: Int16) = {

@@ -3,7 +3,7 @@ import ImageCore
 import Testing
 import TuttiTestSupport
 
-@Suite("Images: no metadata survives", .serialized)
+@Suite("Images: no metadata survives", .serialized, .ownThreads)
 struct ImageMetadataTests {
     /// exiftool groups (family 1) that describe the file itself, not its origin: the file
     /// system, exiftool's own, JPEG's JFIF density header, WebP's RIFF/VP8 header, and what

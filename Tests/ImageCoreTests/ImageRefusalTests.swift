@@ -3,7 +3,7 @@ import ImageCore
 import Testing
 import TuttiTestSupport
 
-@Suite("Images: refusals", .serialized)
+@Suite("Images: refusals", .serialized, .ownThreads)
 struct ImageRefusalTests {
     @Test("a PNG declaring 100,000 × 100,000 pixels is refused from its header")
     func hugePNG() throws {

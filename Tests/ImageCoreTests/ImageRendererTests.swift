@@ -8,7 +8,7 @@ import TuttiTestSupport
 private func isRed(_ pixel: [UInt8]) -> Bool { pixel.count == 3 && pixel[0] > 180 && Int(pixel[0]) > Int(pixel[1]) + 120 && Int(pixel[0]) > Int(pixel[2]) + 120 }
 private func isBlue(_ pixel: [UInt8]) -> Bool { pixel.count == 3 && pixel[2] > 180 && Int(pixel[2]) > Int(pixel[0]) + 120 && Int(pixel[2]) > Int(pixel[1]) + 120 }
 
-@Suite("Images: upright, stripped, square, named by content", .serialized)
+@Suite("Images: upright, stripped, square, named by content", .serialized, .ownThreads)
 struct ImageRendererTests {
     @Test("every size of a cover and an avatar is exactly square, in JPEG and WebP, named by its SHA-256",
           arguments: [ImageKind.cover, .avatar])

@@ -6,7 +6,7 @@ import TuttiTestSupport
 
 /// `verify` on files damaged by hand, past every trigger and CHECK: each damage is a finding
 /// in the report (and a non-zero exit with one line from the command), never a crash.
-@Suite("verify: a damaged file gets a report, never a crash")
+@Suite("verify: a damaged file gets a report, never a crash", .ownThreads)
 struct DamagedLedgerTests {
     enum Damage: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case sequenceAtMaximum

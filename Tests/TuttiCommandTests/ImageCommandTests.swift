@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TuttiTestSupport
 
-@Suite("tutti image")
+@Suite("tutti image", .ownThreads)
 struct ImageCommandTests {
     /// A photo-like JPEG made by ffmpeg: its test pattern with noise.
     static func photo(width: Int, height: Int, in folder: URL) throws -> String {

@@ -30,7 +30,7 @@ private func refusal(_ workspace: Workspace, limits: ZipLimits = .upload) -> Zip
     }
 }
 
-@Suite("ZIP uploads: what is accepted")
+@Suite("ZIP uploads: what is accepted", .ownThreads)
 struct SafeZipAcceptanceTests {
     @Test("a release of three tracks in folders, with a cover, made by ZIPFoundation, extracts whole")
     func goodRelease() throws {
@@ -74,7 +74,7 @@ struct SafeZipAcceptanceTests {
     }
 }
 
-@Suite("ZIP uploads: hostile archives are refused and leave nothing behind")
+@Suite("ZIP uploads: hostile archives are refused and leave nothing behind", .ownThreads)
 struct SafeZipRefusalTests {
     /// 10 GiB of zeros, deflated: about 10 MB.
     static let bombStream = Deflate.zeros(mebibytes: 10 * 1_024)

@@ -21,7 +21,7 @@ private func makeFile(_ folder: URL, _ name: String, _ bytes: [UInt8]) throws ->
     return url.path
 }
 
-@Suite("Streamed ZIP downloads")
+@Suite("Streamed ZIP downloads", .ownThreads)
 struct ZipStreamTests {
     @Test("three files stream to an archive of exactly the announced length that unzip, Python and ZIPFoundation read")
     func threeFiles() throws {

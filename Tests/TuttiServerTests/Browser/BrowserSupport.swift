@@ -7,10 +7,16 @@ import TuttiTestSupport
 /// those `expected` (e.g. an API refusal the test provokes on purpose).
 func withBrowser<Value: Sendable>(expected: (String) -> Bool = { _ in false }, _ body: (BrowserPage) async throws -> Value) async throws -> Value {
     let browser = try Chromium()
-    defer { browser.close() }
-    let page = try await browser.newPage()
-    try await page.setViewport(width: 1280, height: 900)
-    let value = try await body(page)
+    let value: Value
+    do {
+        let page = try await browser.newPage()
+        try await page.setViewport(width: 1280, height: 900)
+        value = try await body(page)
+    } catch {
+        await browser.shutDown()
+        throw error
+    }
+    await browser.shutDown()
     let problems = browser.problems.filter { !BrowserProblems.expected($0) && !expected($0) }
     #expect(problems.isEmpty, "problems in the pages: \(problems)")
     return value

@@ -120,11 +120,12 @@ final class FrontNginx: @unchecked Sendable {
     }
 
     /// Kills nginx (SIGKILL: the test process's threads block SIGTERM, and a child started
-    /// from one inherits the mask, so nginx would never see it) and waits for it.
+    /// from one inherits the mask, so nginx would never see it). It does not wait: SIGKILL
+    /// cannot be refused, Foundation reaps the child, and a wait here would hold one of the
+    /// threads every test and in-process server shares.
     func stop() {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
     }
 
     deinit { stop() }

@@ -42,6 +42,7 @@ struct TestService {
     /// Runs the service over live HTTP on loopback for the length of `body`. When it returns,
     /// the server has stopped and every request it was handling has finished.
     func run<Value: Sendable>(_ body: @Sendable (TestAPI) async throws -> Value) async throws -> Value {
+        PoolWatchdog.ensureRunning()
         let threadPool = NIOThreadPool(numberOfThreads: 2)
         threadPool.start()
         do {

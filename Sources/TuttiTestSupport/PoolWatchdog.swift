@@ -1,0 +1,67 @@
+import Foundation
+import Synchronization
+
+/// Watches the threads that Swift's concurrency shares between every test and every
+/// in-process server of the test run, and when they stop taking work records where every
+/// thread of the process stands, so that a stall can be explained after the fact.
+///
+/// A stall was seen once in five suite runs: for two minutes no in-process server answered
+/// and every test waiting on one failed at its deadline, then the run went on. Something
+/// held both shared threads (there are two on these machines), and nothing told what. The
+/// watchdog, on a thread of its own, hands the shared threads an empty task every second;
+/// if none has run for ``threshold``, it attaches `gdb` to the test process once and writes
+/// every thread's backtrace to `.build/test-artifacts/stall-PID.txt`, and says so on
+/// standard error. It only observes: it never fails a test (the test that waited fails on
+/// its own deadline, naming what it waited for).
+public enum PoolWatchdog {
+    /// How long the shared threads may take no work before the watchdog records them; far
+    /// above what a busy machine causes (a few seconds), far below the tests' deadlines.
+    public static let threshold: Duration = .seconds(45)
+
+    private static let lastRan = Mutex(ContinuousClock.now)
+    private static let reported = Atomic<Bool>(false)
+
+    private static let started: Void = {
+        Thread.detachNewThread { watch() }
+    }()
+
+    /// Starts the watchdog if it is not running yet; cheap to call from every test helper.
+    public static func ensureRunning() { _ = started }
+
+    private static func watch() {
+        while true {
+            Thread.sleep(forTimeInterval: 1)
+            Task.detached { lastRan.withLock { $0 = .now } }
+            let idle = lastRan.withLock { ContinuousClock.now - $0 }
+            if idle > threshold, !reported.exchange(true, ordering: .relaxed) {
+                record(idle: idle)
+            }
+        }
+    }
+
+    private static func record(idle: Duration) {
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let folder = Fixtures.repository.appendingPathComponent(".build/test-artifacts")
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("stall-\(pid).txt").path
+        let message = "PoolWatchdog: the shared threads took no work for \(idle); backtraces of every thread in \(path)\n"
+        FileHandle.standardError.write(Data(message.utf8))
+        guard let gdb = ["/usr/bin/gdb", "/bin/gdb"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            FileHandle.standardError.write(Data("PoolWatchdog: gdb is not installed, no backtraces\n".utf8))
+            return
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: gdb)
+        process.arguments = ["-p", "\(pid)", "-batch", "-nx", "-ex", "set pagination off", "-ex", "thread apply all bt 40"]
+        FileManager.default.createFile(atPath: path, contents: nil)
+        process.standardOutput = FileHandle(forWritingAtPath: path)
+        process.standardError = process.standardOutput
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+            process.waitUntilExit()
+        } catch {
+            FileHandle.standardError.write(Data("PoolWatchdog: gdb did not start: \(error)\n".utf8))
+        }
+    }
+}
