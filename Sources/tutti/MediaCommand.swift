@@ -84,7 +84,7 @@ struct MediaCommand: AsyncParsableCommand {
             do {
                 print("migrating \(files.count) file\(files.count == 1 ? "" : "s") from \(source.description) to \(destination.description)")
                 for (index, file) in files.enumerated() {
-                    let outcome = try await migrate(file, from: source, to: destination, work: work)
+                    let outcome = try await Self.migrate(file, from: source, to: destination, work: work)
                     tally.add(outcome, bytes: file.bytes)
                     print("[\(index + 1)/\(files.count)] \(file.key): \(outcome.text)")
                 }
@@ -134,7 +134,7 @@ struct MediaCommand: AsyncParsableCommand {
 
         /// Copies one file unless the destination already holds it whole. A store that fails
         /// (unreachable, refusing) throws and stops the run; a file that fails its check does not.
-        func migrate(_ file: StoredFile, from source: any MediaStore, to destination: any MediaStore, work: String) async throws -> Outcome {
+        static func migrate(_ file: StoredFile, from source: any MediaStore, to destination: any MediaStore, work: String) async throws -> Outcome {
             let key: MediaKey
             do { key = try MediaKey(file.key) } catch { return .failedCheck("not a usable key (\(error))") }
             if let present = try await destination.info(key), present.size == file.bytes,
