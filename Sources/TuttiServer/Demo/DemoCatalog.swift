@@ -78,6 +78,12 @@ struct DemoCatalog: Service {
                 upload: StoredUpload(path: key.rawValue, format: format, bytes: staged.size, sha256: staged.sha256))
             created.append((track, artist))
         }
+        // The first demo track is free, so it streams from its plain URL (curl, ffplay) too.
+        // Set before anything is published: publishing one track publishes its whole release,
+        // and the catalog must never show the first track published but not yet free.
+        if let (first, artist) = created.first {
+            _ = try await services.tracks.update(id: first.id, by: artist, TrackChanges(free: true))
+        }
         services.jobSignal.signal()
         printAccounts()
         // Publish each demo track once the transcoder has made it ready.
@@ -88,11 +94,9 @@ struct DemoCatalog: Service {
             for (track, artist) in pending {
                 switch try await services.tracks.track(id: track.id)?.status {
                 case .ready:
-                    // The first demo track is free, so it streams from its plain URL (curl, ffplay) too.
-                    let free = track.id == created.first?.0.id
                     do {
                         // Publishing is per release: it waits until every track of the release is ready.
-                        _ = try await services.tracks.update(id: track.id, by: artist, TrackChanges(published: true, free: free))
+                        _ = try await services.tracks.update(id: track.id, by: artist, TrackChanges(published: true))
                         services.streamCatalog.invalidateAll()
                     } catch CatalogError.conflict(let reason) {
                         // Another track of its release is still transcoding; if none is, give up on it.
