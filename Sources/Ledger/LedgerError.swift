@@ -21,7 +21,10 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidPricing(String)
     /// Posting the amount would overflow an account's Int64 totals.
     case overflow(account: AccountID)
-    /// SQLite refused or failed: disk, I/O, busy, missing migrations. Not the caller's fault.
+    /// The disk holding the database is full (SQLITE_FULL): nothing of the operation was
+    /// applied. Not the caller's fault; it succeeds once there is room again.
+    case storageFull
+    /// SQLite refused or failed: I/O, busy, missing migrations. Not the caller's fault.
     case database(String)
 
     public var description: String {
@@ -40,6 +43,8 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
             return "invalid pricing: \(reason)"
         case .overflow(let account):
             return "amount overflows the totals of \(account)"
+        case .storageFull:
+            return "the disk holding the database is full"
         case .database(let detail):
             return "database error: \(detail)"
         }
@@ -50,6 +55,8 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
         switch error {
         case let error as LedgerError:
             self = error
+        case let error as DatabaseError where error.resultCode == .SQLITE_FULL:
+            self = .storageFull
         case let error as DatabaseError:
             self = .database(error.description)
         default:

@@ -142,8 +142,10 @@ extension Ledger {
     static func refusal(_ error: any Error) -> LedgerError? {
         switch error {
         case let error as LedgerError:
-            if case .database = error { return nil }
-            return error
+            switch error {
+            case .database, .storageFull: return nil
+            default: return error
+            }
         case let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT:
             // A constraint that only this play broke: once undone, the rest stands.
             return LedgerError(wrapping: error)

@@ -1,5 +1,6 @@
 import Catalog
 import FoundationEssentials
+import GRDB
 import HTTPTypes
 import Hummingbird
 import Ledger
@@ -105,7 +106,14 @@ struct PlaysController {
             return try await answer()
         case .recordFirstAudio:
             let response = try await answer()
-            current = try await services.playSessions.markFirstAudio(current, at: services.configuration.now())
+            do {
+                current = try await services.playSessions.markFirstAudio(current, at: services.configuration.now())
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+                // The preview is free, so it is sent even when the disk is too full to record
+                // its first audio. The hold before a charge then starts from the first request
+                // recorded once there is room: later than the listener's real start, never earlier.
+                logger.warning("disk full: a preview's first audio was not recorded", metadata: ["session": "\(current.id)"])
+            }
             return response
         case .count:
             let response = try await answer()

@@ -55,6 +55,9 @@ struct PlayMeter: Sendable {
             case .insufficientFunds(_, let needed, let available):
                 services.metrics.playsRefused.increment()
                 throw Self.insufficientFunds(session, price: needed, balance: available)
+            case .storageFull:
+                logger.warning("disk full: a play was not charged", metadata: ["play": "\(session.id)"])
+                throw Problem.storageFull(nothing: "this play was not counted and nothing was charged")
             default:
                 logger.error("play charge failed", metadata: ["play": "\(session.id)", "error": "\(error)"])
                 throw Problem(.serviceUnavailable, title: "Could not count the play", detail: "The ledger could not record this play; nothing was charged. Try again.")

@@ -24,8 +24,20 @@ extension Problem {
         case .overflow:
             // The amount itself is valid; the account's totals as they stand refuse it.
             self.init(.conflict, title: "Amount too large", detail: "The amount would overflow the account's totals.")
+        case .storageFull:
+            self = .storageFull(nothing: "nothing was charged")
         case .database:
             self.init(.internalServerError, title: "Internal error", detail: "Something went wrong on our side; it has been logged.")
         }
+    }
+}
+
+extension Problem {
+    /// The server's disk is full (the database could not commit): a 503 to retry later, with
+    /// what was not done. The service goes on streaming what it has and recovers by itself
+    /// once there is room.
+    static func storageFull(nothing: String) -> Problem {
+        Problem(.serviceUnavailable, title: "Storage full",
+                detail: "The server's disk is full, so \(nothing); try again later.", headers: [.retryAfter: "60"])
     }
 }

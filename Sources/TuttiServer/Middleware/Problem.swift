@@ -1,6 +1,7 @@
 import AudioCore
 import Catalog
 import FoundationEssentials
+import GRDB
 import Hummingbird
 import Ledger
 import NIOCore
@@ -88,6 +89,13 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return Problem(for: error)
         case let error as DecodingError:
             return Problem(.badRequest, title: "Malformed request body", detail: Self.describe(error))
+        case let error as DatabaseError where error.resultCode == .SQLITE_FULL:
+            context.logger.warning("disk full: a database write was refused", metadata: ["error": "\(error)"])
+            return .storageFull(nothing: "nothing was saved")
+        case let error as UploadFileError where error.isOutOfSpace:
+            context.logger.warning("disk full: an upload was refused", metadata: ["error": "\(error)"])
+            return Problem(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), title: "Storage full",
+                           detail: "The server's disk is full, so the upload was not kept; try again once an operator has made room.")
         default:
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             return Problem(.internalServerError, title: "Internal error", detail: "Something went wrong on our side; it has been logged.")

@@ -99,6 +99,9 @@ enum OpenAPIDocument {
         }
         add("401", operation.signedIn ? unauthorized.1 : invalidToken)
         if !pathParameters.isEmpty { add("404", notFound.1) }
+        if !["get", "head"].contains(operation.method) {
+            add("503", problem("The server's disk is full, so nothing was saved (see Retry-After); or another service it needs is unavailable."))
+        }
         operation.responses = (operation.responses + added).sorted { $0.0 < $1.0 }
         return operation
     }

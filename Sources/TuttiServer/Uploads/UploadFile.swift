@@ -117,6 +117,13 @@ enum UploadFileError: Error, CustomStringConvertible {
         case .call(let call, let code): "\(call) failed: \(String(cString: strerror(code)))"
         }
     }
+
+    /// The file system has no room (or the quota is used up).
+    var isOutOfSpace: Bool {
+        switch self {
+        case .call(_, let code): code == ENOSPC || code == EDQUOT
+        }
+    }
 }
 
 enum UploadProblem {
