@@ -147,7 +147,8 @@ extension BrowserTests {
                 try await page.waitUntil("document.querySelector('article.release[data-release=\"\(release)\"]') && document.querySelectorAll('#release-tracks tbody tr').length === 3",
                                          "the release's page opens with its three tracks")
                 try await page.waitUntil(Self.loaded("#release-cover"), "the cover loads")
-                #expect(try await page.evaluate("document.getElementById('release-cover').naturalWidth >= 600", as: Bool.self) == true)
+                let pageCover = try await page.evaluate("new URL(document.getElementById('release-cover').currentSrc).pathname", as: String.self)
+                #expect(sizes.compactMap { $0["url"] as? String }.contains(pageCover ?? ""), "the page's cover is one of the release's sizes: \(pageCover ?? "none")")
                 #expect(try await page.evaluate("document.getElementById('release-cover').alt", as: String.self) == "Cover of Tide Tables")
                 #expect(try await page.evaluate("document.title", as: String.self) == "Tide Tables · Tutti")
                 let first = "#release-tracks tr[data-track='\(tracks[0])']"
