@@ -99,7 +99,7 @@ struct TranscodeCommandTests {
     }
 
     @Test("probe --header-only prints the header and tags as JSON, TRACKNUMBER and DISCNUMBER included, without decoding", arguments: [
-        ("flac", "3/12", "2"), ("ogg", "7", nil), ("wav", nil, nil),
+        ("flac", "3/12", "2"), ("ogg", "7", "3/4"), ("ogg", "7", nil), ("mp3", nil, "2/2"), ("wav", nil, nil),
     ] as [(String, String?, String?)])
     func probeHeaderOnly(container: String, track: String?, disc: String?) throws {
         let path = Fixtures.scratch().appendingPathComponent("tagged.\(container)").path

@@ -34,6 +34,8 @@ struct ImageServingTests {
             let profile = try await api.services.profiles.profile(artistID: artist.id)
             #expect(profile?.avatarImage == image["id"] as? String)
             #expect(sizes.first?["url"] as? String == "/api/v1/images/\(image["id"] as? String ?? "")")
+            let shown = try await api.request(.get, "/api/v1/artists/\(artist.id)", token: artist.token).json()
+            #expect((shown["avatarSizes"] as? [[String: Any]])?.map { $0["url"] as? String } == sizes.map { $0["url"] as? String })
 
             for size in sizes {
                 let url = try #require(size["url"] as? String)
@@ -89,6 +91,24 @@ struct ImageServingTests {
             #expect((image["sizes"] as? [[String: Any]])?.map { $0["size"] as? Int } == [1200, 600, 300, 96])
             let release = try await api.request(.get, "/api/v1/releases/\(releaseID)", token: artist.token).json()
             #expect(release["coverImage"] as? String == image["id"] as? String)
+            // The release names each size's URL (the pages pick one), the same as the answer did,
+            // in its detail and in the artist's listing; each URL serves a picture of that size.
+            let sizes = try #require(image["sizes"] as? [[String: Any]])
+            let urls = sizes.map { $0["url"] as? String }
+            #expect((release["coverSizes"] as? [[String: Any]])?.map { $0["url"] as? String } == urls)
+            #expect((release["coverSizes"] as? [[String: Any]])?.map { $0["size"] as? Int } == [1200, 600, 300, 96])
+            let listed = try await api.request(.get, "/api/v1/releases?artist=\(artist.id)", token: artist.token).json()
+            let item = try #require((listed["items"] as? [[String: Any]])?.first)
+            #expect((item["coverSizes"] as? [[String: Any]])?.map { $0["url"] as? String } == urls)
+            for size in sizes {
+                let served = try await api.request(.get, try #require(size["url"] as? String))
+                let path = folder.appendingPathComponent("served-\(size["size"] as? Int ?? 0).jpg")
+                try Data(buffer: served.body).write(to: path)
+                let probe = try await ThirdPartyTools.run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", path.path])
+                #expect(probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(size["size"] as? Int ?? 0),\(size["size"] as? Int ?? 0)")
+            }
+            let bare = try await api.request(.post, "/api/v1/releases", token: artist.token, json: ["title": "Bare", "type": "single"]).json()
+            #expect((bare["coverSizes"] as? [Any])?.isEmpty == true, "a release without a cover lists no sizes")
 
             let other = try await api.account("bela", role: "artist")
             let hidden = try await api.request(.put, "/api/v1/releases/\(releaseID)/cover", token: other.token, body: ByteBuffer(bytes: jpeg))

@@ -50,8 +50,8 @@ public final class SoundFileDecoder {
                     artist: Self.tag(handle, SF_STR_ARTIST),
                     album: Self.tag(handle, SF_STR_ALBUM),
                     trackNumber: Self.tag(handle, SF_STR_TRACKNUMBER),
-                    // libsndfile has no string for it; FLAC's Vorbis comments carry it.
-                    discNumber: format == .flac ? FLACComments.read(path: path, field: "DISCNUMBER").flatMap(AudioTags.clean) : nil))
+                    // libsndfile has no string for it; the container is read for it.
+                    discNumber: ContainerTags.discNumber(path: path, format: format).flatMap(AudioTags.clean)))
             layout = Self.channelLayout(handle, channels: channels)
         } catch {
             sf_close(handle)

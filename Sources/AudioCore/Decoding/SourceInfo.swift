@@ -5,7 +5,7 @@ public struct AudioTags: Sendable, Codable, Equatable {
     public var album: String?
     /// TRACKNUMBER as written ("3", "03/12"), if any: a whole-release upload orders by it.
     public var trackNumber: String?
-    /// DISCNUMBER as written, if any (read from FLAC files' Vorbis comments).
+    /// DISCNUMBER as written, if any (FLAC and Ogg Vorbis comments, MP3's ID3v2 TPOS; see ``ContainerTags``).
     public var discNumber: String?
 
     public init(title: String? = nil, artist: String? = nil, album: String? = nil, trackNumber: String? = nil, discNumber: String? = nil) {

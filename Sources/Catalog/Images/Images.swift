@@ -111,6 +111,13 @@ public struct Images: Sendable {
         }
     }
 
+    /// The sizes of a picture, largest first; none for nil or an unknown id. For the views
+    /// that show a release's cover or an artist's avatar, read in their own transaction.
+    static func sizes(of imageID: String?, _ db: Database) throws -> [StoredImageFile] {
+        guard let imageID else { return [] }
+        return try StoredImageFile.filter(Column("imageID") == imageID).order(Column("size").desc).fetchAll(db)
+    }
+
     /// The size whose JPEG has this SHA-256 (the name in an image URL), if any.
     public func file(jpegSHA256: String) async throws -> StoredImageFile? {
         try await database.read { db in

@@ -22,7 +22,7 @@ public struct ArtistProfiles: Sendable {
         let profile = try ArtistProfile.fetchOne(db, key: artistID)
         let links = try ArtistLink.filter(Column("userID") == artistID).order(Column("position")).fetchAll(db)
         return ArtistProfileView(user: user, bio: profile?.bio ?? "", location: profile?.location ?? "",
-                                 avatarImage: profile?.avatarImage, links: links)
+                                 avatarImage: profile?.avatarImage, links: links, avatarSizes: try Images.sizes(of: profile?.avatarImage, db))
     }
 
     /// Applies `changes` to an artist's profile: the artist themself or an admin.

@@ -70,6 +70,8 @@ public struct ReleaseDetail: Sendable, Equatable {
     public var genres: [String]
     /// In disc and track order; the tracks the viewer may see (all, for its owner).
     public var tracks: [ReleaseTrack]
+    /// The cover's square sizes, largest first (none without a cover).
+    public var coverSizes: [StoredImageFile] = []
 }
 
 /// A release as listed.
@@ -78,6 +80,8 @@ public struct ReleaseSummary: Sendable, Equatable {
     public var artistName: String
     public var genres: [String]
     public var trackCount: Int
+    /// The cover's square sizes, largest first (none without a cover).
+    public var coverSizes: [StoredImageFile] = []
 }
 
 /// How releases are listed.
@@ -133,6 +137,8 @@ public struct ArtistProfileView: Sendable, Equatable {
     public var location: String
     public var avatarImage: String?
     public var links: [ArtistLink]
+    /// The avatar's square sizes, largest first (none without an avatar).
+    public var avatarSizes: [StoredImageFile] = []
 }
 
 /// Changes to a profile; nil leaves a field.

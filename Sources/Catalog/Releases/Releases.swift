@@ -42,7 +42,8 @@ public struct Releases: Sendable {
         let byTrack = Dictionary(grouping: credits, by: \.trackID)
         return ReleaseDetail(
             release: release, artistName: artistName, genres: try genres(of: release.id, db),
-            tracks: tracks.map { ReleaseTrack(track: $0, credits: byTrack[$0.id] ?? []) })
+            tracks: tracks.map { ReleaseTrack(track: $0, credits: byTrack[$0.id] ?? []) },
+            coverSizes: try Images.sizes(of: release.coverImage, db))
     }
 
     static func genres(of releaseID: String, _ db: Database) throws -> [String] {
@@ -212,7 +213,8 @@ public struct Releases: Sendable {
                 """, arguments: StatementArguments(bound) + [query.limit, query.offset])
             let items = try rows.map { row in
                 let release = try Release(row: row)
-                return ReleaseSummary(release: release, artistName: row["artistName"], genres: try Self.genres(of: release.id, db), trackCount: row["trackCount"])
+                return ReleaseSummary(release: release, artistName: row["artistName"], genres: try Self.genres(of: release.id, db), trackCount: row["trackCount"],
+                                      coverSizes: try Images.sizes(of: release.coverImage, db))
             }
             return Page(items: items, total: total, limit: query.limit, offset: query.offset)
         }

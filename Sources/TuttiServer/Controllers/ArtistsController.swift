@@ -44,7 +44,7 @@ struct ArtistsController {
         return ArtistResource(
             id: artist.id, username: artist.username, displayName: artist.displayName, trackCount: tracks.total,
             tracks: tracks.items.map { TrackResource($0.track, artistName: artist.displayName, album: $0.album) },
-            bio: profile.bio, location: profile.location, avatarImage: profile.avatarImage,
+            bio: profile.bio, location: profile.location, avatarImage: profile.avatarImage, avatarSizes: ImageResource.sizes(profile.avatarSizes),
             links: profile.links.map { LinkResource(label: $0.label, url: $0.url) },
             releases: releases.items.map(ReleaseResource.init))
     }

@@ -25,6 +25,9 @@ struct ReleaseResource: ResponseCodable {
     var description: String
     var genres: [String]
     var coverImage: String?
+    /// The cover's square sizes, largest first (empty without a cover): a page picks the
+    /// smallest that fills its box (96 or 300 in a grid, 600 or 1200 on the release's page).
+    var coverSizes: [ImageResource.Size]
     var published: Bool
     var publishedAt: Date?
     var artist: ArtistReference
@@ -34,7 +37,7 @@ struct ReleaseResource: ResponseCodable {
     var updatedAt: Date
     var url: String
 
-    init(_ release: Release, artistName: String, genres: [String], trackCount: Int, tracks: [TrackResource]? = nil) {
+    init(_ release: Release, artistName: String, genres: [String], trackCount: Int, coverSizes: [StoredImageFile], tracks: [TrackResource]? = nil) {
         id = release.id
         title = release.title
         type = release.type.rawValue
@@ -44,6 +47,7 @@ struct ReleaseResource: ResponseCodable {
         description = release.description
         self.genres = genres
         coverImage = release.coverImage
+        self.coverSizes = ImageResource.sizes(coverSizes)
         published = release.published
         publishedAt = release.publishedAt
         artist = ArtistReference(id: release.artistID, name: artistName)
@@ -57,7 +61,7 @@ struct ReleaseResource: ResponseCodable {
     init(_ detail: ReleaseDetail) {
         let album = detail.release.type == .single ? nil : detail.release.title
         self.init(detail.release, artistName: detail.artistName, genres: detail.genres, trackCount: detail.tracks.count,
-                  tracks: detail.tracks.map { item in
+                  coverSizes: detail.coverSizes, tracks: detail.tracks.map { item in
                       var resource = TrackResource(item.track, artistName: detail.artistName, album: album)
                       resource.credits = item.credits.map(CreditResource.init)
                       resource.lyrics = item.track.lyrics
@@ -66,7 +70,8 @@ struct ReleaseResource: ResponseCodable {
     }
 
     init(_ summary: ReleaseSummary) {
-        self.init(summary.release, artistName: summary.artistName, genres: summary.genres, trackCount: summary.trackCount)
+        self.init(summary.release, artistName: summary.artistName, genres: summary.genres, trackCount: summary.trackCount,
+                  coverSizes: summary.coverSizes)
     }
 }
 

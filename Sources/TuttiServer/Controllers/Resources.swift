@@ -130,6 +130,8 @@ struct ArtistResource: ResponseCodable {
     var bio: String?
     var location: String?
     var avatarImage: String?
+    /// The avatar's square sizes, largest first, in the detail view only (empty without an avatar).
+    var avatarSizes: [ImageResource.Size]?
     var links: [LinkResource]?
     var releases: [ReleaseResource]?
 }

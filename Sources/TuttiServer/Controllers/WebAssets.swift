@@ -34,6 +34,9 @@ enum WebAssets {
         "artist.js": WebAsset(PackageResources.artist_js, contentType: script),
         "charts.js": WebAsset(PackageResources.charts_js, contentType: script),
         "governance.js": WebAsset(PackageResources.governance_js, contentType: script),
+        "release.js": WebAsset(PackageResources.release_js, contentType: script),
+        "profile.js": WebAsset(PackageResources.profile_js, contentType: script),
+        "studio.js": WebAsset(PackageResources.studio_js, contentType: script),
     ]
 
     private static let script = "text/javascript; charset=utf-8"

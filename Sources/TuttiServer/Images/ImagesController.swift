@@ -125,7 +125,12 @@ struct ImageResource: ResponseCodable {
         kind = image.kind
         sourceWidth = image.sourceWidth
         sourceHeight = image.sourceHeight
-        sizes = files.sorted { $0.size > $1.size }.map { Size(size: $0.size, url: "/api/v1/images/\($0.jpegSHA256)") }
+        sizes = Self.sizes(files)
         createdAt = image.createdAt
+    }
+
+    /// One URL per size, largest first.
+    static func sizes(_ files: [StoredImageFile]) -> [Size] {
+        files.sorted { $0.size > $1.size }.map { Size(size: $0.size, url: "/api/v1/images/\($0.jpegSHA256)") }
     }
 }

@@ -149,6 +149,7 @@ extension OpenAPIDocument {
             "UploadAccepted": object([("id", string), ("status", string), ("statusURL", string)], required: ["id", "status", "statusURL"]),
             "Artist": object([("id", string), ("username", string), ("displayName", string), ("trackCount", integer), ("tracks", array(ref("Track"))),
                               ("bio", string), ("location", string), ("avatarImage", nullable("string")),
+                              ("avatarSizes", imageSizes("The avatar's square sizes (400 and 96 pixels), largest first; empty without an avatar.")),
                               ("links", array(object([("label", string), ("url", string)], required: ["label", "url"]))),
                               ("releases", array(ref("Release")))],
                              required: ["id", "username", "displayName", "trackCount"]),

@@ -69,6 +69,15 @@ extension OpenAPIDocument {
         "type": "string", "pattern": .string(ReleaseRules.upcPattern),
         "description": "UPC-A (12 digits) or EAN-13 (13 digits); the last digit must be the GS1 check digit (422 otherwise).",
     ]
+    /// One URL per square size of a picture, largest first.
+    static func imageSizes(_ description: String) -> JSONValue {
+        [
+            "type": "array", "description": .string(description),
+            "items": object([("size", integer), ("url", ["type": "string", "description": "/api/v1/images/{hash}: JPEG, or WebP to clients whose Accept takes it."])],
+                            required: ["size", "url"]),
+        ]
+    }
+
     static let genres: JSONValue = ["type": "array", "maxItems": .int(ReleaseRules.genresPerRelease), "items": text(.genre, "Stored lowercased.")]
 
     static var releaseSchemas: [(String, JSONValue)] {
@@ -93,10 +102,11 @@ extension OpenAPIDocument {
             "Release": object([
                 ("id", string), ("title", string), ("type", releaseType), ("releaseDate", nullable("string")), ("upc", nullable("string")),
                 ("licence", licence), ("description", string), ("genres", array(string)), ("coverImage", nullable("string")),
+                ("coverSizes", imageSizes("The cover's square sizes (1200, 600, 300 and 96 pixels), largest first; empty without a cover.")),
                 ("published", boolean), ("publishedAt", ["type": ["string", "null"], "format": "date-time"]),
                 ("artist", object([("id", string), ("name", string)])), ("trackCount", integer),
                 ("tracks", array(ref("Track"))), ("createdAt", dateTime), ("updatedAt", dateTime), ("url", string),
-            ], required: ["id", "title", "type", "licence", "description", "genres", "published", "artist", "trackCount", "createdAt", "updatedAt", "url"]),
+            ], required: ["id", "title", "type", "licence", "description", "genres", "coverSizes", "published", "artist", "trackCount", "createdAt", "updatedAt", "url"]),
             "ReleasePage": page(of: "Release"),
             "TrackPlacement": object([
                 ("tracks", ["type": "array", "maxItems": 200, "items": object([

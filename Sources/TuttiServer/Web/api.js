@@ -72,24 +72,39 @@ export async function download(path, fallbackName, headers) {
 }
 
 /**
- * Sends a file as the raw request body with XMLHttpRequest (fetch cannot report upload
- * progress). `onProgress(sent, total)` follows the bytes; resolves with the JSON answer.
+ * Sends a body with XMLHttpRequest (fetch cannot report upload progress): a File as the raw
+ * request body, or a FormData as multipart/form-data. `onProgress(sent, total)` follows the
+ * bytes; resolves with the JSON answer.
  */
-export function uploadFile(path, file, onProgress) {
+function send(method, path, body, contentType, onProgress) {
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
-    request.open('POST', path);
+    request.open(method, path);
     authorized().forEach((value, name) => request.setRequestHeader(name, value));
-    request.setRequestHeader('Content-Type', 'application/octet-stream');
+    if (contentType) request.setRequestHeader('Content-Type', contentType);
     request.responseType = 'json';
     request.upload.addEventListener('progress', (event) => {
-      onProgress(event.loaded, event.lengthComputable ? event.total : file.size);
+      onProgress?.(event.loaded, event.lengthComputable ? event.total : (body.size ?? 0));
     });
     request.addEventListener('load', () => {
-      if (request.status >= 200 && request.status < 300) resolve(request.response);
-      else reject(new ApiError(request.status, request.response || {}));
+      if (request.status >= 200 && request.status < 300) {
+        resolve(request.response);
+      } else {
+        if (request.status === 401 && session.get()) session.clear();
+        reject(new ApiError(request.status, request.response || {}));
+      }
     });
     request.addEventListener('error', () => reject(new ApiError(0, { detail: 'The upload could not reach the server.' })));
-    request.send(file);
+    request.send(body);
   });
+}
+
+/** Sends a file as the raw request body (POST unless `method` says otherwise). */
+export function uploadFile(path, file, onProgress, { method = 'POST', contentType = 'application/octet-stream' } = {}) {
+  return send(method, path, file, contentType, onProgress);
+}
+
+/** Sends a multipart form (the browser writes its boundary). */
+export function uploadForm(path, form, onProgress, { method = 'POST' } = {}) {
+  return send(method, path, form, null, onProgress);
 }

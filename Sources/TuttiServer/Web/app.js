@@ -6,22 +6,44 @@ import { renderCatalog } from './catalog.js';
 import { Player } from './player.js';
 import { renderWallet, renderLibrary } from './wallet.js';
 import { renderArtist } from './artist.js';
+import { renderRelease } from './release.js';
+import { renderProfile } from './profile.js';
+import { renderEditProfile, renderEditRelease, renderNewRelease, renderReleaseUpload } from './studio.js';
 import { canReadGovernance, renderMembers } from './governance.js';
 import { el } from './format.js';
 
 const player = new Player();
 const main = document.getElementById('main');
 
-/** Each view: who may see it, its title, and how it draws itself into <main>. */
-const views = {
-  '#/': { title: 'Catalog', render: () => renderCatalog(main, player) },
-  '#/signin': { title: 'Log in', when: 'signed-out', render: () => renderSignIn(main) },
-  '#/signup': { title: 'Sign up', when: 'signed-out', render: () => renderSignUp(main) },
-  '#/library': { title: 'My tracks', when: 'signed-in', render: () => renderLibrary(main, player) },
-  '#/wallet': { title: 'Wallet', when: 'signed-in', render: () => renderWallet(main) },
-  '#/artist': { title: 'Artist', when: 'artist', render: () => renderArtist(main) },
-  '#/members': { title: 'Members', when: 'member', render: () => renderMembers(main) },
-};
+/**
+ * Each view: its address (a pattern whose groups are passed on), who may see it, its title,
+ * and how it draws itself into <main> (a view may answer a better title, e.g. the release's).
+ */
+const views = [
+  { path: '#/', title: 'Catalog', render: () => renderCatalog(main, player) },
+  { path: '#/signin', title: 'Log in', when: 'signed-out', render: () => renderSignIn(main) },
+  { path: '#/signup', title: 'Sign up', when: 'signed-out', render: () => renderSignUp(main) },
+  { path: '#/library', title: 'My tracks', when: 'signed-in', render: () => renderLibrary(main, player) },
+  { path: '#/wallet', title: 'Wallet', when: 'signed-in', render: () => renderWallet(main) },
+  { path: '#/artist', title: 'Artist', when: 'artist', render: () => renderArtist(main) },
+  { path: '#/artist/upload', title: 'Upload a release', when: 'artist', nav: '#/artist', render: () => renderReleaseUpload(main) },
+  { path: '#/artist/releases/new', title: 'New release', when: 'artist', nav: '#/artist', render: () => renderNewRelease(main) },
+  { pattern: /^#\/artist\/releases\/([\w-]+)$/, title: 'Edit release', when: 'artist', nav: '#/artist', render: (id) => renderEditRelease(main, id) },
+  { path: '#/artist/profile', title: 'Your profile', when: 'artist', nav: '#/artist', render: () => renderEditProfile(main) },
+  { pattern: /^#\/releases\/([\w-]+)$/, title: 'Release', nav: '#/', render: (id) => renderRelease(main, player, id) },
+  { pattern: /^#\/artists\/([\w-]+)$/, title: 'Artist', nav: '#/', render: (id) => renderProfile(main, player, id) },
+  { path: '#/members', title: 'Members', when: 'member', render: () => renderMembers(main) },
+];
+
+/** The view the address names (the catalog for anything unknown) and its arguments. */
+function match(hash) {
+  for (const view of views) {
+    if (view.path === hash) return { view, parameters: [] };
+    const found = view.pattern?.exec(hash);
+    if (found) return { view, parameters: found.slice(1).map(decodeURIComponent) };
+  }
+  return { view: views[0], parameters: [] };
+}
 
 /** Whether the signed-in user is a member (or an admin), as the API last said, and for whom. */
 let membership = { userID: null, member: false };
@@ -55,15 +77,18 @@ function updateNavigation() {
   }
 }
 
+/** The navigation entry the current view belongs to. */
 function currentRoute() {
-  return views[location.hash] ? location.hash : '#/';
+  const { view } = match(location.hash);
+  return view.nav || view.path;
 }
 
 async function route() {
-  const view = views[currentRoute()];
+  const hash = location.hash;
+  const { view, parameters } = match(hash);
   updateNavigation();
   await refreshMembership();
-  if (view !== views[currentRoute()]) return;  // the address changed meanwhile
+  if (hash !== location.hash) return;  // the address changed meanwhile
   updateNavigation();
   if (!allowed(view.when)) {
     main.replaceChildren(el('h1', {}, view.title),
@@ -72,10 +97,14 @@ async function route() {
         : view.when === 'member' && session.get()?.user
           ? el('p', {}, 'This page is for members: artists with at least one published track.')
           : el('p', {}, 'Please ', el('a', { href: '#/signin' }, 'log in'), view.when === 'artist' ? ' with an artist account' : '', ' to see this page.'));
+    document.title = `${view.title} · Tutti`;
   } else {
-    view.render();
+    document.title = `${view.title} · Tutti`;
+    const title = await view.render(...parameters);
+    if (hash !== location.hash) return;
+    if (typeof title === 'string') document.title = `${title} · Tutti`;
+    main.dataset.view = view.path || view.pattern.source;
   }
-  document.title = `${view.title} · Tutti`;
   main.focus({ preventScroll: true });
 }
 

@@ -1,6 +1,6 @@
 // The artist's page: upload with progress, the state of every track, and earnings.
 import { api, download, session, uploadFile } from './api.js';
-import { bytes, credits, dateTime, duration, el, toast } from './format.js';
+import { bytes, credits, dateTime, duration, el, picture, toast } from './format.js';
 import { barChart } from './charts.js';
 
 const POLL_MILLISECONDS = 1000;
@@ -9,8 +9,19 @@ export function renderArtist(main) {
   const user = session.get().user;
   const tracks = el('tbody');
   const earnings = el('section', { 'aria-labelledby': 'earnings-heading' });
+  const releases = el('tbody');
   main.replaceChildren(
     el('h1', {}, `Artist: ${user.displayName}`),
+    el('nav', { 'aria-label': 'Artist tools', class: 'tools' }, el('ul', {},
+      el('li', {}, el('a', { href: '#/artist/upload', id: 'go-release-upload' }, 'Upload a release')),
+      el('li', {}, el('a', { href: '#/artist/releases/new' }, 'New release')),
+      el('li', {}, el('a', { href: '#/artist/profile' }, 'Edit your profile')),
+      el('li', {}, el('a', { href: `#/artists/${encodeURIComponent(user.id)}` }, 'Your public page')))),
+    el('h2', {}, 'Your releases'),
+    el('div', { class: 'table-wrap' }, el('table', { id: 'artist-releases-table' },
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, el('span', { class: 'visually-hidden' }, 'Cover')), el('th', { scope: 'col' }, 'Title'),
+        el('th', { scope: 'col' }, 'State'), el('th', { scope: 'col', class: 'number' }, 'Tracks'), el('th', { scope: 'col' }, el('span', { class: 'visually-hidden' }, 'Actions')))),
+      releases)),
     uploadPanel(() => loadTracks(user, tracks)),
     el('h2', {}, 'Your tracks'),
     el('div', { class: 'table-wrap' }, el('table', { id: 'artist-tracks' },
@@ -19,7 +30,23 @@ export function renderArtist(main) {
       tracks)),
     earnings);
   loadTracks(user, tracks);
+  loadReleases(user, releases);
   loadEarnings(earnings);
+}
+
+async function loadReleases(user, body) {
+  try {
+    const page = await api(`/api/v1/releases?artist=${encodeURIComponent(user.id)}&limit=100`);
+    const rows = page.items.map((release) => el('tr', { 'data-release': release.id },
+      el('td', {}, picture(release.coverSizes, { size: 48, sizesAttribute: '48px', alt: '', className: 'thumb' })),
+      el('td', {}, el('a', { href: `#/releases/${encodeURIComponent(release.id)}` }, release.title), el('span', { class: 'muted' }, ` · ${release.type}`)),
+      el('td', {}, release.published ? el('span', { class: 'status-ready' }, 'published') : 'draft'),
+      el('td', { class: 'number' }, String(release.trackCount)),
+      el('td', {}, el('a', { href: `#/artist/releases/${encodeURIComponent(release.id)}`, 'aria-label': `Edit ${release.title}` }, 'Edit'))));
+    body.replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 5, class: 'muted' }, 'No releases yet: upload one.'))]));
+  } catch (error) {
+    body.replaceChildren(el('tr', {}, el('td', { colspan: 5, class: 'error' }, `Your releases could not be loaded: ${error.message}`)));
+  }
 }
 
 // MARK: Upload

@@ -54,3 +54,44 @@ export function toast(message) {
   clearTimeout(toast.timer);
   toast.timer = setTimeout(() => { region.textContent = ''; }, 5000);
 }
+
+/**
+ * An <img> of a cover or avatar from its sizes (largest first, as the API lists them): the
+ * browser picks from all of them by `sizes`, and `src` is the smallest at least `size`
+ * pixels wide. Without sizes, a plain box with the title's first letter (hidden from
+ * screen readers: the title is said next to it).
+ */
+export function picture(sizes, { size, sizesAttribute, alt = '', id, className = 'cover', loading = 'lazy' } = {}) {
+  if (!sizes || sizes.length === 0) {
+    return el('div', { class: `${className} placeholder`, id, 'aria-hidden': 'true' }, (alt.replace(/^Cover of |^Picture of /, '')[0] || '♪').toUpperCase());
+  }
+  const ascending = [...sizes].sort((a, b) => a.size - b.size);
+  const chosen = ascending.find((item) => item.size >= size) || ascending[ascending.length - 1];
+  return el('img', {
+    class: className, id, alt, src: chosen.url, width: size, height: size, loading, decoding: 'async',
+    srcset: ascending.map((item) => `${item.url} ${item.size}w`).join(', '),
+    sizes: sizesAttribute || `${size}px`,
+  });
+}
+
+/** The licence's name in words (the API gives SPDX identifiers). */
+export function licenceName(licence) {
+  return {
+    'all-rights-reserved': 'All rights reserved',
+    'CC-BY-4.0': 'Creative Commons Attribution 4.0 (CC BY 4.0)',
+    'CC-BY-SA-4.0': 'Creative Commons Attribution-ShareAlike 4.0 (CC BY-SA 4.0)',
+    'CC-BY-ND-4.0': 'Creative Commons Attribution-NoDerivatives 4.0 (CC BY-ND 4.0)',
+    'CC-BY-NC-4.0': 'Creative Commons Attribution-NonCommercial 4.0 (CC BY-NC 4.0)',
+    'CC-BY-NC-SA-4.0': 'Creative Commons Attribution-NonCommercial-ShareAlike 4.0 (CC BY-NC-SA 4.0)',
+    'CC-BY-NC-ND-4.0': 'Creative Commons Attribution-NonCommercial-NoDerivatives 4.0 (CC BY-NC-ND 4.0)',
+    'CC0-1.0': 'No rights reserved: CC0 1.0 public domain dedication',
+  }[licence] || licence;
+}
+
+export const LICENCES = ['all-rights-reserved', 'CC-BY-4.0', 'CC-BY-SA-4.0', 'CC-BY-ND-4.0', 'CC-BY-NC-4.0', 'CC-BY-NC-SA-4.0', 'CC-BY-NC-ND-4.0', 'CC0-1.0'];
+export const RELEASE_TYPES = ['album', 'ep', 'single', 'compilation'];
+
+/** "1 track", "3 tracks". */
+export function plural(count, word) {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
