@@ -61,7 +61,9 @@ struct BrowserTests {
                 try await page.setViewport(width: 390, height: 844, mobile: true)
                 try await page.run("location.hash = '#/'")
                 try await page.waitUntil("document.querySelector('#catalog-list li')")
-                #expect(try await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth", as: Bool.self) == true)
+                // (On a phone, a page wider than the screen widens the layout viewport and
+                // innerWidth with it, so both are held to the screen's 390 px.)
+                #expect(try await page.evaluate("Math.max(document.documentElement.scrollWidth, window.innerWidth) <= 390", as: Bool.self) == true)
                 try await Screenshots.save(page, "catalog-phone")
                 try await page.setViewport(width: 1280, height: 900)
 
