@@ -13,17 +13,14 @@ public struct ZipLimits: Sendable, Equatable {
     /// bytes compress very well and are harmless).
     public var ratioFloor: Int64
 
-    public init(maxEntries: Int = 256, maxTotalBytes: Int64 = 4 << 30, maxRatio: Int = 200, ratioFloor: Int64 = 1 << 20) {
+    public init(maxEntries: Int = 100, maxTotalBytes: Int64 = 4 << 30, maxRatio: Int = 200, ratioFloor: Int64 = 1 << 20) {
         self.maxEntries = maxEntries
         self.maxTotalBytes = maxTotalBytes
         self.maxRatio = maxRatio
         self.ratioFloor = ratioFloor
     }
 
-    /// The limits for a release uploaded as one archive: 256 entries, 4 GiB, 200:1 past 1 MiB.
-    /// A release holds at most 200 tracks; with release.json, the cover, a folder per disc and
-    /// a booklet or two beside them, 256 entries leave room without letting an archive of
-    /// thousands of entries through (each entry costs a file and a directory read).
+    /// The limits for a release uploaded as one archive: 100 entries, 4 GiB, 200:1 past 1 MiB.
     public static let upload = ZipLimits()
 }
 

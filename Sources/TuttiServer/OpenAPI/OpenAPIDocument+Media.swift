@@ -31,7 +31,7 @@ extension OpenAPIDocument {
                           ("403", problem("Only artists upload.")),
                           ("413", problem("Larger than the upload limit; a cover over 20 MB; a description over 64 KiB.")),
                           ("415", problem("Neither a multipart form nor a ZIP archive; a 'files' part that is not audio Tutti reads; a cover that is not JPEG, PNG or WebP.")),
-                          ("422", problem("No audio; a refused archive (unsafe path, link, more than 256 entries, more than 4 GiB, compression ratio, damaged); a description that is not valid; an order that cannot be told; no title; a cover that is damaged or too many pixels; a release field outside its rules.")),
+                          ("422", problem("No audio; a refused archive (unsafe path, link, more than 100 entries, more than 4 GiB, compression ratio, damaged); a description that is not valid; an order that cannot be told; no title; a cover that is damaged or too many pixels; a release field outside its rules.")),
                       ]),
             Operation(method: "get", path: "/api/v1/releases/{id}/processing", summary: "A release's processing, track by track (its artist or an admin)", tag: "releases", signedIn: true,
                       responses: [("200", json("ReleaseProcessing", "Each track's state and progress; the release is ready once all are.")),
@@ -63,7 +63,7 @@ extension OpenAPIDocument {
         return [
             "required": true,
             "description": """
-                A multipart form: audio files in 'files' parts (their filenames name them), an optional 'cover' (JPEG, PNG or WebP) and an                 optional 'description' (JSON, ReleaseUploadDescription); or an 'archive' part instead of 'files'. Or a ZIP archive as the                 raw body (application/zip), which may hold release.json (the description) and cover.jpg/png/webp. Track order and titles come                 from the description's track list, else the files' TITLE, TRACKNUMBER and DISCNUMBER tags, else numbers leading their names.                 Archives may not hold paths leaving the folder, links, more than 256 entries or more than 4 GiB, checked while extracting.                 A refused upload leaves nothing behind.
+                A multipart form: audio files in 'files' parts (their filenames name them), an optional 'cover' (JPEG, PNG or WebP) and an                 optional 'description' (JSON, ReleaseUploadDescription); or an 'archive' part instead of 'files'. Or a ZIP archive as the                 raw body (application/zip), which may hold release.json (the description) and cover.jpg/png/webp. Track order and titles come                 from the description's track list, else the files' TITLE, TRACKNUMBER and DISCNUMBER tags, else numbers leading their names.                 Archives may not hold paths leaving the folder, links, more than 100 entries or more than 4 GiB, checked while extracting.                 A refused upload leaves nothing behind.
                 """,
             "content": [
                 "multipart/form-data": ["schema": object([

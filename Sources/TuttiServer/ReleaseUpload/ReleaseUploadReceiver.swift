@@ -33,14 +33,13 @@ struct ReceivedRelease {
 /// folder is removed before the error is thrown, so a refused upload leaves nothing behind.
 /// Limits: the server's upload limit over the whole body, 20 MB for the cover, 64 KiB for the
 /// description, ``maximumFiles`` parts; a ZIP archive is extracted by `SafeZipExtractor`
-/// (paths, links, 256 entries, 4 GiB and the compression ratio checked while extracting).
+/// (paths, links, 100 entries, 4 GiB and the compression ratio checked while extracting).
 struct ReleaseUploadReceiver {
     let directory: String
     let limit: Int64
     let threadPool: NIOThreadPool
 
-    /// A release's 200 tracks, its cover and one archive part.
-    static let maximumFiles = 202
+    static let maximumFiles = 100
     static let descriptionLimit = 64 * 1024
     static let coverLimit = 20_000_000
 
