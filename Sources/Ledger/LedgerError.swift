@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// Why the ledger refused an operation, in the ledger's own terms.
@@ -21,6 +22,12 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidPricing(String)
     /// Posting the amount would overflow an account's Int64 totals.
     case overflow(account: AccountID)
+    /// The charge would take the listener past the monthly spending limit they set: `spent`
+    /// so far this month, `needed` for this charge, `limit` in all (minor units); the month
+    /// ends at `resetsAt`. Nothing was recorded.
+    case spendingLimitReached(listener: String, limit: Int64, spent: Int64, needed: Int64, resetsAt: Date)
+    /// The listener already owns the track: there is nothing left to buy.
+    case alreadyOwned(listener: String, track: String)
     /// SQLite refused or failed: disk, I/O, busy, missing migrations. Not the caller's fault.
     case database(String)
 
@@ -40,6 +47,10 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
             return "invalid pricing: \(reason)"
         case .overflow(let account):
             return "amount overflows the totals of \(account)"
+        case .spendingLimitReached(_, let limit, let spent, let needed, _):
+            return "monthly spending limit of \(Money.format(limit)) reached: \(Money.format(spent)) spent, this needs \(Money.format(needed))"
+        case .alreadyOwned(_, let track):
+            return "the listener already owns track '\(track)'"
         case .database(let detail):
             return "database error: \(detail)"
         }
