@@ -34,6 +34,8 @@ enum WebAssets {
         "artist.js": WebAsset(PackageResources.artist_js, contentType: script),
         "charts.js": WebAsset(PackageResources.charts_js, contentType: script),
         "governance.js": WebAsset(PackageResources.governance_js, contentType: script),
+        "library.js": WebAsset(PackageResources.library_js, contentType: script),
+        "embed.js": WebAsset(PackageResources.embed_js, contentType: script),
     ]
 
     private static let script = "text/javascript; charset=utf-8"

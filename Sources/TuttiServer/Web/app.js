@@ -8,6 +8,7 @@ import { renderWallet, renderLibrary } from './wallet.js';
 import { renderArtist } from './artist.js';
 import { canReadGovernance, renderMembers } from './governance.js';
 import { el } from './format.js';
+import { renderListenerLibrary, renderPlaylist } from './library.js';
 
 const player = new Player();
 const main = document.getElementById('main');
@@ -18,6 +19,8 @@ const views = {
   '#/signin': { title: 'Log in', when: 'signed-out', render: () => renderSignIn(main) },
   '#/signup': { title: 'Sign up', when: 'signed-out', render: () => renderSignUp(main) },
   '#/library': { title: 'My tracks', when: 'signed-in', render: () => renderLibrary(main, player) },
+  '#/my-library': { title: 'Library', when: 'signed-in', render: () => renderListenerLibrary(main) },
+  '#/playlist': { title: 'Playlist', render: () => renderPlaylist(main) },
   '#/wallet': { title: 'Wallet', when: 'signed-in', render: () => renderWallet(main) },
   '#/artist': { title: 'Artist', when: 'artist', render: () => renderArtist(main) },
   '#/members': { title: 'Members', when: 'member', render: () => renderMembers(main) },
@@ -56,7 +59,8 @@ function updateNavigation() {
 }
 
 function currentRoute() {
-  return views[location.hash] ? location.hash : '#/';
+  const path = location.hash.split('?')[0];
+  return views[path] ? path : '#/';
 }
 
 async function route() {
@@ -81,6 +85,6 @@ async function route() {
 
 window.addEventListener('hashchange', route);
 window.addEventListener('tutti:session', route);
-window.addEventListener('tutti:wallet', () => { if (location.hash === '#/wallet' || location.hash === '#/library') route(); });
+window.addEventListener('tutti:wallet', () => { if (['#/wallet', '#/library', '#/my-library'].includes(location.hash)) route(); });
 document.getElementById('logout').addEventListener('click', () => logOut());
 route().then(() => { document.documentElement.dataset.ready = 'true'; });
