@@ -81,6 +81,7 @@ struct EmbedController {
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(HTML.escape(item.title)) · Tutti</title>
             \(tags.html)
+            <link rel="icon" href="/web/icon.svg" type="image/svg+xml">
             <link rel="stylesheet" href="/web/app.css">
             <script type="module" src="/web/embed.js"></script>
             </head>

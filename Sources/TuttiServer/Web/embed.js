@@ -10,10 +10,10 @@ async function play(trackID, title) {
   try {
     const session = await api(`/api/v1/tracks/${encodeURIComponent(trackID)}/plays`, { method: 'POST' });
     audio.src = session.audio.standard;
-    await audio.play();
     status.textContent = session.access === 'metered' && !session.balance
       ? `Playing ${title}: the ${session.previewSeconds} s preview. Sign in on Tutti to hear it all.`
       : `Playing ${title}.`;
+    await audio.play();
   } catch (error) {
     status.textContent = error instanceof ApiError ? error.message : `${title} could not be played.`;
   }

@@ -71,3 +71,23 @@ extension BrowserTests {
         }
     }
 }
+
+extension BrowserTests {
+    @Test("the embeddable player plays a paid track's preview for anyone, signed out")
+    func embedPlaysPreview() async throws {
+        try await TestService().run { api in
+            // A paid track of about a minute: its preview is the first 45 s.
+            let track = try await MeteredTrack.make(api).id
+            try await withBrowser { page in
+                try await page.navigate("\(api.baseURL)/embed/tracks/\(track)")
+                try await page.waitUntil("document.querySelector('#embed-tracks button[data-track]')", "the embed lists the track")
+                try await page.click("#embed-tracks button[data-track]")
+                try await page.waitUntil("document.getElementById('embed-status').textContent !== ''", "the embed says what it plays")
+                let status = try await page.text("#embed-status")
+                #expect(status.contains("preview"), "\(status)")
+                try await page.waitUntil("document.getElementById('embed-audio').currentTime > 0.3", "the preview plays")
+                #expect(try await page.evaluate("document.getElementById('embed-audio').src", as: String.self)?.contains("/api/v1/plays/") == true)
+            }
+        }
+    }
+}
