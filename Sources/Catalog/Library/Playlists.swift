@@ -97,7 +97,8 @@ public struct Playlists: Sendable {
     /// Applies `edit` if `version` is the playlist's current one, in one transaction.
     /// - Throws: ``PlaylistVersionConflict`` for another version (nothing changes);
     ///   ``CatalogError/notFound(kind:id:)`` unless `owner` owns it;
-    ///   ``CatalogError/invalidField(name:reason:)`` for a position or value out of range.
+    ///   ``CatalogError/conflict(_:)`` for a position the playlist does not have, or a full one;
+    ///   ``CatalogError/invalidField(name:reason:)`` for a title or description out of range.
     public func edit(id: String, by owner: User, version: Int, _ edit: PlaylistEdit) async throws -> PlaylistDetail {
         let instant = now()
         var checkedTitle: String?
@@ -123,7 +124,7 @@ public struct Playlists: Sendable {
                     throw CatalogError.notFound(kind: "track", id: trackID)
                 }
                 guard order.count < PlaylistRules.maximumTracks else {
-                    throw CatalogError.invalidField(name: "trackID", reason: "a playlist holds at most \(PlaylistRules.maximumTracks) tracks")
+                    throw CatalogError.conflict("the playlist is full: it holds at most \(PlaylistRules.maximumTracks) tracks")
                 }
                 let place = position ?? order.count
                 guard (0...order.count).contains(place) else { throw Self.outOfRange("position", place, order.count) }
@@ -187,8 +188,9 @@ public struct Playlists: Sendable {
         return PlaylistDetail(playlist: playlist, ownerName: ownerName, entries: entries)
     }
 
+    /// A position the playlist does not have (now): a conflict with its state, like a stale version.
     static func outOfRange(_ name: String, _ value: Int, _ last: Int) -> CatalogError {
-        .invalidField(name: name, reason: last < 0 ? "the playlist is empty" : "must be from 0 to \(last), got \(value)")
+        .conflict(last < 0 ? "the playlist is empty: \(name) \(value) names no track" : "\(name) must be from 0 to \(last) in this version of the playlist, got \(value)")
     }
 
     static func title(_ text: String) throws -> String {

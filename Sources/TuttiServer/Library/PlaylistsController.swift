@@ -95,6 +95,7 @@ struct PlaylistsController {
 
     @Sendable func list(_ request: Request, context: TuttiRequestContext) async throws -> PageResource<PlaylistResource> {
         let owner = try context.parameters.require("id")
+        guard Identifier.isValid(owner) else { throw CatalogError.notFound(kind: "listener", id: owner) }
         let (limit, offset) = try RequestQuery.paging(request)
         let page = try await playlists.playlists(of: owner, viewer: context.identity, limit: limit, offset: offset)
         let next = page.hasMore ? "/api/v1/listeners/\(owner)/playlists?limit=\(limit)&offset=\(offset + page.items.count)" : nil

@@ -5,7 +5,14 @@ extension OpenAPIDocument {
     static let versionMember: JSONValue = ["type": "integer", "minimum": 1, "maximum": .int(Int(Int32.max)),
                                            "description": "The playlist's version as the client last read it: an edit on another version is refused (409)."]
     static let positionMember: JSONValue = ["type": "integer", "minimum": 0, "maximum": .int(PlaylistRules.maximumTracks - 1)]
+    static let positionConflict = ("409", problem("The version sent is not the playlist's current one (type urn:tutti:problem:stale-version, with currentVersion), or the playlist has no such position in this version, or is full."))
     static let staleVersion = ("409", problem("The version sent is not the playlist's current one (type urn:tutti:problem:stale-version, with currentVersion): read it again and redo the change."))
+
+    /// A required integer query parameter, read with ``PlaylistsController/requiredInteger(_:_:in:)``.
+    static func requiredInteger(_ name: String, _ range: ClosedRange<Int64>, _ description: String) -> JSONValue {
+        query(name, ["type": "integer", "format": "int64", "minimum": .int(Int(range.lowerBound)), "maximum": .int(Int(range.upperBound))],
+              description, required: true)
+    }
 
     /// The listener's library (issue 17).
     static var libraryOperations: [Operation] {
@@ -73,22 +80,21 @@ extension OpenAPIDocument {
                       responses: [("200", json("Playlist", "The playlist at its next version.")), staleVersion,
                                   ("422", problem("A field outside its rules."))]),
             Operation(method: "delete", path: "/api/v1/playlists/{id}", summary: "Delete a playlist (the owner, on the current version)", tag: "playlists", signedIn: true,
-                      parameters: [integerQuery("version", 1...Int64(Int32.max), "The playlist's current version.")],
+                      parameters: [requiredInteger("version", 1...Int64(Int32.max), "The playlist's current version.")],
                       responses: [("204", ["description": "Deleted."]), ("400", problem("version missing or out of range.")), staleVersion]),
             Operation(method: "post", path: "/api/v1/playlists/{id}/tracks", summary: "Add a track at a position (default: the end)", tag: "playlists", signedIn: true,
                       requestBody: body("PlaylistAddition"),
-                      responses: [("200", json("Playlist", "The playlist at its next version.")), staleVersion,
-                                  ("404", problem("No such playlist of the caller's, or no such track visible to them.")),
-                                  ("422", problem("A position past the end, or a full playlist."))]),
+                      responses: [("200", json("Playlist", "The playlist at its next version.")), positionConflict,
+                                  ("404", problem("No such playlist of the caller's, or no such track visible to them."))]),
             Operation(method: "delete", path: "/api/v1/playlists/{id}/tracks", summary: "Remove the track at a position", tag: "playlists", signedIn: true,
-                      parameters: [integerQuery("version", 1...Int64(Int32.max), "The playlist's current version."),
-                                   integerQuery("position", 0...Int64(PlaylistRules.maximumTracks - 1), "The position (from 0) of the track to remove.")],
+                      parameters: [requiredInteger("version", 1...Int64(Int32.max), "The playlist's current version."),
+                                   requiredInteger("position", 0...Int64(PlaylistRules.maximumTracks - 1), "The position (from 0) of the track to remove.")],
                       responses: [("200", json("Playlist", "The playlist at its next version.")), ("400", problem("version or position missing or out of range.")),
-                                  staleVersion, ("422", problem("No track at that position."))]),
+                                  positionConflict]),
             Operation(method: "post", path: "/api/v1/playlists/{id}/moves", summary: "Move the track at one position to another", tag: "playlists", signedIn: true,
                       requestBody: body("PlaylistMove"),
-                      responses: [("200", json("Playlist", "The playlist at its next version.")), staleVersion,
-                                  ("422", problem("A position with no track."))]),
+                      responses: [("200", json("Playlist", "The playlist at its next version.")), positionConflict,
+                                  ("422", problem("from or to outside 0 to 999."))]),
             Operation(method: "get", path: "/api/v1/listeners/{id}/playlists", summary: "A listener's playlists: all of them for themself, the public ones for anyone else", tag: "playlists",
                       parameters: pagingParameters(),
                       responses: [("200", json("PlaylistPage", "A page of playlists, most recently changed first."))]),
@@ -100,10 +106,10 @@ extension OpenAPIDocument {
                       responses: [("200", ["description": "The player page, with Open Graph and Twitter card tags.", "content": ["text/html": ["schema": string]]])]),
             Operation(method: "get", path: "/api/v1/oembed", summary: "oEmbed 1.0 (JSON) for a release, track, artist or public playlist URL of Tutti", tag: "web",
                       parameters: [query("url", ["type": "string", "minLength": 1, "maxLength": 2_000], "The page to embed.", required: true),
-                                   query("format", ["type": "string"], "json (the only format offered; another is a 501)."),
+                                   choiceQuery("format", ["json"], default: "json", "json, the only format offered."),
                                    integerQuery("maxwidth", 1...10_000, "The widest the embed may be, in pixels.")],
-                      responses: [("200", json("OEmbed", "The embed.")), ("400", problem("url missing or too long, or maxwidth out of range.")),
-                                  ("404", problem("The URL names nothing public Tutti can embed.")), ("501", problem("A format other than json."))]),
+                      responses: [("200", json("OEmbed", "The embed.")), ("400", problem("url missing or too long, a format other than json, or maxwidth out of range.")),
+                                  ("404", problem("The URL names nothing public Tutti can embed."))]),
         ]
         return operations
     }

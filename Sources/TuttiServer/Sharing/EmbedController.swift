@@ -129,9 +129,8 @@ struct EmbedController {
         guard let url = request.uri.queryParameters.get("url"), !url.isEmpty, url.utf8.count <= 2_000 else {
             throw Problem(.badRequest, title: "Missing url", detail: "url must name a release, track, artist or playlist page of Tutti.")
         }
-        if let format = request.uri.queryParameters.get("format"), format != "json" {
-            throw Problem(.notImplemented, title: "Format not supported", detail: "Only JSON is offered.")
-        }
+        // oEmbed asks for 501 here; a 400 like every other parameter outside its schema.
+        _ = try RequestQuery.choice(request, "format", among: ["json"])
         let maxWidth = try RequestQuery.integer(request, "maxwidth", in: 1...10_000).map(Int.init)
         let origin = ArtistFeedController.base(request)
         let notFound = Problem(.notFound, title: "Not found", detail: "That URL names nothing Tutti can embed, or it is not public.")

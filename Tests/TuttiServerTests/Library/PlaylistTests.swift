@@ -81,7 +81,7 @@ struct PlaylistTests {
                                                 json: ["version": 9, "title": "Mornings", "description": "Slower starts."])
             #expect(try renamed.json()["title"] as? String == "Mornings")
             #expect(try await api.request(.patch, "/api/v1/playlists/\(id)", token: lena.token, json: ["version": 10, "title": "   "]).status == .unprocessableContent)
-            #expect(try await api.request(.post, "/api/v1/playlists/\(id)/moves", token: lena.token, json: ["version": 10, "from": 0, "to": 3]).status == .unprocessableContent)
+            #expect(try await api.request(.post, "/api/v1/playlists/\(id)/moves", token: lena.token, json: ["version": 10, "from": 0, "to": 3]).status == .conflict)
             #expect(try await api.request(.delete, "/api/v1/playlists/\(id)/tracks?version=10", token: lena.token).status == .badRequest)
             #expect(try await api.request(.post, "/api/v1/playlists/\(id)/tracks", token: lena.token,
                                           json: ["version": 10, "trackID": UUID().uuidString.lowercased()]).status == .notFound)
