@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// Why the ledger refused an operation, in the ledger's own terms.
@@ -24,6 +25,12 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The disk holding the database is full (SQLITE_FULL): nothing of the operation was
     /// applied. Not the caller's fault; it succeeds once there is room again.
     case storageFull
+    /// The charge would take the listener past the monthly spending limit they set: `spent`
+    /// so far this month, `needed` for this charge, `limit` in all (minor units); the month
+    /// ends at `resetsAt`. Nothing was recorded.
+    case spendingLimitReached(listener: String, limit: Int64, spent: Int64, needed: Int64, resetsAt: Date)
+    /// The listener already owns the track: there is nothing left to buy.
+    case alreadyOwned(listener: String, track: String)
     /// SQLite refused or failed: I/O, busy, missing migrations. Not the caller's fault.
     case database(String)
 
@@ -45,6 +52,10 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
             return "amount overflows the totals of \(account)"
         case .storageFull:
             return "the disk holding the database is full"
+        case .spendingLimitReached(_, let limit, let spent, let needed, _):
+            return "monthly spending limit of \(Money.format(limit)) reached: \(Money.format(spent)) spent, this needs \(Money.format(needed))"
+        case .alreadyOwned(_, let track):
+            return "the listener already owns track '\(track)'"
         case .database(let detail):
             return "database error: \(detail)"
         }

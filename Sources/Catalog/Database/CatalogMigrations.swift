@@ -104,5 +104,7 @@ enum CatalogMigrations {
         if last == "catalog-4-releases" { return }
         // Covers and avatars (see Images): tables of their own; releases and profiles name them.
         Images.register(&migrator)
+        // The listener's library (issue 17).
+        LibraryMigrations.register(&migrator)
     }
 }

@@ -77,6 +77,12 @@ public final class PlaySessions: Sendable {
         return stored
     }
 
+    /// Drops sessions from memory once their rows are gone (a listener erased them from their
+    /// history): a stream URL of theirs then finds no session.
+    public func forget(_ ids: [String]) {
+        cache.withLock { cache in for id in ids { cache[id] = nil } }
+    }
+
     private func remember(_ session: PlaySession) {
         cache.withLock { cache in
             if cache.count >= Self.cacheLimit { cache.removeAll() }

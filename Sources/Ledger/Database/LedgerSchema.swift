@@ -20,6 +20,7 @@ enum LedgerSchema {
         migrator.registerMigration("ledger-3-plays-by-listener") { db in
             try indexPlaysByListener(db)
         }
+        registerLibrary(&migrator)
     }
 
     /// The terms that keep play charges out of the transfers' account indexes. A query must

@@ -20,6 +20,9 @@ final class LedgerTransaction {
     /// Debits and credits posted in this transaction and not yet written, by account row id.
     private var postings: [Int64: (debits: Int64, credits: Int64)] = [:]
     private var finished = false
+    /// Whether any listener has a spending limit, once this transaction has looked (see
+    /// ``spendingLimitRefusal(listener:amount:at:)``).
+    var spendingLimitsExist: Bool?
     private var statements = [Statement?](repeating: nil, count: LedgerStatement.allCases.count)
     private var rawStatements = [RawStatement?](repeating: nil, count: LedgerStatement.allCases.count)
 

@@ -68,6 +68,11 @@ extension LedgerTransaction {
             if let retried = try retried(request) { return .settled(retried) }
             throw LedgerError.insufficientFunds(account: wallet, needed: price, available: available)
         }
+        // The listener's own monthly limit refuses like an empty wallet, with its own reason.
+        if let refusal = try spendingLimitRefusal(listener: request.listenerID, amount: price, at: playedAt) {
+            if let retried = try retried(request) { return .settled(retried) }
+            throw refusal
+        }
         let charge = PlayCharge(
             playID: request.playID, listenerID: request.listenerID, artistID: request.artistID, trackID: request.trackID,
             playNumber: playNumber, price: price, artistPart: artistPart, cooperativePart: cooperativePart,
@@ -103,6 +108,7 @@ extension LedgerTransaction {
             return retried
         }
         let playSequence = insertPlay.lastInsertedRowID
+        try addSpending(listener: request.listenerID, amount: charge.price, at: pending.playedAt)
 
         // Two linked transfers, skipping a zero part. The wallet covers the price, so neither
         // can overdraw it; the play row above is new, so its `play:` transfer ids are too.

@@ -84,6 +84,8 @@ public enum TuttiApplication {
         ImagesController(services: services).addRoutes(public: api, signedIn: signedIn)
         ReleaseUploadController(services: services).addRoutes(public: api, signedIn: signedIn)
         DownloadsController(services: services).addRoutes(signedIn: signedIn)
+        addLibraryRoutes(services, api: api, signedIn: signedIn)
+        addSharingRoutes(services, root: router, api: api)
         WebController().addRoutes(root: router)
         // Last, once every route is known: it answers only what no route matched.
         router.add(middleware: MethodNotAllowedMiddleware(allowed: AllowedMethods(router.routes)))

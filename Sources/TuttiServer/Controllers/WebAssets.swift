@@ -37,6 +37,8 @@ enum WebAssets {
         "release.js": WebAsset(PackageResources.release_js, contentType: script),
         "profile.js": WebAsset(PackageResources.profile_js, contentType: script),
         "studio.js": WebAsset(PackageResources.studio_js, contentType: script),
+        "library.js": WebAsset(PackageResources.library_js, contentType: script),
+        "embed.js": WebAsset(PackageResources.embed_js, contentType: script),
     ]
 
     private static let script = "text/javascript; charset=utf-8"

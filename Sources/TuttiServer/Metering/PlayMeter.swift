@@ -58,6 +58,9 @@ struct PlayMeter: Sendable {
             case .storageFull:
                 logger.warning("disk full: a play was not charged", metadata: ["play": "\(session.id)"])
                 throw Problem.storageFull(nothing: "this play was not counted and nothing was charged")
+            case .spendingLimitReached:
+                services.metrics.playsRefused.increment()
+                throw Problem(for: error)
             default:
                 logger.error("play charge failed", metadata: ["play": "\(session.id)", "error": "\(error)"])
                 throw Problem(.serviceUnavailable, title: "Could not count the play", detail: "The ledger could not record this play; nothing was charged. Try again.")
@@ -71,11 +74,16 @@ struct PlayMeter: Sendable {
     func refusal(_ session: PlaySession) async throws -> Problem? {
         guard let listener = session.listenerID else { return Self.signInRequired(session) }
         let (track, instant) = (session.trackID, services.configuration.now())
-        let (price, balance) = try await services.inLedger { ledger throws(LedgerError) -> (Int64, Int64) in
+        let (price, balance, limit) = try await services.inLedger { ledger throws(LedgerError) -> (Int64, Int64, SpendingLimit?) in
             let status = try ledger.trackStatus(listener: listener, track: track, at: instant)
-            return (status.owned ? 0 : status.nextPrice, try ledger.balance(of: .listenerWallet(listener)).balance)
+            return (status.owned ? 0 : status.nextPrice, try ledger.balance(of: .listenerWallet(listener)).balance,
+                    try ledger.spendingLimit(listener: listener))
         }
-        return balance >= price ? nil : Self.insufficientFunds(session, price: price, balance: balance)
+        if balance < price { return Self.insufficientFunds(session, price: price, balance: balance) }
+        if let limit, price > 0, limit.spent + price > limit.monthlyLimit {
+            return Problem.spendingLimitReached(limit: limit.monthlyLimit, spent: limit.spent, needed: price, resetsAt: limit.monthEnd)
+        }
+        return nil
     }
 
     static func signInRequired(_ session: PlaySession) -> Problem {

@@ -26,6 +26,10 @@ extension Problem {
             self.init(.conflict, title: "Amount too large", detail: "The amount would overflow the account's totals.")
         case .storageFull:
             self = .storageFull(nothing: "nothing was charged")
+        case .spendingLimitReached(_, let limit, let spent, let needed, let resetsAt):
+            self = Problem.spendingLimitReached(limit: limit, spent: spent, needed: needed, resetsAt: resetsAt)
+        case .alreadyOwned:
+            self.init(.conflict, title: "Already owned", detail: "You own this track already: it streams free and its downloads are yours.")
         case .database:
             self.init(.internalServerError, title: "Internal error", detail: "Something went wrong on our side; it has been logged.")
         }

@@ -15,6 +15,9 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     /// Extra members, e.g. the price and balance of a 402.
     public var extensions: [String: ProblemValue]
     public var headers: HTTPFields
+    /// The problem type (RFC 9457 §3.1.1): `about:blank` unless a problem has a type of its own,
+    /// such as ``ProblemType/spendingLimit``.
+    public var type = "about:blank"
 
     public init(_ status: HTTPResponse.Status, title: String, detail: String, extensions: [String: ProblemValue] = [:], headers: HTTPFields = [:]) {
         self.status = status
@@ -28,7 +31,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var body: [String: ProblemValue] = extensions
-        body["type"] = .string("about:blank")
+        body["type"] = .string(type)
         body["title"] = .string(title)
         body["status"] = .int(Int64(status.code))
         body["detail"] = .string(detail)

@@ -11,6 +11,7 @@ import { renderProfile } from './profile.js';
 import { renderEditProfile, renderEditRelease, renderNewRelease, renderReleaseUpload } from './studio.js';
 import { canReadGovernance, renderMembers } from './governance.js';
 import { el } from './format.js';
+import { renderListenerLibrary, renderPlaylist } from './library.js';
 
 const player = new Player();
 const main = document.getElementById('main');
@@ -24,6 +25,8 @@ const views = [
   { path: '#/signin', title: 'Log in', when: 'signed-out', render: () => renderSignIn(main) },
   { path: '#/signup', title: 'Sign up', when: 'signed-out', render: () => renderSignUp(main) },
   { path: '#/library', title: 'My tracks', when: 'signed-in', render: () => renderLibrary(main, player) },
+  { path: '#/my-library', title: 'Library', when: 'signed-in', render: () => renderListenerLibrary(main) },
+  { path: '#/playlist', title: 'Playlist', render: () => renderPlaylist(main) },
   { path: '#/wallet', title: 'Wallet', when: 'signed-in', render: () => renderWallet(main) },
   { path: '#/artist', title: 'Artist', when: 'artist', render: () => renderArtist(main) },
   { path: '#/artist/upload', title: 'Upload a release', when: 'artist', nav: '#/artist', render: () => renderReleaseUpload(main) },
@@ -37,9 +40,11 @@ const views = [
 
 /** The view the address names (the catalog for anything unknown) and its arguments. */
 function match(hash) {
+  // A view's own query (`#/playlist?id=...`) is its business, not part of its address.
+  const bare = hash.split('?')[0];
   for (const view of views) {
-    if (view.path === hash) return { view, parameters: [] };
-    const found = view.pattern?.exec(hash);
+    if (view.path === bare) return { view, parameters: [] };
+    const found = view.pattern?.exec(bare);
     if (found) return { view, parameters: found.slice(1).map(decodeURIComponent) };
   }
   return { view: views[0], parameters: [] };
@@ -110,6 +115,6 @@ async function route() {
 
 window.addEventListener('hashchange', route);
 window.addEventListener('tutti:session', route);
-window.addEventListener('tutti:wallet', () => { if (location.hash === '#/wallet' || location.hash === '#/library') route(); });
+window.addEventListener('tutti:wallet', () => { if (['#/wallet', '#/library', '#/my-library'].includes(location.hash)) route(); });
 document.getElementById('logout').addEventListener('click', () => logOut());
 route().then(() => { document.documentElement.dataset.ready = 'true'; });

@@ -1,0 +1,94 @@
+import Catalog
+import FoundationEssentials
+import Hummingbird
+import NIOCore
+
+/// Each artist's public Atom 1.0 feed (RFC 4287) of their published releases, newest first.
+struct ArtistFeedController {
+    let services: AppServices
+    static let entries = 50
+
+    func addRoutes(public group: RouterGroup<TuttiRequestContext>) {
+        group.get("artists/{id}/feed", use: feed)
+    }
+
+    @Sendable func feed(_ request: Request, context: TuttiRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let library = Library(database: services.database, now: services.configuration.now)
+        guard let found = try await library.feed(artistID: id, limit: Self.entries) else {
+            throw CatalogError.notFound(kind: "artist", id: id)
+        }
+        let (artist, releases) = found
+        let base = Self.base(request)
+        let xml = AtomFeed.document(artist: artist, releases: releases, base: base, now: services.configuration.now())
+        return Response(status: .ok, headers: [.contentType: "application/atom+xml; charset=utf-8", .cacheControl: "public, max-age=300"],
+                        body: .init(byteBuffer: ByteBuffer(string: xml)))
+    }
+
+    /// The absolute origin the feed's links start with: Atom readers need absolute IRIs.
+    static func base(_ request: Request) -> String {
+        let host = request.head.authority ?? "localhost"
+        let safe = host.utf8.allSatisfy { $0 > 32 && $0 < 127 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "<") && $0 != UInt8(ascii: ">") }
+        return "http://" + (safe && !host.isEmpty ? host : "localhost")
+    }
+}
+
+/// Writes Atom 1.0 (RFC 4287) documents.
+enum AtomFeed {
+    static func document(artist: User, releases: [Release], base: String, now: Date) -> String {
+        let updated = releases.compactMap(\.publishedAt).max() ?? artist.createdAt
+        var xml = """
+            <?xml version="1.0" encoding="utf-8"?>
+            <feed xmlns="http://www.w3.org/2005/Atom">
+              <id>urn:uuid:\(artist.id)</id>
+              <title>\(escape(artist.displayName)): releases on Tutti</title>
+              <updated>\(timestamp(updated))</updated>
+              <author><name>\(escape(artist.displayName))</name></author>
+              <link rel="self" type="application/atom+xml" href="\(escape(base))/api/v1/artists/\(artist.id)/feed"/>
+              <link rel="alternate" type="application/json" href="\(escape(base))/api/v1/artists/\(artist.id)"/>
+              <generator>Tutti</generator>
+
+            """
+        for release in releases {
+            let published = release.publishedAt ?? release.createdAt
+            xml += """
+                  <entry>
+                    <id>urn:uuid:\(release.id)</id>
+                    <title>\(escape(release.title))</title>
+                    <published>\(timestamp(published))</published>
+                    <updated>\(timestamp(max(published, release.updatedAt)))</updated>
+                    <link rel="alternate" type="application/json" href="\(escape(base))/api/v1/releases/\(release.id)"/>
+                    <category term="\(release.type.rawValue)"/>
+                    <summary>\(escape(release.description.isEmpty ? "A new \(release.type.rawValue) by \(artist.displayName)." : release.description))</summary>
+                  </entry>
+
+                """
+        }
+        xml += "</feed>\n"
+        return xml
+    }
+
+    /// RFC 3339, UTC, whole seconds.
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(.iso8601)
+    }
+
+    /// Text for XML content and attributes; drops the control characters XML 1.0 forbids.
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
+            default:
+                if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF { continue }
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}
