@@ -44,14 +44,19 @@ public final class Ledger: Sendable {
     ///   - logPagesBeforeRestart: The log size (pages) from which the writer checkpoints the
     ///     log itself so that it starts again; the log stays under about twice this (see
     ///     ``WALCheckpointer``).
+    ///   - backgroundCheckpointPages: New log pages that wake a checkpoint off the writer (see
+    ///     ``WALCheckpointer``), below `logPagesBeforeRestart`; nil for three quarters of it.
+    ///     Fewer, larger checkpoints copy a page rewritten by several commits into the database
+    ///     file once instead of once per checkpoint, and sync twice per checkpoint less often.
     public convenience init(
         database: any DatabaseWriter, clock: @escaping @Sendable () -> Date = { Date() },
         maximumPlaysPerCommit: Int = 2_048, syncsPlaysOffWriter: Bool = false,
-        logPagesBeforeRestart: Int = 4_096
+        logPagesBeforeRestart: Int = 4_096, backgroundCheckpointPages: Int? = nil
     ) throws(LedgerError) {
         try self.init(
             database: database, clock: clock, maximumPlaysPerCommit: maximumPlaysPerCommit,
             logPagesBeforeRestart: logPagesBeforeRestart,
+            backgroundCheckpointPages: backgroundCheckpointPages ?? logPagesBeforeRestart * 3 / 4,
             logSync: { db in syncsPlaysOffWriter ? try LogSync.make(for: db) : nil })
     }
 
@@ -59,10 +64,12 @@ public final class Ledger: Sendable {
     /// (tests hold its syncs back).
     init(
         database: any DatabaseWriter, clock: @escaping @Sendable () -> Date, maximumPlaysPerCommit: Int,
-        logPagesBeforeRestart: Int, logSync makeLogSync: (Database) throws -> LogSync?
+        logPagesBeforeRestart: Int, backgroundCheckpointPages: Int? = nil, logSync makeLogSync: (Database) throws -> LogSync?
     ) throws(LedgerError) {
         precondition(maximumPlaysPerCommit >= 1, "a commit takes at least one play")
         precondition((2_000...1_000_000).contains(logPagesBeforeRestart), "the log restarts from 2,000 to 1,000,000 pages")
+        let backgroundCheckpointPages = backgroundCheckpointPages ?? logPagesBeforeRestart * 3 / 4
+        precondition((1..<logPagesBeforeRestart).contains(backgroundCheckpointPages), "background checkpoints wake before the log restarts")
         self.database = database
         self.clock = clock
         self.playQueue = PlayChargeQueue(maximumBatch: maximumPlaysPerCommit)
@@ -72,7 +79,8 @@ public final class Ledger: Sendable {
                 guard try db.tableExists("ledger_transfers") else {
                     throw LedgerError.database("the ledger tables are missing: add Ledger.registerMigrations to the migrator")
                 }
-                return (try WALCheckpointer.install(on: db, writerPages: Int32(logPagesBeforeRestart)), try makeLogSync(db))
+                return (try WALCheckpointer.install(
+                    on: db, backgroundPages: Int32(backgroundCheckpointPages), writerPages: Int32(logPagesBeforeRestart)), try makeLogSync(db))
             }
         } catch {
             throw LedgerError(wrapping: error)

@@ -3,6 +3,9 @@ import Catalog
 import FoundationEssentials
 import GRDB
 import Ledger
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension LedgerCommand {
     struct Bench: AsyncParsableCommand {
@@ -54,6 +57,9 @@ extension LedgerCommand {
         @Option(help: "Log size in pages from which the writer checkpoints the log so that it starts again (the log stays under about twice this).")
         var logPages: Int = 4_096
 
+        @Option(help: "New log pages that wake a checkpoint off the writer (default: the ledger's, three quarters of --log-pages).")
+        var checkpointPages: Int?
+
         @Flag(help: "Verify the whole ledger afterwards (not timed) and report the result.")
         var verify = false
 
@@ -63,6 +69,7 @@ extension LedgerCommand {
             guard (1...100_000).contains(concurrency) else { throw ValidationError("--concurrency must be 1...100000") }
             guard artists >= 1 else { throw ValidationError("--artists must be at least 1") }
             guard (2_000...1_000_000).contains(logPages) else { throw ValidationError("--log-pages must be 2000...1000000") }
+            guard checkpointPages.map({ (1..<logPages).contains($0) }) ?? true else { throw ValidationError("--checkpoint-pages must be 1...(--log-pages - 1)") }
         }
 
         func run() async throws {
@@ -71,7 +78,8 @@ extension LedgerCommand {
                 let ledger = try Ledger(
                     database: sessions
                         ? TuttiDatabase.open(path: path, others: [Ledger.registerMigrations]) : Ledger.openDatabase(path: path),
-                    syncsPlaysOffWriter: !syncInCommit, logPagesBeforeRestart: logPages)
+                    syncsPlaysOffWriter: !syncInCommit, logPagesBeforeRestart: logPages,
+                    backgroundCheckpointPages: checkpointPages)
                 if sqliteCheckpoints {
                     // Installs SQLite's own WAL hook on the writer in place of the ledger's.
                     try await ledger.database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_autocheckpoint = 1000") }
@@ -114,6 +122,25 @@ extension LedgerCommand {
             var logSyncs: LogSyncStatistics?
             var sqliteVersion: String
             var verified: Bool?
+            /// Bytes this process had written to storage (`write_bytes` of /proc/self/io: the log,
+            /// the checkpoints' copies into the database file) per play charged, during the
+            /// charging; nil where the kernel does not count it (and 0 on tmpfs, which is memory).
+            var bytesWrittenPerPlay: Double?
+        }
+
+        /// Bytes this process caused to be written to storage so far (Linux), or nil.
+        static func storageBytesWritten() -> Int? {
+            #if canImport(Glibc)
+            // /proc files report a size of 0: read until the end, not by size.
+            guard let file = fopen("/proc/self/io", "r") else { return nil }
+            defer { fclose(file) }
+            var buffer = [CChar](repeating: 0, count: 256)
+            while fgets(&buffer, Int32(buffer.count), file) != nil {
+                let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                if line.hasPrefix("write_bytes:") { return Int(String(line.dropFirst("write_bytes:".count).filter(\.isNumber))) }
+            }
+            #endif
+            return nil
         }
 
         /// The plan: play i goes to listener i mod L as that listener's k-th play (k = i / L),
@@ -153,6 +180,7 @@ extension LedgerCommand {
             }
 
             let before = await ledger.playCommitStatistics()
+            let writtenBefore = Self.storageBytesWritten()
             let clock = ContinuousClock()
             let started = clock.now
             // Each caller takes plays w, w + C, w + 2C...: in order per listener and track.
@@ -195,6 +223,7 @@ extension LedgerCommand {
             }
             let elapsed = clock.now - started
             let after = await ledger.playCommitStatistics()
+            let writtenAfter = Self.storageBytesWritten()
 
             let seconds = Self.seconds(elapsed)
             let sorted = latencies.sorted()
@@ -211,7 +240,8 @@ extension LedgerCommand {
                 checkpoints: sqliteCheckpoints ? nil : ledger.checkpointStatistics(),
                 logSyncs: mode == .group ? ledger.logSyncStatistics() : nil,
                 sqliteVersion: try await ledger.database.read { try String.fetchOne($0, sql: "SELECT sqlite_version()") } ?? "?",
-                verified: verify ? try ledger.verify().isIntact : nil)
+                verified: verify ? try ledger.verify().isIntact : nil,
+                bytesWrittenPerPlay: writtenBefore.flatMap { before in writtenAfter.map { Double($0 - before) / Double(plays) } })
         }
 
         /// Users and tracks for the plays' sessions to refer to, written directly (no passwords

@@ -24,7 +24,8 @@
 #
 # Environment: SCRATCH (build folder, default .build), PLAYS_GROUP (100000),
 # PLAYS_SINGLE (10000), PLAYS_SESSIONS (30000), LISTENERS (1000), CONCURRENCY (128),
-# CEILING_DIR (/dev/shm; empty to skip the tmpfs row).
+# CEILING_DIR (/dev/shm; empty to skip the tmpfs row), CHECKPOINT_PAGES (new log pages that
+# wake a checkpoint off the writer; the ledger's default if unset).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=${1:-5}
@@ -53,7 +54,7 @@ run() {
   shift 4
   rm -f "$db" "$db-wal" "$db-shm"
   "$tutti" ledger bench --database "$db" --plays "$plays" --listeners "$listeners" --mode "$mode" \
-    --concurrency "$callers" "$@" >> "$work/$name.json"
+    --concurrency "$callers" ${CHECKPOINT_PAGES:+--checkpoint-pages "$CHECKPOINT_PAGES"} "$@" >> "$work/$name.json"
   rm -f "$db" "$db-wal" "$db-shm"
 }
 field() { grep -o "\"$1\":[0-9.]*" | cut -d: -f2; }
@@ -122,5 +123,8 @@ printf 'log checkpoints per group run at %s callers (medians): %s in the backgro
   "$concurrency" "$(ckpt background)" "$(ckpt writer)" "$(ckpt logRestarts)" "$(ckpt largestLog)" \
   "$(ckpt largestLog | awk '{printf "%.1f", ($1 * 4120 + 32) / 1048576}')" \
   "$(cat "$work"/group*.json | grep -o '"largestLog":[0-9]*' | cut -d: -f2 | sort -n | tail -1)"
+bytes() { grep -o '"bytesWrittenPerPlay":[0-9.]*' "$work/$1.json" | cut -d: -f2 | median | awk '{printf "%.0f", $1}'; }
+printf 'storage bytes written per play (write_bytes of the process while charging, medians): group %s, log synced in each commit %s, single %s, tmpfs %s\n' \
+  "$(bytes group)" "$(bytes groupinsync)" "$(bytes single)" "$(if [[ -n "$ceiling" ]]; then bytes groupceiling; else echo -; fi)"
 printf 'extra group run with --verify afterwards: verified=%s\n' "$verified"
 printf 'one synchronous 4 KiB write (dd oflag=dsync) on this file system: %s µs\n' "$dsync_us"
