@@ -57,7 +57,7 @@ extension LedgerCommand {
         @Option(help: "Log size in pages from which the writer checkpoints the log so that it starts again (the log stays under about twice this).")
         var logPages: Int = 4_096
 
-        @Option(help: "New log pages that wake a checkpoint off the writer (default: the ledger's, three quarters of --log-pages).")
+        @Option(help: "New log pages that wake a checkpoint off the writer (default: the ledger's, 1,000).")
         var checkpointPages: Int?
 
         @Flag(help: "Verify the whole ledger afterwards (not timed) and report the result.")
