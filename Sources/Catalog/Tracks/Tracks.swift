@@ -26,6 +26,12 @@ public struct StoredFile: Sendable, Equatable {
     public var bytes: Int64
     /// Lowercase hex.
     public var sha256: String
+
+    public init(key: String, bytes: Int64, sha256: String) {
+        self.key = key
+        self.bytes = bytes
+        self.sha256 = sha256
+    }
 }
 
 public struct Tracks: Sendable {
