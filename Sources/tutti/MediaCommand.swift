@@ -18,7 +18,7 @@ struct MediaCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Copy every stored file the database names from one media store to another, checking each.",
             discussion: """
-                Copies originals and renditions (the keys the database's rows name) from --from (default: the data \
+                Copies originals, renditions and images (the keys the database's rows name) from --from (default: the data \
                 folder) to --to: a folder or s3://BUCKET[/PREFIX]?endpoint=...&region=... (credentials from \
                 AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or credentials-file=). Each file is staged in the \
                 destination, its SHA-256 and size checked against the database's record, made visible at its key, \
@@ -63,7 +63,8 @@ struct MediaCommand: AsyncParsableCommand {
             }
             let (sourceLocation, destinationLocation) = try locations()
             let database = try TuttiDatabase.open(path: configuration.databasePath)
-            let files = try await Tracks(database: database, now: configuration.now).storedFiles()
+            let files = (try await Tracks(database: database, now: configuration.now).storedFiles()
+                + (try await Images(database: database, now: configuration.now).storedFiles())).sorted { $0.key < $1.key }
             let source: any MediaStore
             let destination: any MediaStore
             do {
@@ -175,11 +176,12 @@ struct MediaCommand: AsyncParsableCommand {
             }
         }
 
-        /// The media type an object is stored with: renditions are Ogg Opus, originals are typed
-        /// by their extension (which names the format they were recognised as).
+        /// The media type an object is stored with: renditions are Ogg Opus, images JPEG or WebP,
+        /// originals are typed by their extension (which names the format they were recognised as).
         static func contentType(of key: String) -> String {
             let fileExtension = String(key.split(separator: ".").last ?? "")
             if key.hasPrefix("media/") { return "audio/ogg; codecs=opus" }
+            if key.hasPrefix("images/") { return fileExtension == "webp" ? "image/webp" : "image/jpeg" }
             return AudioFormat.allCases.first { $0.fileExtension == fileExtension }?.mediaType ?? "application/octet-stream"
         }
     }

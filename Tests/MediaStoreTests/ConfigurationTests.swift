@@ -122,6 +122,21 @@ struct ConfigurationTests {
         #expect(S3Client.parseContentRange("items 0-9/100") == nil)
     }
 
+    @Test("HTTP dates (Last-Modified): the fixed form read by hand, as the formatter reads it")
+    func httpDates() {
+        let known: [(String, TimeInterval)] = [
+            ("Wed, 12 Oct 2009 17:50:00 GMT", 1_255_369_800), ("Mon, 07 Dec 2026 04:11:59 GMT", 1_796_616_719),
+            ("Tue, 29 Feb 2028 23:59:59 GMT", 1_835_481_599), ("Thu, 01 Jan 1970 00:00:00 GMT", 0),
+        ]
+        for (text, seconds) in known {
+            #expect(S3Dates.parseIMFFixdate(text) == Date(timeIntervalSince1970: seconds), "\(text)")
+            #expect(S3Dates.parseHTTPDate(text) == Date(timeIntervalSince1970: seconds), "\(text)")
+        }
+        for bad in ["Wed, 12 Foo 2009 17:50:00 GMT", "Wed, 12 Oct 2009 17:50:00 UTC", "Wed, 1x Oct 2009 17:50:00 GMT", "", "Wed, 12 Oct 2009 25:50:00 GMT"] {
+            #expect(S3Dates.parseIMFFixdate(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test("path-style and virtual-host URLs and Host headers")
     func addressing() {
         let credentials = AWSCredentials(accessKeyID: "a", secretAccessKey: "s")

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import MediaStore
 import NIOCore
 import Testing
 import TuttiTestSupport
@@ -12,7 +13,12 @@ struct ImageServingTests {
 
     @Test("an avatar from a PNG with GPS EXIF: every size as JPEG and WebP (chosen by Accept), strong ETag, immutable, no GPS left")
     func avatarServed() async throws {
-        try await TestService().run { api in
+        try await Self.avatarServed(TestService())
+    }
+
+    /// The test on `service` (local here; on S3 in ObjectStorageMediaTests).
+    static func avatarServed(_ service: TestService) async throws {
+        try await service.run { api in
             let artist = try await api.account("ada", role: "artist")
             let folder = Fixtures.scratch("avatar")
             let png = try await ReleaseFiles.picture(in: folder, named: "me.png", width: 640, height: 480)
@@ -77,7 +83,12 @@ struct ImageServingTests {
 
     @Test("a release's cover: set by its artist, named on the release, refused to others")
     func releaseCover() async throws {
-        try await TestService().run { api in
+        try await Self.releaseCover(TestService())
+    }
+
+    /// The test on `service` (local here; on S3 in ObjectStorageMediaTests).
+    static func releaseCover(_ service: TestService) async throws {
+        try await service.run { api in
             let artist = try await api.account("ada", role: "artist")
             let created = try await api.request(.post, "/api/v1/releases", token: artist.token, json: ["title": "Covered", "type": "single"])
             #expect(created.status == .created, "\(String(buffer: created.body))")
@@ -119,7 +130,12 @@ struct ImageServingTests {
 
     @Test("a header declaring 100,000 × 100,000 pixels and a truncated JPEG are refused; nothing is stored")
     func hostilePictures() async throws {
-        try await TestService().run { api in
+        try await Self.hostilePictures(TestService())
+    }
+
+    /// The test on `service` (local here; on S3 in ObjectStorageMediaTests).
+    static func hostilePictures(_ service: TestService) async throws {
+        try await service.run { api in
             let artist = try await api.account("ada", role: "artist")
             let huge = try await api.request(.put, "/api/v1/artists/\(artist.id)/avatar", token: artist.token,
                                              body: ByteBuffer(bytes: DeclaredPNG.make(width: 100_000, height: 100_000)))
@@ -142,8 +158,7 @@ struct ImageServingTests {
             let foreign = try await api.request(.put, "/api/v1/artists/\(artist.id)/avatar", token: other.token, body: ByteBuffer(bytes: jpeg))
             #expect(foreign.status == .forbidden)
 
-            let images = FileManager.default.fileExists(atPath: api.configuration.dataDirectory + "/images")
-                ? try FileManager.default.contentsOfDirectory(atPath: api.configuration.dataDirectory + "/images") : []
+            let images = try await api.services.store.list(prefix: "images/").collect().map(\.key)
             #expect(images.isEmpty, "\(images)")
             #expect(try api.leftovers().isEmpty)
         }

@@ -28,7 +28,12 @@ struct OwnerDownloadTests {
 
     @Test("an owner downloads tagged Opus (valid, sample-exact with the stored file), the original, and the release as one ZIP once every track is owned")
     func downloads() async throws {
-        try await TestService.withPayments().run { api in
+        try await Self.downloads(TestService.withPayments())
+    }
+
+    /// The test on `service` (local here; on S3 in ObjectStorageMediaTests).
+    static func downloads(_ service: TestService) async throws {
+        try await service.run { api in
             let ada = try await api.account("ada", role: "artist")
             let lena = try await api.account("lena")
             let folder = Fixtures.scratch("owner-downloads")
@@ -72,7 +77,7 @@ struct OwnerDownloadTests {
             }
             // Sample-exact with the stored rendition it was made from.
             let rendition = try #require(try await api.services.tracks.rendition(trackID: trackIDs[0], name: "standard"))
-            let stored = api.services.path(rendition.path)
+            let stored = try await api.storedCopy(rendition.path)
             let (taggedSamples, storedSamples) = (try await Self.decoded(tagged), try await Self.decoded(stored))
             #expect(!storedSamples.isEmpty)
             #expect(taggedSamples == storedSamples)

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import HTTPTypes
+import MediaStore
 import NIOCore
 import Testing
 import TuttiTestSupport
@@ -10,7 +11,12 @@ import TuttiTestSupport
 struct ReleaseUploadTests {
     @Test("a ZIP with release.json, three tracks and a cover becomes a draft release whose tracks all become ready, in the described order")
     func zipWithDescription() async throws {
-        try await TestService().run { api in
+        try await Self.zipWithDescription(TestService())
+    }
+
+    /// The test on `service` (local here; on S3 in ObjectStorageMediaTests).
+    static func zipWithDescription(_ service: TestService) async throws {
+        try await service.run { api in
             let artist = try await api.account("ada", role: "artist")
             let folder = Fixtures.scratch("release-zip")
             try FileManager.default.createDirectory(at: folder.appendingPathComponent("Album"), withIntermediateDirectories: true)
@@ -86,7 +92,12 @@ struct ReleaseUploadTests {
 
     @Test("a track that fails says why; replacing its file makes the release ready without uploading the rest")
     func failedTrackReplaced() async throws {
-        try await TestService().run { api in
+        try await Self.failedTrackReplaced(TestService())
+    }
+
+    /// The test on `service` (local here; on S3 in ObjectStorageMediaTests).
+    static func failedTrackReplaced(_ service: TestService) async throws {
+        try await service.run { api in
             let artist = try await api.account("ada", role: "artist")
             let folder = Fixtures.scratch("release-failed")
             let good = try await ReleaseFiles.flac(in: folder, named: "01 Good.flac")
@@ -124,9 +135,16 @@ struct ReleaseUploadTests {
                                                 body: ByteBuffer(bytes: try ReleaseFiles.bytes(good)))
             #expect(foreign.status == .notFound)
 
+            let brokenOriginal = try MediaKey(try #require(try await api.services.tracks.track(id: brokenID)).originalPath)
+            #expect(try await api.services.store.info(brokenOriginal) != nil)
             let replaced = try await api.request(.put, "/api/v1/releases/\(releaseID)/tracks/\(brokenID)/audio", token: artist.token,
                                                  body: ByteBuffer(bytes: try ReleaseFiles.bytes(Fixtures.media("sine-1000-48000-mono.wav"))))
             #expect(replaced.status == .accepted, "\(String(buffer: replaced.body))")
+            // The replacement is stored under a new key and the failed original is removed.
+            let replacement = try #require(try await api.services.tracks.track(id: brokenID)).originalPath
+            #expect(replacement != brokenOriginal.rawValue)
+            #expect(try await api.services.store.info(try MediaKey(replacement))?.size == Int64(try ReleaseFiles.bytes(Fixtures.media("sine-1000-48000-mono.wav")).count))
+            #expect(try await api.services.store.info(brokenOriginal) == nil, "the failed original is removed")
             let ready = try await api.waitUntilReleaseProcessed(releaseID, token: artist.token)
             #expect(ready["status"] as? String == "ready", "\(ready)")
             #expect((ready["tracks"] as? [[String: Any]])?.map { $0["id"] as? String } == [goodID, brokenID])

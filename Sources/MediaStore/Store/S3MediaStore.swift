@@ -31,7 +31,7 @@ public struct S3MediaStore: RemoteMediaStore {
 
     public func stage(fileAt path: String, contentType: String?) async throws -> StagedMedia {
         let key = StagedMedia.newKey()
-        return try await mappingErrors("stage", key: key) {
+        return try await writing("stage", key: key) {
             let digest = DigestState()
             do {
                 try await client.putObject(key: objectKey(key), fileAt: path, contentType: contentType, digest: digest)
@@ -49,7 +49,7 @@ public struct S3MediaStore: RemoteMediaStore {
         let key = StagedMedia.newKey()
         let digest = DigestState()
         let source = DigestingSequence(base: bytes, state: digest)
-        return try await mappingErrors("stage", key: key) {
+        return try await writing("stage", key: key) {
             if let length {
                 try await client.putObject(key: objectKey(key), stream: source, length: length, contentType: contentType)
             } else {
@@ -61,7 +61,7 @@ public struct S3MediaStore: RemoteMediaStore {
     }
 
     public func finalize(_ staged: StagedMedia, as key: MediaKey) async throws {
-        try await mappingErrors("finalize", key: key.rawValue) {
+        try await writing("finalize", key: key.rawValue) {
             do {
                 try await client.copyObject(from: objectKey(staged.stagingKey), to: objectKey(key.rawValue))
             } catch let error as S3Error where error.code == .noSuchKey {
@@ -82,6 +82,24 @@ public struct S3MediaStore: RemoteMediaStore {
 
     public func delete(_ key: MediaKey) async throws {
         try await mappingErrors("delete", key: key.rawValue) { try await client.deleteObject(key: objectKey(key.rawValue)) }
+    }
+
+    /// A write, its errors mapped as ``mappingErrors(_:key:_:)`` does, except that a plain
+    /// `AccessDenied` means the bucket is read-only to these credentials (they may read: a
+    /// read-only identity, a bucket policy denying writes): ``MediaStoreError/readOnly(detail:)``.
+    /// Bad credentials (a wrong secret or key id) stay ``MediaStoreError/accessDenied(key:detail:)``.
+    private func writing<Result>(_ operation: String, key: String, _ body: () async throws -> Result) async throws -> Result {
+        do {
+            return try await body()
+        } catch let error as S3Error where error.code == .accessDenied {
+            throw MediaStoreError.readOnly(detail: "\(operation) \(key): \(error)")
+        } catch let error as MediaStoreError {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw MediaStoreError.from(error, operation: operation, key: key)
+        }
     }
 
     // MARK: Reading

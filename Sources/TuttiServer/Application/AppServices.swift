@@ -43,7 +43,8 @@ struct AppServices: Sendable {
     let threadPool: NIOThreadPool
     /// Covers and avatars: which pictures exist and which is current.
     let images: Images
-    /// Renders pictures in a child process and stores their files (`images/` in the media store).
+    /// Renders pictures in a child process and stores their files (`images/` in the media store,
+    /// local or S3).
     let imageService: ImageService
     /// New audio for a track whose processing failed.
     let trackReplacement: TrackReplacement
@@ -82,7 +83,7 @@ struct AppServices: Sendable {
         images = Images(database: database, now: configuration.now)
         trackReplacement = TrackReplacement(database: database, now: configuration.now)
         releaseUploads = ReleaseUploads(database: database, now: configuration.now)
-        imageService = ImageService(configuration: configuration, store: try LocalMediaStore(root: configuration.dataDirectory), images: images)
+        imageService = ImageService(configuration: configuration, store: store, images: images, metrics: metrics)
     }
 
     /// bcrypt-hashes a password on the thread pool.

@@ -17,7 +17,7 @@ struct MediaStoreService: Service {
 
     /// The key prefixes the service writes under; the sweeper touches nothing else (the local
     /// store is the data folder, which also holds the database and the uploads in progress).
-    static let sweptPrefixes = ["originals/", "media/"]
+    static let sweptPrefixes = ["originals/", "media/", "images/"]
 
     func run() async throws {
         let interval = services.configuration.mediaSweepInterval
@@ -46,9 +46,10 @@ struct MediaStoreService: Service {
     /// - Parameter minimumAge: Seconds; default ``ServerConfiguration/mediaSweepMinimumAge``.
     func sweep(minimumAge: Double? = nil) async {
         let tracks = services.tracks
+        let images = services.images
         let sweeper = MediaSweeper(
             store: services.store, prefixes: Self.sweptPrefixes, minimumAge: minimumAge ?? services.configuration.mediaSweepMinimumAge,
-            referencedKeys: { try await tracks.storedKeys() })
+            referencedKeys: { try await tracks.storedKeys().union(try await images.storedFiles().map(\.key)) })
         let metrics = services.metrics
         do {
             let report = try await sweeper.sweep(now: Date())

@@ -6,7 +6,12 @@ import Hummingbird
 import Ledger
 import MediaStore
 import NIOCore
+import Synchronization
 import ZipArchives
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What owners get for what they paid: a track as Ogg Opus tagged with its release's details
 /// and cover (made from the stored rendition without re-encoding), and a whole release as one
@@ -36,7 +41,8 @@ struct DownloadsController {
         try await requireOwnership(of: [track], by: user)
         let release = try await services.releases.release(id: track.releaseID, viewer: user)
         let cover = try await coverPicture(release?.release)
-        let (retagger, _) = try await tagged(track, release: release, cover: cover)
+        let copies = TemporaryFiles()
+        let (retagger, _) = try await tagged(track, release: release, cover: cover, copies: copies)
         var headers: HTTPFields = [
             .contentType: "audio/ogg; codecs=opus", .contentLength: String(retagger.contentLength),
             .contentDisposition: StreamController.contentDisposition("attachment", filename: Self.fileName(track, release: release) + ".opus"),
@@ -45,6 +51,8 @@ struct DownloadsController {
         headers.append(contentsOf: SecurityHeadersMiddleware<TuttiRequestContext>.fields)
         let threadPool = services.threadPool
         let reader = try await threadPool.runIfActive { try retagger.makeReader() }
+        // The reader holds the file open: a copy fetched from a remote store can go now.
+        copies.removeAll()
         return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: Int(retagger.contentLength)) { writer in
             while let chunk = try await threadPool.runIfActive({ try reader.next() }) {
                 try await writer.write(ByteBuffer(bytes: chunk))
@@ -67,12 +75,17 @@ struct DownloadsController {
         }
         try await requireOwnership(of: tracks, by: user)
         let cover = try await coverPicture(release.release)
-        var files: [(entry: ZipStreamEntry, retagger: OpusRetagger?, bytes: [UInt8]?)] = []
+        var files: [(entry: ZipStreamEntry, reader: OpusRetagger.Reader?, bytes: [UInt8]?)] = []
         let modified = Int64(release.release.updatedAt.timeIntervalSince1970)
+        let copies = TemporaryFiles()
+        let threadPool = services.threadPool
         for track in tracks {
-            let (retagger, _) = try await tagged(track, release: release, cover: cover)
-            files.append((ZipStreamEntry(path: Self.fileName(track, release: release) + ".opus", size: retagger.contentLength, modified: modified), retagger, nil))
+            let (retagger, _) = try await tagged(track, release: release, cover: cover, copies: copies)
+            // Opened now (each reader holds its file): copies fetched from a remote store go below.
+            let reader = try await threadPool.runIfActive { try retagger.makeReader() }
+            files.append((ZipStreamEntry(path: Self.fileName(track, release: release) + ".opus", size: retagger.contentLength, modified: modified), reader, nil))
         }
+        copies.removeAll()
         // The archive's cover.jpg is the largest size; each file carries the smaller one.
         if let large = try await coverPicture(release.release, size: nil) {
             files.append((ZipStreamEntry(path: "cover.jpg", size: Int64(large.data.count), modified: modified), nil, large.data))
@@ -85,15 +98,13 @@ struct DownloadsController {
             .cacheControl: "private, no-store",
         ]
         headers.append(contentsOf: SecurityHeadersMiddleware<TuttiRequestContext>.fields)
-        let threadPool = services.threadPool
         let sources = files
         return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: Int(length)) { writer in
             // One entry at a time, a batch of pages at a time: no copy of the archive anywhere.
             var zip = try ZipStream(entries: entries)
             for source in sources {
                 try await writer.write(ByteBuffer(bytes: try zip.beginEntry()))
-                if let retagger = source.retagger {
-                    let reader = try await threadPool.runIfActive { try retagger.makeReader() }
+                if let reader = source.reader {
                     while let chunk = try await threadPool.runIfActive({ try reader.next() }) {
                         try zip.append(chunk)
                         try await writer.write(ByteBuffer(bytes: chunk))
@@ -139,11 +150,15 @@ struct DownloadsController {
         } catch MediaStoreError.notFound {
             // A missing picture leaves the files without a cover rather than refusing them.
             return nil
+        } catch let error as MediaStoreError {
+            services.metrics.countMediaStoreFailure(operation: "read", kind: error.metricKind)
+            throw Problem(mediaStore: error, doing: "reading the cover")
         }
     }
 
-    /// The stored standard rendition with the release's tags.
-    private func tagged(_ track: Track, release: ReleaseDetail?, cover: CoverPicture?) async throws -> (OpusRetagger, DownloadTags) {
+    /// The stored standard rendition with the release's tags. From a remote store the
+    /// rendition is first fetched whole into a file of `copies` (the retagger reads a file).
+    private func tagged(_ track: Track, release: ReleaseDetail?, cover: CoverPicture?, copies: TemporaryFiles) async throws -> (OpusRetagger, DownloadTags) {
         guard let rendition = try await services.tracks.rendition(trackID: track.id, name: RenditionName.standard.rawValue) else {
             throw Problem(.serviceUnavailable, title: "Download unavailable", detail: "The track's audio is missing on the server; try again later.")
         }
@@ -154,12 +169,31 @@ struct DownloadsController {
             isrc: track.isrc, license: release.map { Self.licenceText($0.release.licence) },
             // nil keeps the rendition's own R128_TRACK_GAIN, written when it was transcoded.
             trackGain: nil, cover: cover)
-        let path = services.path(rendition.path)
+        let path = try await localFile(rendition.path, copies: copies)
         do {
             let retagger = try await services.threadPool.runIfActive { try OpusRetagger(source: path, tags: tags) }
             return (retagger, tags)
         } catch let error as AudioError {
             throw Problem(.serviceUnavailable, title: "Download unavailable", detail: "The track's stored audio could not be read (\(error)); try again later.")
+        }
+    }
+
+    /// The stored file `key` on this machine: the local store's own file, or the object
+    /// fetched from the remote store into the work folder (removed with `copies`).
+    private func localFile(_ key: String, copies: TemporaryFiles) async throws -> String {
+        let store = services.store
+        do {
+            let mediaKey = try MediaKey(key)
+            if let path = store.localFile(mediaKey) { return path }
+            let copy = copies.make(in: services.configuration.workDirectory, suffix: ".opus")
+            try await store.download(mediaKey, to: copy)
+            return copy
+        } catch let error as MediaStoreError {
+            services.metrics.countMediaStoreFailure(operation: "read", kind: error.metricKind)
+            if case .notFound = error {
+                throw Problem(.serviceUnavailable, title: "Download unavailable", detail: "The track's audio is missing on the server; try again later.")
+            }
+            throw Problem(mediaStore: error, doing: "reading the track's audio")
         }
     }
 
@@ -191,4 +225,24 @@ struct DownloadsController {
         let trimmed = replaced.drop { $0 == "." || $0 == " " }.prefix(150)
         return trimmed.isEmpty ? "track" : String(trimmed)
     }
+}
+
+/// Files fetched into the work folder for one request: removed by ``removeAll()`` once they
+/// are open, or when the request fails before that (the last reference goes).
+final class TemporaryFiles: Sendable {
+    private let paths = Mutex<[String]>([])
+
+    /// A new path in `folder` (nothing is created there).
+    func make(in folder: String, suffix: String) -> String {
+        let path = "\(folder)/download-\(Identifier.make())\(suffix)"
+        paths.withLock { $0.append(path) }
+        return path
+    }
+
+    /// Unlinks every file made so far (an open descriptor keeps reading it).
+    func removeAll() {
+        for path in paths.withLock({ paths in defer { paths = [] }; return paths }) { unlink(path) }
+    }
+
+    deinit { removeAll() }
 }

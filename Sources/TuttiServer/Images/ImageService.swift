@@ -17,6 +17,7 @@ struct ImageService: Sendable {
     let configuration: ServerConfiguration
     let store: any MediaStore
     let images: Images
+    let metrics: TuttiMetrics
 
     /// Most time one render may take, in seconds (a 50-megapixel image takes a few).
     static let timeLimitSeconds = 120
@@ -60,19 +61,37 @@ struct ImageService: Sendable {
             }
             for item in [jpeg, webp] {
                 let key = try MediaKey(item.format == .jpeg ? StoredImageFile.jpegKey(item.sha256) : StoredImageFile.webpKey(item.sha256))
-                // Content-addressed: a file already there holds these very bytes.
-                if try await store.info(key) != nil { continue }
-                let staged = try await store.stage(fileAt: "\(output)/\(item.file)", contentType: item.format.mimeType)
-                guard staged.sha256 == item.sha256 else {
-                    try? await store.discard(staged)
-                    throw Problem(.internalServerError, title: "Image not stored", detail: "A rendered file changed before it was stored.")
+                try await storing(doing: "storing the image") {
+                    // Content-addressed: a file already there holds these very bytes.
+                    if try await store.info(key) != nil { return }
+                    let staged = try await store.stage(fileAt: "\(output)/\(item.file)", contentType: item.format.mimeType)
+                    guard staged.sha256 == item.sha256 else {
+                        try? await store.discard(staged)
+                        throw Problem(.internalServerError, title: "Image not stored", detail: "A rendered file changed before it was stored.")
+                    }
+                    do {
+                        try await store.finalize(staged, as: key)
+                    } catch {
+                        try? await store.discard(staged)
+                        throw error
+                    }
                 }
-                try await store.finalize(staged, as: key)
             }
             files.append(StoredImageFile(imageID: "", size: size, jpegSHA256: jpeg.sha256, jpegBytes: jpeg.byteCount,
                                          webpSHA256: webp.sha256, webpBytes: webp.byteCount))
         }
         return try await images.record(kind: kind.rawValue, sourceWidth: header.width, sourceHeight: header.height, files: files)
+    }
+
+    /// Runs a store write, turning a store failure into its problem (503 unavailable or
+    /// read-only, 507 full, 502 otherwise), counted in `tutti_media_store_failures_total`.
+    private func storing(doing: String, _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as MediaStoreError {
+            metrics.countMediaStoreFailure(operation: "write", kind: error.metricKind)
+            throw Problem(mediaStore: error, doing: doing)
+        }
     }
 
     /// What the server checks itself before starting a child: the byte limit, the format by

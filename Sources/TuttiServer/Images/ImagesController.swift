@@ -46,7 +46,11 @@ struct ImagesController {
         do {
             bytes = try await services.imageService.store.bytes(of: try MediaKey(key))
         } catch MediaStoreError.notFound {
+            services.metrics.countMediaStoreFailure(operation: "read", kind: "missing")
             throw Problem(.serviceUnavailable, title: "Image unavailable", detail: "The image's file is missing on the server; try again later.")
+        } catch let error as MediaStoreError {
+            services.metrics.countMediaStoreFailure(operation: "read", kind: error.metricKind)
+            throw Problem(mediaStore: error, doing: "reading the image")
         }
         headers[.contentLength] = String(bytes.readableBytes)
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: bytes))

@@ -13,7 +13,8 @@ extension OpenAPIDocument {
                                    "content": ["image/jpeg": ["schema": ["type": "string", "format": "binary"]],
                                                "image/webp": ["schema": ["type": "string", "format": "binary"]]]]),
                           ("304", ["description": "Not modified."]),
-                          ("503", problem("The image's file is missing on the server.")),
+                          ("502", problem("The media store refused or failed to read the file.")),
+                          ("503", problem("The image's file is missing on the server, or the media store is unreachable.")),
                       ]),
             Operation(method: "put", path: "/api/v1/artists/{id}/avatar", summary: "Set an artist's avatar (the artist or an admin)", tag: "images", signedIn: true,
                       requestBody: pictureBody,
@@ -24,7 +25,7 @@ extension OpenAPIDocument {
 
             Operation(method: "post", path: "/api/v1/release-uploads", summary: "Upload a whole release in one request (artists): a form of audio files, cover and description, or a ZIP archive", tag: "releases", signedIn: true,
                       requestBody: releaseUploadBody,
-                      responses: [
+                      responses: withStoreWrites([
                           ("202", json("ReleaseUploadAccepted", "A draft release made; its tracks are transcoding. Location names its processing.", links: [
                               Link(name: "processing", operationID: "getReleasesByIdProcessing", parameters: [("id", "$response.body#/releaseID")])])),
                           ("400", problem("A multipart body without a boundary, malformed, or cut short inside a part.")),
@@ -32,7 +33,7 @@ extension OpenAPIDocument {
                           ("413", problem("Larger than the upload limit; a cover over 20 MB; a description over 64 KiB.")),
                           ("415", problem("Neither a multipart form nor a ZIP archive; a 'files' part that is not audio Tutti reads; a cover that is not JPEG, PNG or WebP.")),
                           ("422", problem("No audio; a refused archive (unsafe path, link, more than 100 entries, more than 4 GiB, compression ratio, damaged); a description that is not valid; an order that cannot be told; no title; a cover that is damaged or too many pixels; a release field outside its rules.")),
-                      ]),
+                      ])),
             Operation(method: "get", path: "/api/v1/releases/{id}/processing", summary: "A release's processing, track by track (its artist or an admin)", tag: "releases", signedIn: true,
                       responses: [("200", json("ReleaseProcessing", "Each track's state and progress; the release is ready once all are.")),
                                   ("403", problem("Not your release."))]),
@@ -40,21 +41,23 @@ extension OpenAPIDocument {
                       requestBody: ["required": true, "description": "The audio file as the raw body or the 'file' part of a multipart form. WAV, FLAC, AIFF, MP3 or Ogg Vorbis; recognised by content.",
                                     "content": ["application/octet-stream": ["schema": ["type": "string", "format": "binary"]],
                                                 "multipart/form-data": ["schema": object([("file", ["type": "string", "format": "binary"])], required: ["file"])]]],
-                      responses: [("202", json("ReleaseProcessing", "Stored; the track transcodes again.")),
+                      responses: withStoreWrites([("202", json("ReleaseProcessing", "Stored; the track transcodes again.")),
                                   ("400", problem("A multipart body without a boundary, or malformed.")),
                                   ("403", problem("Not your release.")), ("409", problem("The track has not failed.")),
                                   ("413", problem("Larger than the upload limit.")),
-                                  ("415", problem("Not audio in a format Tutti reads.")), ("422", problem("An empty file."))]),
+                                  ("415", problem("Not audio in a format Tutti reads.")), ("422", problem("An empty file."))])),
 
             Operation(method: "get", path: "/api/v1/tracks/{id}/download", summary: "An owned track as Ogg Opus tagged with its release's details and cover", tag: "downloads", signedIn: true,
                       responses: [("200", ["description": "The tagged file, made from the stored rendition without re-encoding.", "content": renditionContent]),
                                   ("403", problem("Not owned yet.")), ("409", problem("The track is not ready.")),
-                                  ("503", problem("The track's audio is missing on the server."))]),
+                                  ("502", problem("The media store refused or failed to read the audio.")),
+                                  ("503", problem("The track's audio is missing on the server, or the media store is unreachable."))]),
             Operation(method: "get", path: "/api/v1/releases/{id}/download", summary: "A release whose tracks the caller all owns, as one ZIP archive of tagged Ogg Opus files and the cover", tag: "downloads", signedIn: true,
                       responses: [("200", ["description": "The archive, streamed as it is made (exact Content-Length).",
                                            "content": ["application/zip": ["schema": ["type": "string", "format": "binary"]]]]),
                                   ("403", problem("A track of the release is not owned yet.")), ("409", problem("A track is not ready, or there are none.")),
-                                  ("503", problem("A track's audio is missing on the server."))]),
+                                  ("502", problem("The media store refused or failed to read the audio.")),
+                                  ("503", problem("A track's audio is missing on the server, or the media store is unreachable."))]),
         ]
     }
 
@@ -86,12 +89,24 @@ extension OpenAPIDocument {
     }
 
     static func pictureResponses(forbidden: String) -> [(String, JSONValue)] {
-        [("200", json("Image", "The new picture's sizes.")),
+        withStoreWrites([("200", json("Image", "The new picture's sizes.")),
          ("400", problem("A multipart body without a boundary, or malformed.")),
          ("403", problem(forbidden)),
          ("413", problem("Larger than 20 MB.")),
          ("415", problem("Not a JPEG, PNG or WebP image (recognised by content).")),
-         ("422", problem("Empty, more than 50 megapixels, truncated or damaged."))]
+         ("422", problem("Empty, more than 50 megapixels, truncated or damaged."))])
+    }
+
+    /// `responses` and what a route that stores files answers when the media store fails.
+    static func withStoreWrites(_ responses: [(String, JSONValue)]) -> [(String, JSONValue)] {
+        responses + storeWriteResponses
+    }
+
+    /// What a route that stores files answers when the media store fails.
+    static var storeWriteResponses: [(String, JSONValue)] {
+        [("502", problem("The media store refused or failed to store the file.")),
+         ("503", problem("The media store is unreachable or read-only; see Retry-After.")),
+         ("507", problem("The media store is full."))]
     }
 
     static var mediaSchemas: [(String, JSONValue)] {

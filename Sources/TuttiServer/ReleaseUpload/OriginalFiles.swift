@@ -1,35 +1,48 @@
-import Crypto
-import FoundationEssentials
+import MediaStore
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// The whole-release upload's file work on the data folder: hashing an original it moves into
-/// place and syncing the folder after the moves. (Single-track uploads and transcodes go
-/// through the media store, which does both itself; release uploads do not yet, so they
-/// work on the local store only: see README, "Media storage".)
+/// Puts a received file into the media store at its key, the crash-safe way (staged under a
+/// temporary key, checked, then finalized): the caller then commits the row naming the key,
+/// and deletes the key again if that fails. Release uploads, track replacements and
+/// single-track uploads go this way, on either store.
 enum OriginalFiles {
-    static func sha256(ofFileAt path: String) throws -> String {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ChildProcessError.call("open \(path)", errno) }
-        defer { close(descriptor) }
-        var hasher = SHA256()
-        var buffer = [UInt8](repeating: 0, count: 256 * 1024)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 { throw ChildProcessError.call("read \(path)", errno) }
-            if count == 0 { break }
-            hasher.update(data: buffer[..<count])
-        }
-        return Hex.string(hasher.finalize())
+    /// The size and SHA-256 the store computed while staging.
+    struct Stored: Sendable {
+        let key: MediaKey
+        let bytes: Int64
+        let sha256: String
     }
 
-    static func syncDirectory(_ path: String) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        if descriptor >= 0 {
-            fsync(descriptor)
-            close(descriptor)
+    /// Stages the file at `path` and finalizes it as `key`. When `expected` is given (what the
+    /// receiver counted and hashed), the store's copy must match it.
+    ///
+    /// - Throws: a ``Problem`` for a store that fails (503 unavailable or read-only, 507 full,
+    ///   502 otherwise), counted in `tutti_media_store_failures_total{operation="write"}`.
+    static func store(
+        fileAt path: String, as key: MediaKey, contentType: String?, expected: (bytes: Int64, sha256: String)? = nil,
+        services: AppServices, doing: String
+    ) async throws -> Stored {
+        let store = services.store
+        do {
+            let staged = try await store.stage(fileAt: path, contentType: contentType)
+            do {
+                if let expected, staged.size != expected.bytes || staged.sha256 != expected.sha256 {
+                    throw MediaStoreError.failed(operation: "stage", detail: "the store's copy of the upload differs from what was received")
+                }
+                try await store.finalize(staged, as: key)
+            } catch {
+                try? await store.discard(staged)
+                throw error
+            }
+            return Stored(key: key, bytes: staged.size, sha256: staged.sha256)
+        } catch let error as MediaStoreError {
+            services.metrics.countMediaStoreFailure(operation: "write", kind: error.metricKind)
+            throw Problem(mediaStore: error, doing: doing)
         }
+    }
+
+    /// Removes what ``store(fileAt:as:contentType:expected:services:doing:)`` put at `keys`
+    /// after the row could not be committed (best effort: the sweeper removes what is left).
+    static func remove(_ keys: [MediaKey], services: AppServices) async {
+        for key in keys { try? await services.store.delete(key) }
     }
 }

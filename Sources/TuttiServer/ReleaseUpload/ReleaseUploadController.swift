@@ -3,6 +3,7 @@ import Catalog
 import FoundationEssentials
 import Hummingbird
 import ImageCore
+import MediaStore
 
 #if canImport(Glibc)
 import Glibc
@@ -86,34 +87,28 @@ struct ReleaseUploadController {
             title: title, type: description.type ?? (plan.count == 1 ? .single : .album), releaseDate: description.releaseDate,
             upc: description.upc, licence: description.licence ?? .allRightsReserved, description: description.description ?? "",
             genres: description.genres ?? [])
-        // The originals go into place first, then one transaction records the release, its
-        // tracks, their jobs and the cover; if it fails, the files go again.
+        // The originals go into the media store first (each staged, then made visible at its
+        // key), then one transaction records the release, its tracks, their jobs and the
+        // cover; if it fails, the objects go again (a crash in between leaves what the media
+        // sweeper removes).
         var stored: [UploadedTrack] = []
-        var placed: [String] = []
+        var placed: [MediaKey] = []
         let detail: ReleaseDetail
         do {
             for planned in plan {
                 let item = received.audio[planned.fileIndex]
                 let format = formats[planned.fileIndex]
                 let trackID = Identifier.make()
-                let relative = "originals/\(trackID).\(format.fileExtension)"
-                let destination = services.path(relative)
-                let (bytes, sha256) = try await services.threadPool.runIfActive { () throws -> (Int64, String) in
-                    let digest = try OriginalFiles.sha256(ofFileAt: item.path)
-                    var status = stat()
-                    guard stat(item.path, &status) == 0 else { throw UploadFileError.call("stat \(item.path)", errno) }
-                    guard rename(item.path, destination) == 0 else { throw UploadFileError.call("rename \(item.path)", errno) }
-                    return (Int64(status.st_size), digest)
-                }
-                placed.append(destination)
+                let key = try MediaKey("originals/\(trackID).\(format.fileExtension)")
+                let original = try await OriginalFiles.store(
+                    fileAt: item.path, as: key, contentType: format.mediaType, services: services, doing: "storing the upload")
+                placed.append(key)
                 stored.append(UploadedTrack(id: trackID, title: planned.title, disc: planned.disc, number: planned.number,
-                                            upload: StoredUpload(path: relative, format: format, bytes: bytes, sha256: sha256)))
+                                            upload: StoredUpload(path: key.rawValue, format: format, bytes: original.bytes, sha256: original.sha256)))
             }
-            let originals = services.configuration.originalsDirectory
-            try await services.threadPool.runIfActive { OriginalFiles.syncDirectory(originals) }
             detail = try await services.releaseUploads.create(by: context.user, draft, tracks: stored, coverImage: cover?.0.id)
         } catch {
-            for path in placed { unlink(path) }
+            await OriginalFiles.remove(placed, services: services)
             throw error
         }
         let releaseID = detail.release.id
@@ -179,32 +174,31 @@ struct ReleaseUploadController {
         let configuration = services.configuration
         let receiver = UploadReceiver(directory: configuration.uploadsDirectory, limit: configuration.uploadLimit, threadPool: services.threadPool)
         let received = try await receiver.receive(request)
-        var kept = false
-        defer { if !kept { unlink(received.path) } }
+        // The store keeps its own copy (or link): the received file goes in every case.
+        defer { unlink(received.path) }
         let path = received.path
         let format: AudioFormat
         switch try await services.threadPool.runIfActive({ FormatSniffer.sniff(path: path) }) {
         case .success(let sniffed): format = sniffed
         case .failure(let error): throw UploadProblem.unsupported(error)
         }
-        // A new name: the failed original stays where it was until the replacement is recorded.
-        let relative = "originals/\(trackID)-\(Identifier.make().prefix(8)).\(format.fileExtension)"
-        let destination = configuration.absolute(relative)
-        try await services.threadPool.runIfActive {
-            guard rename(path, destination) == 0 else { throw UploadFileError.call("rename", errno) }
-            OriginalFiles.syncDirectory(configuration.originalsDirectory)
-        }
-        kept = true
+        // A new key: the failed original stays where it was until the replacement is recorded.
+        let key = try MediaKey("originals/\(trackID)-\(Identifier.make().prefix(8)).\(format.fileExtension)")
+        _ = try await OriginalFiles.store(
+            fileAt: path, as: key, contentType: format.mediaType, expected: (received.bytes, received.sha256),
+            services: services, doing: "storing the upload")
         let previous: Track
         do {
             previous = try await services.trackReplacement.replace(
                 trackID: trackID, by: context.user,
-                upload: StoredUpload(path: relative, format: format, bytes: received.bytes, sha256: received.sha256))
+                upload: StoredUpload(path: key.rawValue, format: format, bytes: received.bytes, sha256: received.sha256))
         } catch {
-            unlink(destination)
+            await OriginalFiles.remove([key], services: services)
             throw error
         }
-        unlink(configuration.absolute(previous.originalPath))
+        if previous.originalPath != key.rawValue, let old = try? MediaKey(previous.originalPath) {
+            try? await services.store.delete(old)
+        }
         services.jobSignal.signal()
         services.streamCatalog.invalidate(trackID: trackID)
         guard let updated = try await services.releases.release(id: id, viewer: context.user) else { throw CatalogError.notFound(kind: "release", id: id) }

@@ -40,6 +40,12 @@ extension MediaFiles {
             return body(file, range: range, metrics: metrics)
         case .object(let key, let size):
             let opened = try await openRemote(key, size: size, range: range, metrics: metrics, logger: logger)
+            if range.count <= Self.chunkLength {
+                // A short range (a player's 64 KiB probe) is gathered first and sent in one
+                // write, as from a file: one flush instead of one per buffer the store's
+                // connection delivers, and a store failing midway is a problem, not a short body.
+                return ResponseBody(byteBuffer: try await Self.gather(opened, metrics: metrics, logger: logger))
+            }
             return ResponseBody(contentLength: Int(range.count)) { writer in
                 try await Self.copy(opened, to: &writer, metrics: metrics, logger: logger)
                 try await writer.finish(nil)
@@ -104,6 +110,30 @@ extension MediaFiles {
             throw Problem(.badGateway, title: "Media store failed", detail: "The media store answered with other bytes than the ones recorded; try again later.")
         }
         return OpenedRead(content)
+    }
+
+    /// Everything `opened` carries (at most ``chunkLength`` bytes), in one buffer.
+    private static func gather(_ opened: OpenedRead, metrics: TuttiMetrics, logger: Logger) async throws -> ByteBuffer {
+        var all: ByteBuffer?
+        do {
+            for try await var chunk in opened.content.chunks {
+                if all == nil {
+                    if chunk.readableBytes == opened.content.length {
+                        all = chunk
+                        continue
+                    }
+                    all = ByteBufferAllocator().buffer(capacity: Int(opened.content.length))
+                }
+                all!.writeBuffer(&chunk)
+            }
+        } catch let error as MediaStoreError {
+            metrics.countMediaStoreFailure(operation: "read", kind: error.metricKind)
+            logger.error("media store failed mid-read", metadata: ["key": "\(opened.content.key)", "error": "\(error)"])
+            throw Problem(mediaStore: error, doing: "reading the audio")
+        }
+        let buffer = all ?? ByteBuffer()
+        metrics.bytesStreamed.increment(by: Int64(buffer.readableBytes))
+        return buffer
     }
 
     /// Writes what the store sends as it arrives (one buffer in flight: the next is read

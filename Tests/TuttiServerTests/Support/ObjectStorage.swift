@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import MediaStore
 import Testing
@@ -21,11 +22,13 @@ struct ObjectStorage: Sendable {
     let text: String
     let location: MediaStoreLocation
 
-    init(prefix: String = "t-" + UUID().uuidString.lowercased().prefix(12)) throws {
+    /// - Parameter identity: Access key and secret, if not the instance's own (all rights).
+    init(prefix: String = "t-" + UUID().uuidString.lowercased().prefix(12), identity: (String, String)? = nil) throws {
         weed = try #require(SeaweedFS.current, "the suite needs .seaweedFS(buckets: [ObjectStorage.bucket])")
         self.prefix = prefix + "/"
+        let (accessKey, secretKey) = identity ?? (weed.accessKey, weed.secretKey)
         let credentials = Fixtures.scratch("s3-credentials").appendingPathComponent("credentials")
-        try "[default]\naws_access_key_id = \(weed.accessKey)\naws_secret_access_key = \(weed.secretKey)\n"
+        try "[default]\naws_access_key_id = \(accessKey)\naws_secret_access_key = \(secretKey)\n"
             .write(to: credentials, atomically: true, encoding: .utf8)
         text = "s3://\(Self.bucket)/\(prefix)?endpoint=\(weed.endpoint)&region=\(weed.region)&credentials-file=\(credentials.path)"
         location = try MediaStoreLocation(parsing: text, environment: [:])
@@ -145,5 +148,55 @@ final class FrontNginx: @unchecked Sendable {
         }
         guard bound else { throw RawConnectionError.connect(errno) }
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+extension TestAPI {
+    /// The stored file `key` as a file on this machine: the local store's own, or the object
+    /// fetched from the bucket into a scratch folder.
+    func storedCopy(_ key: String) async throws -> String {
+        let mediaKey = try MediaKey(key)
+        if let path = services.store.localFile(mediaKey) { return path }
+        let copy = Fixtures.scratch("stored-copy").appendingPathComponent((key as NSString).lastPathComponent).path
+        try await services.store.download(mediaKey, to: copy)
+        return copy
+    }
+}
+
+/// The media of a service run on the suite's SeaweedFS: after a test body written for either
+/// store, everything it stored is in the bucket, whole, and nothing in the data folder.
+struct BucketCheck {
+    let service: TestService
+    let storage: ObjectStorage
+
+    /// A service with its media at a fresh prefix of the suite's bucket.
+    init(configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+        storage = try ObjectStorage()
+        service = TestService(storage: storage, configure: configure)
+    }
+
+    /// Every key the database names (originals, renditions, images) is in the bucket; none
+    /// is staged; the data folder holds no media; returns the keys.
+    /// - Parameter named: Whether the database must name files at all.
+    @discardableResult
+    func expectEverythingInBucket(named expectNamed: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String] {
+        let keys = try await storage.keys()
+        #expect(!keys.contains { $0.hasPrefix(StagedMedia.stagingPrefix) }, "staged objects left: \(keys)", sourceLocation: sourceLocation)
+        let database = try TuttiDatabase.open(path: service.configuration.databasePath)
+        let named = try await Tracks(database: database, now: { Date() }).storedFiles()
+            + (try await Images(database: database, now: { Date() }).storedFiles())
+        #expect(named.isEmpty != expectNamed, "\(named.count) files named", sourceLocation: sourceLocation)
+        let store = try storage.store()
+        for file in named {
+            let info = try await store.info(try MediaKey(file.key))
+            #expect(info?.size == file.bytes, "\(file.key) in the bucket: \(String(describing: info))", sourceLocation: sourceLocation)
+        }
+        try await store.shutdown()
+        let data = service.configuration.dataDirectory
+        for folder in ["originals", "media", "images", "uploads", "work"] {
+            let left = (try? FileManager.default.contentsOfDirectory(atPath: "\(data)/\(folder)")) ?? []
+            #expect(left.isEmpty, "\(folder) in the data folder holds \(left)", sourceLocation: sourceLocation)
+        }
+        return keys
     }
 }
