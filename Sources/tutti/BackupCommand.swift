@@ -154,12 +154,14 @@ enum BackupFiles {
         return (BackupManifest.LedgerHead(transfers: report.transfers, headSequence: report.headSequence, headHash: report.headHash, totalAmount: report.totalAmount), report)
     }
 
-    /// Every media file the database at `path` names (read-only; nothing is migrated).
+    /// Every media file the database at `path` names: originals, renditions, images
+    /// (read-only; nothing is migrated).
     static func storedFiles(_ path: String) async throws -> [StoredFile] {
         var configuration = TuttiDatabase.configuration()
         configuration.readonly = true
         let pool = try DatabasePool(path: path, configuration: configuration)
-        let files = try await Tracks(database: pool, now: { Date() }).storedFiles()
+        let files = (try await Tracks(database: pool, now: { Date() }).storedFiles()
+            + (try await Images(database: pool, now: { Date() }).storedFiles())).sorted { $0.key < $1.key }
         try pool.close()
         return files
     }
