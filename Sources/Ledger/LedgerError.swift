@@ -21,6 +21,14 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidPricing(String)
     /// Posting the amount would overflow an account's Int64 totals.
     case overflow(account: AccountID)
+    /// A split sheet that cannot be used: no parties, a share below 1 basis point, shares not
+    /// summing to 10,000, a party named twice, an unknown scope.
+    case invalidSplit(String)
+    /// No split sheet with this id names the caller (or none exists: the two are not told apart).
+    case unknownSplitSheet(sheetID: Int64)
+    /// The split sheet is no longer waiting for this party's answer: it took effect, was
+    /// declined or replaced by a newer proposal, or the party has already answered.
+    case splitSheetClosed(sheetID: Int64, reason: String)
     /// SQLite refused or failed: disk, I/O, busy, missing migrations. Not the caller's fault.
     case database(String)
 
@@ -40,6 +48,12 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
             return "invalid pricing: \(reason)"
         case .overflow(let account):
             return "amount overflows the totals of \(account)"
+        case .invalidSplit(let reason):
+            return "invalid split sheet: \(reason)"
+        case .unknownSplitSheet(let id):
+            return "no split sheet \(id) names this account"
+        case .splitSheetClosed(let id, let reason):
+            return "split sheet \(id) is not waiting for this answer: \(reason)"
         case .database(let detail):
             return "database error: \(detail)"
         }
