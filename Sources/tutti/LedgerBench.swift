@@ -57,12 +57,18 @@ extension LedgerCommand {
         @Flag(help: "Verify the whole ledger afterwards (not timed) and report the result.")
         var verify = false
 
+        @Option(help: "Divide every play's artist part by a split sheet of this many parties (the track's artist and others, in force before the first play): one artist-part transfer per party instead of one. 1: the default sheet.")
+        var splitParties: Int = 1
+
         func validate() throws {
             guard plays >= 1 else { throw ValidationError("--plays must be at least 1") }
             guard listeners >= 1 else { throw ValidationError("--listeners must be at least 1") }
             guard (1...100_000).contains(concurrency) else { throw ValidationError("--concurrency must be 1...100000") }
             guard artists >= 1 else { throw ValidationError("--artists must be at least 1") }
             guard (2_000...1_000_000).contains(logPages) else { throw ValidationError("--log-pages must be 2000...1000000") }
+            guard (1...SplitRule.maximumParties).contains(splitParties) else {
+                throw ValidationError("--split-parties must be 1...\(SplitRule.maximumParties)")
+            }
         }
 
         func run() async throws {
@@ -114,6 +120,8 @@ extension LedgerCommand {
             var logSyncs: LogSyncStatistics?
             var sqliteVersion: String
             var verified: Bool?
+            /// Parties of the split sheet dividing every play (1: the default sheet).
+            var splitParties: Int
         }
 
         /// The plan: play i goes to listener i mod L as that listener's k-th play (k = i / L),
@@ -139,6 +147,7 @@ extension LedgerCommand {
             for start in stride(from: 0, to: topUps.count, by: 500) {
                 try ledger.submit(Array(topUps[start..<min(start + 500, topUps.count)]))
             }
+            if splitParties > 1 { try Self.proposeSplitSheets(ledger, tracks: trackIDs, artists: artistIDs, parties: splitParties) }
             let playSessions = sessions
                 ? try await Self.sessionCatalog(ledger.database, listeners: listenerIDs, artists: artistIDs, tracks: trackIDs) : nil
 
@@ -211,7 +220,21 @@ extension LedgerCommand {
                 checkpoints: sqliteCheckpoints ? nil : ledger.checkpointStatistics(),
                 logSyncs: mode == .group ? ledger.logSyncStatistics() : nil,
                 sqliteVersion: try await ledger.database.read { try String.fetchOne($0, sql: "SELECT sqlite_version()") } ?? "?",
-                verified: verify ? try ledger.verify().isIntact : nil)
+                verified: verify ? try ledger.verify().isIntact : nil, splitParties: splitParties)
+        }
+
+        /// A sheet for each track, in force at once: the track's artist and `parties − 1`
+        /// others, with shares as equal as basis points allow.
+        static func proposeSplitSheets(_ ledger: Ledger, tracks: [String], artists: [String], parties: Int) throws {
+            for (index, track) in tracks.enumerated() {
+                let artist = artists[index % artists.count]
+                let others = (1..<parties).map { _ in UUID().uuidString.lowercased() }
+                let shares = (0..<parties).map { 10_000 / parties + ($0 < 10_000 % parties ? 1 : 0) }
+                let sheet = try ledger.proposeSplitSheet(scope: .track(track), proposer: artist, parties: zip([artist] + others, shares).map {
+                    SplitParty(userID: $0.0, shareBasisPoints: $0.1, role: "bench")
+                })
+                for other in others { try ledger.answerSplitSheet(sheet.id, party: other, decision: .accepted) }
+            }
         }
 
         /// Users and tracks for the plays' sessions to refer to, written directly (no passwords
