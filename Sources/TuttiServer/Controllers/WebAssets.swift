@@ -34,6 +34,7 @@ enum WebAssets {
         "artist.js": WebAsset(PackageResources.artist_js, contentType: script),
         "charts.js": WebAsset(PackageResources.charts_js, contentType: script),
         "governance.js": WebAsset(PackageResources.governance_js, contentType: script),
+        "splits.js": WebAsset(PackageResources.splits_js, contentType: script),
     ]
 
     private static let script = "text/javascript; charset=utf-8"

@@ -7,6 +7,7 @@ import { Player } from './player.js';
 import { renderWallet, renderLibrary } from './wallet.js';
 import { renderArtist } from './artist.js';
 import { canReadGovernance, renderMembers } from './governance.js';
+import { renderSplits } from './splits.js';
 import { el } from './format.js';
 
 const player = new Player();
@@ -21,6 +22,7 @@ const views = {
   '#/wallet': { title: 'Wallet', when: 'signed-in', render: () => renderWallet(main) },
   '#/artist': { title: 'Artist', when: 'artist', render: () => renderArtist(main) },
   '#/members': { title: 'Members', when: 'member', render: () => renderMembers(main) },
+  '#/splits': { title: 'Splits', when: 'signed-in', render: () => renderSplits(main) },
 };
 
 /** Whether the signed-in user is a member (or an admin), as the API last said, and for whom. */
