@@ -63,6 +63,14 @@ struct SplitSheetTests {
         #expect(bo.csv().contains("p3,song,,,,"))
         #expect(try ledger.statement(artist: "ari").rows.map(\.playID) == ["p1", "p2"])
         #expect(try ledger.payoutsDue(threshold: 1_000).map(\.artistID) == ["ari", "bo", "cy"])
+        // The listener's wallet history shows every part of the divided play, newest first.
+        let history = try ledger.walletHistory(listener: "lena", limit: 20).entries
+        let p3: [Int64] = history.filter { $0.transfer.details.playID == "p3" }.map { $0.change }.sorted()
+        let expectedP3: [Int64] = [-2_800, -2_400, -1_680, -1_120]
+        #expect(p3 == expectedP3)
+        #expect(history.count == 9)  // the top-up, two plays of two charges, one of four
+        let sequences: [Int64] = history.map { $0.transfer.sequence }
+        #expect(sequences == sequences.sorted(by: >))
 
         let report = try ledger.verify()
         #expect(report.isIntact, "\(report)")
