@@ -130,7 +130,7 @@ let package = Package(
             // The web pages, compiled into the binary (served by WebController; listed in WebAssets).
             resources: ["index.html", "app.css", "icon.svg", "app.js", "api.js", "format.js", "auth.js", "catalog.js",
                         "player.js", "waveform.js", "wallet.js", "artist.js", "charts.js",
-                        "governance.js", "release.js", "profile.js", "studio.js", "library.js", "embed.js"].map { .embedInCode("Web/\($0)") }
+                        "governance.js", "release.js", "profile.js", "studio.js", "library.js", "embed.js", "splits.js"].map { .embedInCode("Web/\($0)") }
         ),
         .executableTarget(
             name: "tutti",

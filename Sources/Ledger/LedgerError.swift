@@ -31,6 +31,14 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
     case spendingLimitReached(listener: String, limit: Int64, spent: Int64, needed: Int64, resetsAt: Date)
     /// The listener already owns the track: there is nothing left to buy.
     case alreadyOwned(listener: String, track: String)
+    /// A split sheet that cannot be used: no parties, a share below 1 basis point, shares not
+    /// summing to 10,000, a party named twice, an unknown scope.
+    case invalidSplit(String)
+    /// No split sheet with this id names the caller (or none exists: the two are not told apart).
+    case unknownSplitSheet(sheetID: Int64)
+    /// The split sheet is no longer waiting for this party's answer: it took effect, was
+    /// declined or replaced by a newer proposal, or the party has already answered.
+    case splitSheetClosed(sheetID: Int64, reason: String)
     /// SQLite refused or failed: I/O, busy, missing migrations. Not the caller's fault.
     case database(String)
 
@@ -56,6 +64,12 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
             return "monthly spending limit of \(Money.format(limit)) reached: \(Money.format(spent)) spent, this needs \(Money.format(needed))"
         case .alreadyOwned(_, let track):
             return "the listener already owns track '\(track)'"
+        case .invalidSplit(let reason):
+            return "invalid split sheet: \(reason)"
+        case .unknownSplitSheet(let id):
+            return "no split sheet \(id) names this account"
+        case .splitSheetClosed(let id, let reason):
+            return "split sheet \(id) is not waiting for this answer: \(reason)"
         case .database(let detail):
             return "database error: \(detail)"
         }

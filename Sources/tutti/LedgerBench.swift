@@ -63,6 +63,9 @@ extension LedgerCommand {
         @Flag(help: "Verify the whole ledger afterwards (not timed) and report the result.")
         var verify = false
 
+        @Option(help: "Divide every play's artist part by a split sheet of this many parties (the track's artist and others, in force before the first play): one artist-part transfer per party instead of one. 1: the default sheet.")
+        var splitParties: Int = 1
+
         func validate() throws {
             guard plays >= 1 else { throw ValidationError("--plays must be at least 1") }
             guard listeners >= 1 else { throw ValidationError("--listeners must be at least 1") }
@@ -70,6 +73,9 @@ extension LedgerCommand {
             guard artists >= 1 else { throw ValidationError("--artists must be at least 1") }
             guard (2_000...1_000_000).contains(logPages) else { throw ValidationError("--log-pages must be 2000...1000000") }
             guard checkpointPages.map({ (1..<logPages).contains($0) }) ?? true else { throw ValidationError("--checkpoint-pages must be 1...(--log-pages - 1)") }
+            guard (1...SplitRule.maximumParties).contains(splitParties) else {
+                throw ValidationError("--split-parties must be 1...\(SplitRule.maximumParties)")
+            }
         }
 
         func run() async throws {
@@ -126,6 +132,8 @@ extension LedgerCommand {
             /// the checkpoints' copies into the database file) per play charged, during the
             /// charging; nil where the kernel does not count it (and 0 on tmpfs, which is memory).
             var bytesWrittenPerPlay: Double?
+            /// Parties of the split sheet dividing every play (1: the default sheet).
+            var splitParties: Int
         }
 
         /// Bytes this process caused to be written to storage so far (Linux), or nil.
@@ -166,6 +174,7 @@ extension LedgerCommand {
             for start in stride(from: 0, to: topUps.count, by: 500) {
                 try ledger.submit(Array(topUps[start..<min(start + 500, topUps.count)]))
             }
+            if splitParties > 1 { try Self.proposeSplitSheets(ledger, tracks: trackIDs, artists: artistIDs, parties: splitParties) }
             let playSessions = sessions
                 ? try await Self.sessionCatalog(ledger.database, listeners: listenerIDs, artists: artistIDs, tracks: trackIDs) : nil
 
@@ -241,7 +250,22 @@ extension LedgerCommand {
                 logSyncs: mode == .group ? ledger.logSyncStatistics() : nil,
                 sqliteVersion: try await ledger.database.read { try String.fetchOne($0, sql: "SELECT sqlite_version()") } ?? "?",
                 verified: verify ? try ledger.verify().isIntact : nil,
-                bytesWrittenPerPlay: writtenBefore.flatMap { before in writtenAfter.map { Double($0 - before) / Double(plays) } })
+                bytesWrittenPerPlay: writtenBefore.flatMap { before in writtenAfter.map { Double($0 - before) / Double(plays) } },
+                splitParties: splitParties)
+        }
+
+        /// A sheet for each track, in force at once: the track's artist and `parties − 1`
+        /// others, with shares as equal as basis points allow.
+        static func proposeSplitSheets(_ ledger: Ledger, tracks: [String], artists: [String], parties: Int) throws {
+            for (index, track) in tracks.enumerated() {
+                let artist = artists[index % artists.count]
+                let others = (1..<parties).map { _ in UUID().uuidString.lowercased() }
+                let shares = (0..<parties).map { 10_000 / parties + ($0 < 10_000 % parties ? 1 : 0) }
+                let sheet = try ledger.proposeSplitSheet(scope: .track(track), proposer: artist, parties: zip([artist] + others, shares).map {
+                    SplitParty(userID: $0.0, shareBasisPoints: $0.1, role: "bench")
+                })
+                for other in others { try ledger.answerSplitSheet(sheet.id, party: other, decision: .accepted) }
+            }
         }
 
         /// Users and tracks for the plays' sessions to refer to, written directly (no passwords

@@ -47,6 +47,60 @@ struct CrashTests {
         #expect(try ledger.verify().isIntact)
     }
 
+    @Test("kill the bench while it charges plays divided by four-party split sheets: verify passes, each play has its four parts once, a replay pays nobody again")
+    func killedMidSplitRun() async throws {
+        let path = Fixtures.scratch().appendingPathComponent("ledger.sqlite").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Fixtures.tuttiExecutable)
+        process.arguments = ["ledger", "bench", "--database", path, "--plays", "5000000", "--listeners", "200", "--mode", "group",
+                             "--concurrency", "64", "--split-parties", "4"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+
+        var observed = 0
+        let deadline = Date() + 300  // a wait limit so a broken build fails instead of hanging; not a measurement
+        while observed < 2_000, process.isRunning, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            observed = Self.playRows(path) ?? 0
+        }
+        let wasRunning = process.isRunning
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(wasRunning, "the bench ended before it could be killed")
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(observed >= 2_000)
+
+        let pool = try Ledger.openDatabase(path: path)
+        let report = try Ledger.verify(pool)
+        #expect(report.isIntact, "\(report)")
+        let (plays, divided, partTransfers, cooperativeTransfers) = try await pool.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_plays") ?? -1,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_play_splits") ?? -1,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_transfers WHERE code = 'play_artist_share'") ?? -1,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_transfers WHERE code = 'play_cooperative_share'") ?? -1)
+        }
+        #expect(plays >= observed)
+        #expect(divided == plays, "every play was divided by its track's sheet")
+        #expect(partTransfers == plays * 4)
+        #expect(cooperativeTransfers == plays)
+
+        // Charging a recorded play again after the restart pays no party a second time.
+        let ledger = try Ledger(database: pool)
+        let row = try #require(try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT play_id, listener_id, artist_id, track_id, played_at_ms FROM ledger_plays ORDER BY sequence DESC LIMIT 1")
+        })
+        let replay = PlayChargeRequest(playID: row["play_id"], listenerID: row["listener_id"], artistID: row["artist_id"], trackID: row["track_id"],
+                                       at: Date(timeIntervalSince1970: Double(row["played_at_ms"] as Int64) / 1_000))
+        let totalsBefore = try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT sum(credits_posted) FROM ledger_accounts") }
+        let replayed = try await ledger.chargePlay(replay)
+        guard case .charged(let charge) = replayed else { Issue.record("the replay was not the recorded charge: \(replayed)"); return }
+        #expect(charge.split?.parts.count == 4)
+        #expect(charge.split?.parts.reduce(0) { $0 + $1.amount } == charge.artistPart)
+        #expect(try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT sum(credits_posted) FROM ledger_accounts") } == totalsBefore)
+        #expect(try ledger.verify().isIntact)
+    }
+
     /// Play rows committed so far, read by a separate connection (nil until the schema exists).
     static func playRows(_ path: String) -> Int? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }

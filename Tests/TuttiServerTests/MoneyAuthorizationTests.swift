@@ -80,3 +80,71 @@ struct MoneyAuthorizationTests {
         }
     }
 }
+
+extension MoneyAuthorizationTests {
+    @Test("split sheets and split earnings: only the owner proposes, only parties see and answer a sheet, each sees only their own earnings")
+    func splitMatrix() async throws {
+        try await TestService().run { api in
+            let listener = try await api.account("lena")  // a party without being an artist
+            let owner = try await api.account("ada", role: "artist")
+            let other = try await api.account("bela", role: "artist")
+            let admin = try await api.adminAccount("root")
+            let published = try await api.publishedTrack(Fixtures.media("sine-1000-48000-mono.wav"), title: "Public", by: owner)
+            let releaseID = try #require(try await api.request(.get, "/api/v1/tracks/\(published)").json()["releaseID"] as? String)
+            let sheet = try await api.request(.post, "/api/v1/releases/\(releaseID)/split-sheets", token: owner.token, json: [
+                "parties": [["username": "ada", "shareBasisPoints": 7_000, "role": "vocals"],
+                            ["username": "lena", "shareBasisPoints": 3_000, "role": "producer"]],
+            ])
+            let sheetID = try #require(try sheet.json()["id"] as? Int)
+            let tokens: [Caller: String?] = [
+                .anonymous: nil, .badToken: "not-a-real-token", .listener: listener.token,
+                .owner: owner.token, .otherArtist: other.token, .admin: admin.token,
+            ]
+            // Stays pending (Lena does not answer): the first sheet stays in force.
+            let proposal: [String: Any] = ["parties": [["username": "ada", "shareBasisPoints": 5_000, "role": "vocals"],
+                                                       ["username": "lena", "shareBasisPoints": 5_000, "role": "producer"]]]
+            // anonymous, badToken, listener (a party), owner (proposer and party), otherArtist, admin.
+            let cases: [(String, HTTPRequest.Method, String, Any?, [Int])] = [
+                ("release's sheets", .get, "/api/v1/releases/\(releaseID)/split-sheets", nil, [401, 401, 403, 200, 403, 403]),
+                ("my sheets", .get, "/api/v1/split-sheets", nil, [401, 401, 200, 200, 200, 200]),
+                ("one sheet", .get, "/api/v1/split-sheets/\(sheetID)", nil, [401, 401, 200, 200, 404, 404]),
+                // The owner accepted by proposing; Lena's acceptance makes it take effect.
+                ("accept", .post, "/api/v1/split-sheets/\(sheetID)/accept", nil, [401, 401, 200, 409, 404, 404]),
+                ("decline", .post, "/api/v1/split-sheets/\(sheetID)/decline", nil, [401, 401, 409, 409, 404, 404]),
+                ("split earnings", .get, "/api/v1/split-earnings", nil, [401, 401, 200, 200, 200, 200]),
+                ("split statement", .get, "/api/v1/split-earnings/statement", nil, [401, 401, 200, 200, 200, 200]),
+                ("split statement csv", .get, "/api/v1/split-earnings/statement?format=csv", nil, [401, 401, 200, 200, 200, 200]),
+                ("propose", .post, "/api/v1/releases/\(releaseID)/split-sheets", proposal, [401, 401, 403, 201, 403, 403]),
+            ]
+            for (name, method, uri, json, expected) in cases {
+                var got: [Int] = []
+                for caller in Caller.allCases {
+                    got.append(Int(try await api.request(method, uri, token: tokens[caller]!, json: json).status.code))
+                }
+                #expect(got == expected, "\(name): \(Caller.allCases.map(\.rawValue)) → \(got)")
+            }
+
+            // A play under the sheet: each party sees its own part, nobody else anything.
+            let ledger = try api.ledger()
+            _ = try ledger.topUp(transferID: "split-auth", user: other.id, amount: 1_000_000)
+            let charged = try await ledger.chargePlay(PlayChargeRequest(
+                playID: "split-auth-1", listenerID: other.id, artistID: owner.id, trackID: published, at: Date(), releaseID: releaseID))
+            guard case .charged(let charge) = charged else { Issue.record("not charged: \(charged)"); return }
+            #expect(charge.split?.parts.map { $0.amount } == [980, 420])
+            func rows(_ account: TestAPI.Account) async throws -> [[String: Any]]? {
+                try await api.request(.get, "/api/v1/split-earnings/statement", token: account.token).json()["rows"] as? [[String: Any]]
+            }
+            #expect(try await rows(listener)?.map { $0["part"] as? Int } == [420])
+            #expect(try await rows(owner)?.map { $0["part"] as? Int } == [980])
+            #expect(try await rows(other)?.isEmpty == true)
+            #expect(try await rows(admin)?.isEmpty == true)
+            #expect(try await api.request(.get, "/api/v1/split-earnings", token: listener.token).json()["balance"] as? Int == 420)
+            #expect(try await api.request(.get, "/api/v1/split-earnings", token: other.token).json()["balance"] as? Int == 0)
+            let otherList = try await api.request(.get, "/api/v1/split-sheets", token: other.token).json()
+            #expect((otherList["items"] as? [Any])?.isEmpty == true)
+            let adminList = try await api.request(.get, "/api/v1/split-sheets", token: admin.token).json()
+            #expect((adminList["items"] as? [Any])?.isEmpty == true)
+            #expect(try ledger.verify().isIntact)
+        }
+    }
+}

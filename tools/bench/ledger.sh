@@ -10,6 +10,9 @@
 # A last row takes each play through a play session as the server does (--sessions: the
 # session opened, its first audio marked, the play charged, the session marked counted),
 # which is the durable work of one counted play in the server, HTTP aside.
+# A row divides every play's artist part by a four-party split sheet (--split-parties 4:
+# four artist-part transfers per play instead of one), compared with the group row of the
+# same runs (target: at least 0.8x its plays/s, p99 under 20 ms).
 # One more group row runs on a file in tmpfs (/dev/shm), where a sync costs next to
 # nothing: not durable, so never a result, but the ceiling of this design on this machine,
 # what group commit would reach if the disk's syncs were free. Its ratio is to the same
@@ -69,6 +72,7 @@ for ((i = 0; i < runs; i++)); do
   run groupsqlite group "$plays_group" "$concurrency" --sqlite-checkpoints
   run grouprandom group "$plays_group" "$concurrency" --random-play-ids
   run groupsessions group "$plays_sessions" "$concurrency" --sessions
+  run groupsplit4 group "$plays_group" "$concurrency" --split-parties 4
   if [[ -n "$ceiling_dir" ]]; then DB_DIR=$ceiling_dir run groupceiling group "$plays_group" "$concurrency"; fi
 done
 # One more group run, verified afterwards (not part of the medians).
@@ -106,6 +110,7 @@ row groupinsync "group commit, log synced inside each commit (before: the writer
 row groupsqlite "group commit, SQLite's checkpoints on the writer" "$concurrency" "$plays_group"
 row grouprandom "group commit, random play ids" "$concurrency" "$plays_group"
 row groupsessions "group commit, each play through a play session (as the server)" "$concurrency" "$plays_sessions"
+row groupsplit4 "group commit, a four-party split sheet dividing every play" "$concurrency" "$plays_group"
 if [[ -n "$ceiling_dir" ]]; then
   row groupceiling "group commit on tmpfs ($ceiling_dir): syncs free, not durable; the ceiling, not a result" "$concurrency" "$plays_group"
 fi
@@ -126,5 +131,9 @@ printf 'log checkpoints per group run at %s callers (medians): %s in the backgro
 bytes() { grep -o '"bytesWrittenPerPlay":[0-9.]*' "$work/$1.json" | cut -d: -f2 | median | awk '{printf "%.0f", $1}'; }
 printf 'storage bytes written per play (write_bytes of the process while charging, medians): group %s, log synced in each commit %s, single %s, tmpfs %s\n' \
   "$(bytes group)" "$(bytes groupinsync)" "$(bytes single)" "$(if [[ -n "$ceiling" ]]; then bytes groupceiling; else echo -; fi)"
+printf 'four-party split sheet on every play against the single-party group row, round by round (same runs): %s; median p99 %s ms (target: at least 0.8x, p99 under 20 ms)\n' \
+  "$(paste -d' ' <(field playsPerSecond < "$work/groupsplit4.json") <(field playsPerSecond < "$work/group.json") |
+     awk '{printf "%s%.0f / %.0f = %.2f×", (NR > 1 ? ", " : ""), $1, $2, $1 / $2}')" \
+  "$(field p99 < "$work/groupsplit4.json" | median)"
 printf 'extra group run with --verify afterwards: verified=%s\n' "$verified"
 printf 'one synchronous 4 KiB write (dd oflag=dsync) on this file system: %s µs\n' "$dsync_us"

@@ -5,6 +5,7 @@ extension Ledger {
     /// Migration 1 creates the cooperative's accounts and pricing version 1 (the defaults).
     public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
         LedgerSchema.register(&migrator)
+        LedgerSchema.registerSplits(&migrator)
     }
 
     /// A configuration for the database the ledger lives in: see ``prepare(_:)``.

@@ -17,6 +17,8 @@ final class LedgerTransaction {
     private var head: ChainHead?
     private var accountRowIDs: [AccountID: Int64] = [:]
     private var pricingHistory: PricingHistory?
+    /// Split sheets looked up by this transaction's plays (see ``splitTerms(track:release:at:)``).
+    var splitSheets = SplitSheetCache()
     /// Debits and credits posted in this transaction and not yet written, by account row id.
     private var postings: [Int64: (debits: Int64, credits: Int64)] = [:]
     private var finished = false

@@ -73,11 +73,12 @@ extension LedgerTransaction {
             if let retried = try retried(request) { return .settled(retried) }
             throw refusal
         }
-        let charge = PlayCharge(
+        var charge = PlayCharge(
             playID: request.playID, listenerID: request.listenerID, artistID: request.artistID, trackID: request.trackID,
             playNumber: playNumber, price: price, artistPart: artistPart, cooperativePart: cooperativePart,
             pricingVersion: version.version, walletBalanceAfter: available - price,
             ownsTrackNow: playNumber == pricing.playsToOwn, playedAt: Timestamp.date(playedAt))
+        charge.split = try splitTerms(track: request.trackID, release: request.releaseID, at: playedAt)?.divide(artistPart)
         return .charge(PendingCharge(request: request, charge: charge, playedAt: playedAt, walletRowID: walletState?.rowID))
     }
 
@@ -109,14 +110,21 @@ extension LedgerTransaction {
         }
         let playSequence = insertPlay.lastInsertedRowID
         try addSpending(listener: request.listenerID, amount: charge.price, at: pending.playedAt)
+        if let split = charge.split { try recordSplit(split, playSequence: playSequence) }
 
         // Two linked transfers, skipping a zero part. The wallet covers the price, so neither
         // can overdraw it; the play row above is new, so its `play:` transfer ids are too.
         let details = TransferDetails(trackID: request.trackID, playID: request.playID, pricingVersion: charge.pricingVersion)
-        let parts = [
-            (PlayTransferID.artist(playSequence), AccountID.artistEarnings(request.artistID), charge.artistPart, TransferCode.playArtistShare),
+        // Under a split sheet, one artist part per party of the sheet.
+        let artistParts: [(String, AccountID, Int64, TransferCode)] = charge.split.map { split in
+            split.parts.enumerated().map { position, part in
+                (PlayTransferID.party(playSequence, position: position), AccountID.artistEarnings(part.party.userID), part.amount,
+                 TransferCode.playArtistShare)
+            }
+        } ?? [(PlayTransferID.artist(playSequence), AccountID.artistEarnings(request.artistID), charge.artistPart, TransferCode.playArtistShare)]
+        let parts = (artistParts + [
             (PlayTransferID.cooperative(playSequence), AccountID.treasury, charge.cooperativePart, TransferCode.playCooperativeShare),
-        ].filter { $0.2 > 0 }
+        ]).filter { $0.2 > 0 }
         if !parts.isEmpty, let walletRowID = pending.walletRowID {
             let wallet = AccountID.listenerWallet(request.listenerID)
             let group = parts.count > 1 ? parts[0].0 : nil
@@ -139,7 +147,9 @@ extension LedgerTransaction {
         guard recorded.listenerID == request.listenerID, recorded.artistID == request.artistID,
               recorded.trackID == request.trackID
         else { throw LedgerError.conflictingPlay(playID: request.playID) }
-        return .charged(recorded)
+        var first = recorded
+        first.split = try recordedSplit(playID: request.playID)
+        return .charged(first)
     }
 
     /// The recorded charge of a play id, if any.
@@ -159,6 +169,8 @@ extension LedgerTransaction {
 enum PlayTransferID {
     static func artist(_ playSequence: Int64) -> String { "play:#\(digits(playSequence)):artist" }
     static func cooperative(_ playSequence: Int64) -> String { "play:#\(digits(playSequence)):cooperative" }
+    /// The part of the party at `position` on the play's split sheet.
+    static func party(_ playSequence: Int64, position: Int) -> String { "play:#\(digits(playSequence)):party:\(position)" }
     static func legacyArtist(_ playID: String) -> String { "play:\(playID):artist" }
     static func legacyCooperative(_ playID: String) -> String { "play:\(playID):cooperative" }
 

@@ -9,15 +9,19 @@ public struct PlayChargeRequest: Sendable, Equatable {
     /// The artist who owns the track (receives the artist's part).
     public var artistID: String
     public var trackID: String
-    /// When the play counted: chooses the pricing version.
+    /// When the play counted: chooses the pricing version and the split sheet.
     public var at: Date
+    /// The release the track is on: its split sheet divides the artist part unless the
+    /// track has a sheet of its own. Nil: only a track's own sheet applies.
+    public var releaseID: String?
 
-    public init(playID: String, listenerID: String, artistID: String, trackID: String, at: Date) {
+    public init(playID: String, listenerID: String, artistID: String, trackID: String, at: Date, releaseID: String? = nil) {
         self.playID = playID
         self.listenerID = listenerID
         self.artistID = artistID
         self.trackID = trackID
         self.at = at
+        self.releaseID = releaseID
     }
 
     func validate() throws(LedgerError) {
@@ -25,6 +29,7 @@ public struct PlayChargeRequest: Sendable, Equatable {
         try Identifiers.check(listenerID, "listener id")
         try Identifiers.check(artistID, "artist id")
         try Identifiers.check(trackID, "track id")
+        if let releaseID { try Identifiers.check(releaseID, "release id") }
         _ = try Timestamp.milliseconds(at)
     }
 }
@@ -63,6 +68,9 @@ public struct PlayCharge: Sendable, Equatable {
     public let ownsTrackNow: Bool
     /// When the play counted (millisecond precision).
     public let playedAt: Date
+    /// How the split sheet in force divided `artistPart` among its parties; nil under the
+    /// default sheet (all of it to `artistID`).
+    public internal(set) var split: SplitDivision?
 
     public init(
         playID: String, listenerID: String, artistID: String, trackID: String, playNumber: Int, price: Int64,

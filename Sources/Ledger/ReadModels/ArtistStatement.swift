@@ -45,7 +45,8 @@ public struct ArtistStatement: Sendable, Equatable {
 
 extension Ledger {
     /// The counted plays of `artist`'s tracks played in `from..<until` (default: all time),
-    /// oldest first.
+    /// oldest first, whose artist part went to `artist` alone (the default split sheet).
+    /// Plays divided by a split sheet are in each party's ``earningsStatement(of:from:until:)``.
     public func statement(artist: String, from: Date? = nil, until: Date? = nil) throws(LedgerError) -> ArtistStatement {
         try Identifiers.check(artist, "artist id")
         let start = try from.map { date throws(LedgerError) in try Timestamp.milliseconds(date) } ?? Int64.min
@@ -53,7 +54,8 @@ extension Ledger {
         return try read { db in
             let rows = try GRDB.Row.fetchAll(db, sql: """
                 SELECT play_id, track_id, played_at_ms, price, artist_part, cooperative_part, pricing_version
-                FROM ledger_plays WHERE artist_id = ? AND played_at_ms >= ? AND played_at_ms < ?
+                FROM ledger_plays p WHERE artist_id = ? AND played_at_ms >= ? AND played_at_ms < ?
+                  AND NOT EXISTS (SELECT 1 FROM ledger_play_splits s WHERE s.play_sequence = p.sequence)
                 ORDER BY played_at_ms, sequence
                 """, arguments: [artist, start, end])
             return ArtistStatement(artistID: artist, rows: rows.map { row in

@@ -88,13 +88,17 @@ enum WalletHistoryQuery {
 
     /// Up to `limit` of the newest charges of `listener`'s plays below sequence `before`.
     ///
-    /// A play's charges are at most two transfers (a zero part is not booked), so `limit`
-    /// plays usually give enough; plays of price zero give none, and the next older plays
+    /// A play's charges are at most two transfers, or one per party and the
+    /// cooperative's under a split sheet (a zero part is not booked), so `limit` plays usually
+    /// give enough; plays of price zero give none, and the next older plays
     /// are read until `limit` charges are found or the plays run out.
     static func playCharges(_ db: Database, listener: String, before cursor: Int64, limit: Int) throws -> [Transfer] {
         guard var last = try Int64.fetchOne(db.cachedStatement(sql: boundarySQL), arguments: ["cursor": cursor])
         else { return [] }
         let transferByID = try db.cachedStatement(sql: TransferRow.select + " WHERE t.id = ?")
+        // A play divided by a split sheet has one artist part per party, `play:#…:party:N`:
+        // a range of the transfers' id index.
+        let partsByIDRange = try db.cachedStatement(sql: TransferRow.select + " WHERE t.id >= ? AND t.id < ?")
         var charges: [Transfer] = []
         while charges.count < limit {
             let plays = try Row.fetchAll(db.cachedStatement(sql: playsSQL),
@@ -103,9 +107,15 @@ enum WalletHistoryQuery {
                 let (playSequence, playID): (Int64, String) = (play["sequence"], play["play_id"])
                 for artistPart in [false, true] {
                     let ids = PlayTransferID.candidates(artistPart: artistPart, playSequence: playSequence, playID: playID)
-                    guard let row = try PlayTransferID.firstStored(ids, by: transferByID) else { continue }
+                    var rows = try PlayTransferID.firstStored(ids, by: transferByID).map { [$0] } ?? []
+                    if artistPart, rows.isEmpty {
+                        let prefix = PlayTransferID.party(playSequence, position: 0).dropLast()  // "play:#…:party:"
+                        rows = try Row.fetchAll(partsByIDRange, arguments: [String(prefix), String(prefix.dropLast()) + ";"])
+                    }
                     // The boundary play may have one charge at or above the cursor.
-                    if let sequence: Int64 = row["sequence"], sequence < cursor { charges.append(try TransferRow.decode(row)) }
+                    for row in rows {
+                        if let sequence: Int64 = row["sequence"], sequence < cursor { charges.append(try TransferRow.decode(row)) }
+                    }
                 }
             }
             guard plays.count == limit, let oldest: Int64 = plays.last?["sequence"] else { break }

@@ -20,6 +20,9 @@ public struct VerificationReport: Sendable, Equatable, CustomStringConvertible {
         case pricing
         /// The chain matches the hashes recorded elsewhere (anchors).
         case anchor
+        /// Each split sheet is a whole, took effect only with every party's acceptance, and
+        /// each play under a sheet has the rule's parts of its artist part for that sheet.
+        case splits
     }
 
     /// One broken invariant, at the first place it shows.
@@ -80,7 +83,7 @@ public struct VerificationReport: Sendable, Equatable, CustomStringConvertible {
             "head:      #\(headSequence) \(headHash ?? "-")",
         ]
         if isIntact {
-            lines.append("intact: totals balance, accounts match their transfers, no account below zero, hash chain and sequence unbroken, plays match, pricing valid")
+            lines.append("intact: totals balance, accounts match their transfers, no account below zero, hash chain and sequence unbroken, plays match, pricing valid, splits follow their sheets")
         } else {
             lines.append("BROKEN: \(failures.count)\(failures.count == Self.maximumFailures ? "+" : "") problem(s)")
             lines += failures.map { "  \($0)" }

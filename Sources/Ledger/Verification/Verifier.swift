@@ -221,6 +221,7 @@ struct Verifier {
 
     private mutating func checkPlays() throws {
         let pricing = try loadPricing()
+        let splits = try loadSplits()
         let transferByID = try db.makeStatement(sql: """
             SELECT id, code, amount, debit_account_id, credit_account_id, pricing_version, track_id, play_id
             FROM ledger_transfers WHERE id = ?
@@ -292,7 +293,14 @@ struct Verifier {
             // Its id is made from the play's sequence, or from its play id if recorded before
             // that format (see PlayTransferID).
             var expected: [(ids: [String], code: TransferCode, amount: Int64, credit: AccountID)] = []
-            if artistPart > 0 {
+            if let sheetID = splits.playSheets[playSequence] {
+                // Under a split sheet: one artist part per party, by the rule, for the recorded sheet.
+                let parts = splitParts(splits, sheetID: sheetID, playID: playID, playSequence: playSequence, track: track,
+                                       artistPart: artistPart, playedAt: playedAt) ?? []
+                for part in parts where part.amount > 0 {
+                    expected.append(([part.id], .playArtistShare, part.amount, .artistEarnings(part.party)))
+                }
+            } else if artistPart > 0 {
                 expected.append((PlayTransferID.candidates(artistPart: true, playSequence: playSequence, playID: playID),
                                  .playArtistShare, artistPart, .artistEarnings(artist)))
             }
@@ -312,7 +320,7 @@ struct Verifier {
                       wallet != nil, Strict.int(transfer, 3) == wallet, Strict.int(transfer, 4) == accountRowIDs[want.credit],
                       Strict.int(transfer, 5) == versionNumber, Strict.text(transfer, 6) == track, Strict.text(transfer, 7) == playID
                 else {
-                    fail("transfer '\(id)' does not match the play's \(artistPart)/\(cooperativePart) split from \(AccountID.listenerWallet(listener))")
+                    fail("transfer '\(id)' does not match the play's \(artistPart)/\(cooperativePart) split from \(AccountID.listenerWallet(listener)) (\(want.amount) to \(want.credit))")
                     continue
                 }
             }

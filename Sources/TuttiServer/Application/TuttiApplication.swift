@@ -80,6 +80,7 @@ public enum TuttiApplication {
         StreamController(services: services).addRoutes(to: api)
         PlaysController(services: services).addRoutes(public: api, signedIn: signedIn)
         addMoneyRoutes(services, api: api, signedIn: signedIn)
+        SplitsController(services: services).addRoutes(signedIn: signedIn)
         GovernanceController(services: services).addRoutes(public: api, signedIn: signedIn)
         ImagesController(services: services).addRoutes(public: api, signedIn: signedIn)
         ReleaseUploadController(services: services).addRoutes(public: api, signedIn: signedIn)

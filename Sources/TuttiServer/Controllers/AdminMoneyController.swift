@@ -89,8 +89,13 @@ struct AdminMoneyController {
         let key = try MoneyRequest.idempotencyKey(request)
         let artistID = try context.parameters.require("artistID")
         let body = try await request.decodeChecked(as: Payout.self, context: context)
-        guard Identifier.isValid(artistID), let artist = try await services.accounts.user(id: artistID), artist.role == .artist else {
+        guard Identifier.isValid(artistID), let artist = try await services.accounts.user(id: artistID) else {
             throw CatalogError.notFound(kind: "artist", id: artistID)
+        }
+        // A party to a split sheet earns without being an artist, and is paid out the same way.
+        if artist.role != .artist {
+            let earned = try await services.inLedger { ledger throws(LedgerError) in try ledger.balance(of: .artistEarnings(artistID)).creditsPosted }
+            guard earned > 0 else { throw CatalogError.notFound(kind: "artist", id: artistID) }
         }
         let reference = body.reference.map(TextField.clean).flatMap { $0.isEmpty ? nil : $0 }
         let (amount, actor) = (body.amount, context.user.id)

@@ -39,6 +39,7 @@ enum WebAssets {
         "studio.js": WebAsset(PackageResources.studio_js, contentType: script),
         "library.js": WebAsset(PackageResources.library_js, contentType: script),
         "embed.js": WebAsset(PackageResources.embed_js, contentType: script),
+        "splits.js": WebAsset(PackageResources.splits_js, contentType: script),
     ]
 
     private static let script = "text/javascript; charset=utf-8"

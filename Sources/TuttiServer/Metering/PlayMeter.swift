@@ -37,8 +37,11 @@ struct PlayMeter: Sendable {
         // version before this play is priced (the ledger refuses a version older than a
         // recorded play). An atomic load unless one is due; see ProposalCloser.
         try await services.closeDueProposals(before: instant, logger: logger)
+        // The track's release: its split sheet divides the artist part (unless the track has its own).
+        let releaseID = try await services.tracks.track(id: session.trackID)?.releaseID
         let request = PlayChargeRequest(
-            playID: session.id, listenerID: listener, artistID: session.artistID, trackID: session.trackID, at: instant)
+            playID: session.id, listenerID: listener, artistID: session.artistID, trackID: session.trackID, at: instant,
+            releaseID: releaseID.flatMap { $0.isEmpty ? nil : $0 })
         do {
             switch try await services.ledger.chargePlay(request) {
             case .charged(let charge):

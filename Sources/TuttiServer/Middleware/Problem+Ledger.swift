@@ -21,6 +21,12 @@ extension Problem {
             self.init(.conflict, title: "Conflicting proposal", detail: "This proposal already created a pricing version with other values.")
         case .invalidRequest(let reason), .invalidPricing(let reason):
             self.init(.unprocessableContent, title: "Invalid value", detail: reason.prefix(1).uppercased() + reason.dropFirst() + ".")
+        case .invalidSplit(let reason):
+            self.init(.unprocessableContent, title: "Invalid split sheet", detail: reason.prefix(1).uppercased() + reason.dropFirst() + ".")
+        case .unknownSplitSheet:
+            self.init(.notFound, title: "No such split sheet", detail: "No split sheet with this id names you.")
+        case .splitSheetClosed(_, let reason):
+            self.init(.conflict, title: "Split sheet closed", detail: reason.prefix(1).uppercased() + reason.dropFirst() + ".")
         case .overflow:
             // The amount itself is valid; the account's totals as they stand refuse it.
             self.init(.conflict, title: "Amount too large", detail: "The amount would overflow the account's totals.")

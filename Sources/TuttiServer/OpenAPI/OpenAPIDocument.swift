@@ -36,7 +36,7 @@ enum OpenAPIDocument {
     }()
 
     static var allOperations: [Operation] {
-        operations + releaseOperations + playOperations + moneyOperations + governanceOperations + webOperations + mediaOperations
+        operations + releaseOperations + playOperations + moneyOperations + splitOperations + governanceOperations + webOperations + mediaOperations
             + libraryOperations
     }
 
@@ -72,7 +72,7 @@ enum OpenAPIDocument {
             ],
             "paths": .object(paths),
             "components": [
-                "schemas": schemas.merging(releaseSchemas).merging(moneySchemas).merging(playSchemas).merging(governanceSchemas).merging(mediaSchemas)
+                "schemas": schemas.merging(releaseSchemas).merging(moneySchemas).merging(splitSchemas).merging(playSchemas).merging(governanceSchemas).merging(mediaSchemas)
                     .merging(librarySchemas),
                 "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "description": "A token from POST /api/v1/sessions."]],
             ],

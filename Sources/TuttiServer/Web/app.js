@@ -10,6 +10,7 @@ import { renderRelease } from './release.js';
 import { renderProfile } from './profile.js';
 import { renderEditProfile, renderEditRelease, renderNewRelease, renderReleaseUpload } from './studio.js';
 import { canReadGovernance, renderMembers } from './governance.js';
+import { renderSplits } from './splits.js';
 import { el } from './format.js';
 import { renderListenerLibrary, renderPlaylist } from './library.js';
 
@@ -36,6 +37,7 @@ const views = [
   { pattern: /^#\/releases\/([\w-]+)$/, title: 'Release', nav: '#/', render: (id) => renderRelease(main, player, id) },
   { pattern: /^#\/artists\/([\w-]+)$/, title: 'Artist', nav: '#/', render: (id) => renderProfile(main, player, id) },
   { path: '#/members', title: 'Members', when: 'member', render: () => renderMembers(main) },
+  { path: '#/splits', title: 'Splits', when: 'signed-in', render: () => renderSplits(main) },
 ];
 
 /** The view the address names (the catalog for anything unknown) and its arguments. */

@@ -1,0 +1,266 @@
+import Foundation
+import GRDB
+import Ledger
+import Testing
+import TuttiTestSupport
+
+@Suite("Split sheets: proposals, consents, and the charges they divide", .ownThreads)
+struct SplitSheetTests {
+    static let band = [
+        SplitParty(userID: "ari", shareBasisPoints: 5_000, role: "vocals"),
+        SplitParty(userID: "bo", shareBasisPoints: 3_000, role: "guitar"),
+        SplitParty(userID: "cy", shareBasisPoints: 2_000, role: "producer"),
+    ]
+
+    func play(_ fixture: LedgerFixture, _ id: String, listener: String = "lena", track: String = "song") -> PlayChargeRequest {
+        PlayChargeRequest(playID: id, listenerID: listener, artistID: "ari", trackID: track, at: fixture.clock.now, releaseID: "album")
+    }
+
+    @Test("50/30/20: plays before the last acceptance pay the owner alone, plays after pay all three by the rule")
+    func takesEffectAtLastAcceptance() async throws {
+        let fixture = try LedgerFixture()
+        let ledger = fixture.ledger
+        try ledger.topUp(transferID: "pay", user: "lena", amount: 10_000_000)
+        let proposed = try ledger.proposeSplitSheet(scope: .release("album"), proposer: "ari", parties: Self.band)
+        #expect(proposed.status == .pending)
+        #expect(proposed.version == 1)
+        #expect(proposed.consents.map(\.userID) == ["ari"])  // proposing is the proposer's acceptance
+
+        fixture.clock.advance(seconds: 60)
+        let before = try #require(try await ledger.chargePlay(play(fixture, "p1")).charge)
+        #expect(before.split == nil)
+        #expect(try ledger.answerSplitSheet(proposed.id, party: "bo", decision: .accepted).status == .pending)
+        fixture.clock.advance(seconds: 60)
+        let stillBefore = try #require(try await ledger.chargePlay(play(fixture, "p2")).charge)
+        #expect(stillBefore.split == nil)
+        fixture.clock.advance(seconds: 60)
+        let inForce = try ledger.answerSplitSheet(proposed.id, party: "cy", decision: .accepted)
+        #expect(inForce.status == .inForce)
+        #expect(inForce.effectiveFrom == fixture.clock.now)
+
+        // Play 3 costs 8,000: artist part 5,600, divided 2,800 / 1,680 / 1,120.
+        let after = try #require(try await ledger.chargePlay(play(fixture, "p3")).charge)
+        let split = try #require(after.split)
+        #expect(split.version == 1)
+        #expect(split.parts.map { $0.amount } == [2_800, 1_680, 1_120])
+        #expect(try await ledger.chargePlay(play(fixture, "p3")) == .charged(after))  // a retry pays nobody again
+        #expect(try ledger.balance(of: .artistEarnings("ari")).balance == 1_400 + 2_800 + 2_800)
+        #expect(try ledger.balance(of: .artistEarnings("bo")).balance == 1_680)
+        #expect(try ledger.balance(of: .artistEarnings("cy")).balance == 1_120)
+        #expect(try ledger.balance(of: .treasury).balance == 600 + 1_200 + 2_400)
+
+        // Each party's statement shows its part of each play; the old statement keeps the
+        // owner's default-sheet plays.
+        let ari = try ledger.earningsStatement(of: "ari")
+        #expect(ari.rows.map(\.playID) == ["p1", "p2", "p3"])
+        #expect(ari.rows.map(\.part) == [1_400, 2_800, 2_800])
+        #expect(ari.rows.map(\.sheetVersion) == [0, 0, 1])
+        #expect(ari.rows.map(\.shareBasisPoints) == [10_000, 10_000, 5_000])
+        let bo = try ledger.earningsStatement(of: "bo")
+        #expect(bo.rows.map(\.playID) == ["p3"])
+        #expect(bo.rows.map(\.part) == [1_680])
+        #expect(bo.rows.first?.role == "guitar")
+        #expect(bo.csv().contains("p3,song,,,,"))
+        #expect(try ledger.statement(artist: "ari").rows.map(\.playID) == ["p1", "p2"])
+        #expect(try ledger.payoutsDue(threshold: 1_000).map(\.artistID) == ["ari", "bo", "cy"])
+        // The listener's wallet history shows every part of the divided play, newest first.
+        let history = try ledger.walletHistory(listener: "lena", limit: 20).entries
+        let p3: [Int64] = history.filter { $0.transfer.details.playID == "p3" }.map { $0.change }.sorted()
+        let expectedP3: [Int64] = [-2_800, -2_400, -1_680, -1_120]
+        #expect(p3 == expectedP3)
+        #expect(history.count == 9)  // the top-up, two plays of two charges, one of four
+        let sequences: [Int64] = history.map { $0.transfer.sequence }
+        #expect(sequences == sequences.sorted(by: >))
+
+        let report = try ledger.verify()
+        #expect(report.isIntact, "\(report)")
+    }
+
+    @Test("a decline ends a later sheet and the sheet in force stays; a newer proposal ends a pending one")
+    func declineAndSupersede() async throws {
+        let fixture = try LedgerFixture()
+        let ledger = fixture.ledger
+        try ledger.topUp(transferID: "pay", user: "lena", amount: 10_000_000)
+        let first = try ledger.proposeSplitSheet(scope: .release("album"), proposer: "ari", parties: Self.band)
+        try ledger.answerSplitSheet(first.id, party: "bo", decision: .accepted)
+        try ledger.answerSplitSheet(first.id, party: "cy", decision: .accepted)
+        fixture.clock.advance(seconds: 10)
+        let second = try ledger.proposeSplitSheet(scope: .release("album"), proposer: "ari", parties: [
+            SplitParty(userID: "ari", shareBasisPoints: 9_000, role: "vocals"),
+            SplitParty(userID: "bo", shareBasisPoints: 1_000, role: "guitar"),
+        ])
+        #expect(second.version == 2)
+        fixture.clock.advance(seconds: 10)
+        #expect(try ledger.answerSplitSheet(second.id, party: "bo", decision: .declined).status == .declined)
+        #expect(throws: LedgerError.splitSheetClosed(sheetID: second.id, reason: "you declined this sheet already")) {
+            try ledger.answerSplitSheet(second.id, party: "bo", decision: .accepted)
+        }
+        let charge = try #require(try await ledger.chargePlay(play(fixture, "p1")).charge)
+        #expect(charge.split?.sheetID == first.id)
+        #expect(try ledger.splitSheet(id: first.id)?.status == .inForce)
+
+        let third = try ledger.proposeSplitSheet(scope: .release("album"), proposer: "ari", parties: Self.band.reversed())
+        let fourth = try ledger.proposeSplitSheet(scope: .release("album"), proposer: "ari", parties: Self.band)
+        #expect(try ledger.splitSheet(id: third.id)?.status == .superseded)
+        #expect(throws: LedgerError.splitSheetClosed(sheetID: third.id, reason: "a newer sheet was proposed since")) {
+            try ledger.answerSplitSheet(third.id, party: "bo", decision: .accepted)
+        }
+        #expect(throws: LedgerError.unknownSplitSheet(sheetID: fourth.id)) {
+            try ledger.answerSplitSheet(fourth.id, party: "lena", decision: .accepted)
+        }
+        try ledger.answerSplitSheet(fourth.id, party: "bo", decision: .accepted)
+        try ledger.answerSplitSheet(fourth.id, party: "cy", decision: .accepted)
+        #expect(try ledger.splitSheet(id: first.id)?.status == .replaced)
+        #expect(try ledger.splitSheets(concerning: "cy").map(\.id) == [fourth.id, third.id, first.id])
+        #expect(try ledger.splitSheets(concerning: "lena").isEmpty)
+        let report = try ledger.verify()
+        #expect(report.isIntact, "\(report)")
+    }
+
+    @Test("a track's own sheet overrides its release's; a lone proposer's sheet takes effect at once")
+    func trackOverride() async throws {
+        let fixture = try LedgerFixture()
+        let ledger = fixture.ledger
+        try ledger.topUp(transferID: "pay", user: "lena", amount: 10_000_000)
+        let release = try ledger.proposeSplitSheet(scope: .release("album"), proposer: "ari", parties: Self.band)
+        try ledger.answerSplitSheet(release.id, party: "bo", decision: .accepted)
+        try ledger.answerSplitSheet(release.id, party: "cy", decision: .accepted)
+        let track = try ledger.proposeSplitSheet(scope: .track("song"), proposer: "ari", parties: [
+            SplitParty(userID: "dee", shareBasisPoints: 2_500, role: "featured"),
+            SplitParty(userID: "ari", shareBasisPoints: 7_500, role: "vocals"),
+        ])
+        try ledger.answerSplitSheet(track.id, party: "dee", decision: .accepted)
+        let solo = try ledger.proposeSplitSheet(scope: .track("intro"), proposer: "ari", parties: [
+            SplitParty(userID: "ari", shareBasisPoints: 10_000, role: "everything"),
+        ])
+        #expect(solo.status == .inForce)
+        fixture.clock.advance(seconds: 1)
+        #expect(try await ledger.chargePlay(play(fixture, "a", track: "song")).charge?.split?.sheetID == track.id)
+        #expect(try await ledger.chargePlay(play(fixture, "b", track: "other")).charge?.split?.sheetID == release.id)
+        #expect(try await ledger.chargePlay(play(fixture, "c", track: "intro")).charge?.split?.sheetID == solo.id)
+        // Without its release, a track has only its own sheet.
+        let bare = PlayChargeRequest(playID: "d", listenerID: "lena", artistID: "ari", trackID: "other", at: fixture.clock.now)
+        #expect(try await ledger.chargePlay(bare).charge?.split == nil)
+        #expect(try ledger.balance(of: .artistEarnings("dee")).balance == 350)  // 1,400 × 25 %
+        let report = try ledger.verify()
+        #expect(report.isIntact, "\(report)")
+    }
+
+    @Test("sheets that are not a whole, or name a party twice, are refused and nothing is stored")
+    func invalidSheets() throws {
+        let fixture = try LedgerFixture()
+        for parties in [
+            [SplitParty(userID: "ari", shareBasisPoints: 5_000, role: "a"), SplitParty(userID: "bo", shareBasisPoints: 4_000, role: "b")],
+            [SplitParty(userID: "ari", shareBasisPoints: 5_000, role: "a"), SplitParty(userID: "ari", shareBasisPoints: 5_000, role: "b")],
+            [SplitParty(userID: "ari", shareBasisPoints: 10_000, role: "")],
+            [SplitParty(userID: "ari", shareBasisPoints: 0, role: "a"), SplitParty(userID: "bo", shareBasisPoints: 10_000, role: "b")],
+        ] {
+            #expect {
+                try fixture.ledger.proposeSplitSheet(scope: .release("album"), proposer: "ari", parties: parties)
+            } throws: { error in
+                if case .invalidSplit = error as? LedgerError { return true }
+                return false
+            }
+        }
+        #expect(try fixture.count("SELECT count(*) FROM ledger_split_sheets") == 0)
+    }
+
+    @Test("the database refuses UPDATE and DELETE on every split table", arguments: [
+        "UPDATE ledger_split_sheets SET version = 9", "DELETE FROM ledger_split_sheets",
+        "UPDATE ledger_split_parties SET share_bp = 1", "DELETE FROM ledger_split_parties",
+        "UPDATE ledger_split_consents SET decision = 'declined'", "DELETE FROM ledger_split_consents",
+        "UPDATE ledger_split_activations SET effective_from_ms = 0", "DELETE FROM ledger_split_activations",
+        "UPDATE ledger_play_splits SET sheet_id = 2", "DELETE FROM ledger_play_splits",
+    ])
+    func appendOnly(statement: String) async throws {
+        let fixture = try LedgerFixture("appendOnly-\(statement.hashValue)")
+        let ledger = fixture.ledger
+        try ledger.topUp(transferID: "pay", user: "lena", amount: 10_000_000)
+        let sheet = try ledger.proposeSplitSheet(scope: .release("album"), proposer: "ari", parties: Self.band)
+        try ledger.answerSplitSheet(sheet.id, party: "bo", decision: .accepted)
+        try ledger.answerSplitSheet(sheet.id, party: "cy", decision: .accepted)
+        _ = try await ledger.chargePlay(play(fixture, "p1"))
+        #expect {
+            try fixture.sql(statement)
+        } throws: { error in
+            (error as? DatabaseError)?.message?.contains("append-only") == true
+        }
+    }
+
+    @Test("verify finds a play divided by other shares than its sheet's, and a sheet in force without every acceptance")
+    func verifyFindsTampering() async throws {
+        let fixture = try LedgerFixture()
+        let ledger = fixture.ledger
+        try ledger.topUp(transferID: "pay", user: "lena", amount: 10_000_000)
+        let sheet = try ledger.proposeSplitSheet(scope: .release("album"), proposer: "ari", parties: Self.band)
+        try ledger.answerSplitSheet(sheet.id, party: "bo", decision: .accepted)
+        try ledger.answerSplitSheet(sheet.id, party: "cy", decision: .accepted)
+        _ = try await ledger.chargePlay(play(fixture, "p1"))
+        #expect(try ledger.verify().isIntact)
+        // Someone with the file swaps two shares of the sheet after the fact.
+        try fixture.sql("""
+            DROP TRIGGER ledger_split_parties_no_update;
+            UPDATE ledger_split_parties SET share_bp = CASE position WHEN 0 THEN 3000 WHEN 1 THEN 5000 ELSE share_bp END;
+            DROP TRIGGER ledger_split_consents_no_delete;
+            DELETE FROM ledger_split_consents WHERE party_id = 'cy';
+            """)
+        let report = try ledger.verify()
+        #expect(!report.isIntact)
+        #expect(report.failures.contains { $0.check == .plays && $0.playID == "p1" }, "\(report)")
+        #expect(report.failures.contains { $0.check == .splits && $0.detail.contains("without the acceptance of cy") }, "\(report)")
+    }
+
+    /// Random plays on tracks of random sheets (2–12 parties), with sheets replaced as the plays
+    /// go, retries of earlier plays mixed in, and a restart: every party's balance is the sum of
+    /// the rule's parts, a retry never pays twice, and verify passes.
+    @Test("random plays under random sheets: balances are the rule's parts, retries pay nobody twice, verify passes")
+    func randomizedCharges() async throws {
+        let seed = UInt64(truncatingIfNeeded: Int64(Date().timeIntervalSince1970 * 1_000))
+        var random = SplitMix(seed: seed)
+        func below(_ n: Int) -> Int { Int(random.next() % UInt64(n)) }
+        var fixture = try LedgerFixture()
+        let people = (0..<16).map { "person-\($0)" }
+        let listeners = (0..<8).map { "listener-\($0)" }
+        for listener in listeners { try fixture.ledger.topUp(transferID: "pay-\(listener)", user: listener, amount: 1_000_000_000_000) }
+        var expected: [String: Int64] = [:]
+        var charged: [PlayChargeRequest] = []
+        for step in 0..<1_500 {
+            fixture.clock.advance(seconds: 1)
+            if step % 100 == 0 {
+                // A new sheet for one of four releases, accepted by everyone.
+                let count = 2 + below(11)
+                var cuts = Set<Int>()
+                while cuts.count < count - 1 { cuts.insert(1 + below(9_999)) }
+                let bounds = [0] + cuts.sorted() + [10_000]
+                let parties = (0..<count).map { SplitParty(userID: people[($0 + step / 100) % people.count], shareBasisPoints: bounds[$0 + 1] - bounds[$0], role: "part") }
+                let sheet = try fixture.ledger.proposeSplitSheet(scope: .release("release-\(below(4))"), proposer: "owner", parties: parties)
+                for party in parties { try fixture.ledger.answerSplitSheet(sheet.id, party: party.userID, decision: .accepted) }
+            }
+            if step == 700 { try fixture.restart() }
+            let request: PlayChargeRequest
+            if !charged.isEmpty, below(5) == 0 {
+                request = charged[below(charged.count)]
+            } else {
+                let release = below(4)
+                request = PlayChargeRequest(playID: "play-\(step)", listenerID: listeners[below(listeners.count)], artistID: "owner",
+                                            trackID: "track-\(release)-\(below(3))", at: fixture.clock.now, releaseID: "release-\(release)")
+            }
+            let isRetry = charged.contains { $0.playID == request.playID }
+            guard case .charged(let charge) = try await fixture.ledger.chargePlay(request) else { continue }
+            if isRetry { continue }
+            charged.append(request)
+            if let split = charge.split {
+                #expect(split.parts.reduce(0) { $0 + $1.amount } == charge.artistPart, "seed \(seed)")
+                for part in split.parts { expected[part.party.userID, default: 0] += part.amount }
+            } else {
+                expected["owner", default: 0] += charge.artistPart
+            }
+        }
+        for (person, amount) in expected {
+            #expect(try fixture.ledger.balance(of: .artistEarnings(person)).balance == amount, "seed \(seed): \(person)")
+            #expect(try fixture.ledger.earningsStatement(of: person).totalPart == amount, "seed \(seed): \(person)'s statement")
+        }
+        let report = try fixture.ledger.verify()
+        #expect(report.isIntact, "seed \(seed): \(report)")
+    }
+}
