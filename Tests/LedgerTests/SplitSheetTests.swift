@@ -76,6 +76,37 @@ struct SplitSheetTests {
         #expect(report.isIntact, "\(report)")
     }
 
+    @Test("own it now under a sheet in force: every bought play's artist part is divided by the rule, and verify checks it")
+    func purchaseIsSplit() async throws {
+        let fixture = try LedgerFixture()
+        let ledger = fixture.ledger
+        try ledger.topUp(transferID: "pay", user: "lena", amount: 10_000_000)
+        let sheet = try ledger.proposeSplitSheet(scope: .release("album"), proposer: "ari", parties: Self.band)
+        try ledger.answerSplitSheet(sheet.id, party: "bo", decision: .accepted)
+        try ledger.answerSplitSheet(sheet.id, party: "cy", decision: .accepted)
+        fixture.clock.advance(seconds: 60)
+        _ = try #require(try await ledger.chargePlay(play(fixture, "p1")).charge)
+        let purchase = try ledger.buyRemainingPlays(PurchaseRequest(
+            requestID: "buy-1", listenerID: "lena", artistID: "ari", trackID: "song", at: fixture.clock.now, releaseID: "album"))
+        #expect(purchase.plays == 2...9)
+        // Every play's artist part (70 % of 2,000 × 2^(n−1)) divided 50/30/20 by the rule.
+        var expected: [String: Int64] = [:]
+        for n in 1...9 {
+            let artistPart = (Int64(2_000) << Int64(n - 1)) * 7 / 10
+            let parts = SplitRule.divide(artistPart, by: Self.band.map(\.shareBasisPoints))
+            for (party, part) in zip(Self.band, parts) { expected[party.userID, default: 0] += part }
+        }
+        for party in Self.band {
+            #expect(try ledger.balance(of: .artistEarnings(party.userID)).balance == expected[party.userID], "\(party.userID)'s earnings")
+            #expect(try ledger.earningsStatement(of: party.userID).rows.count == 9, "\(party.userID)'s statement shows all nine plays")
+        }
+        #expect(try ledger.buyRemainingPlays(PurchaseRequest(
+            requestID: "buy-1", listenerID: "lena", artistID: "ari", trackID: "song", at: fixture.clock.now, releaseID: "album")) == purchase)
+        #expect(try ledger.balance(of: .artistEarnings("bo")).balance == expected["bo"], "a retry divides nothing again")
+        let report = try ledger.verify()
+        #expect(report.isIntact, "\(report)")
+    }
+
     @Test("a decline ends a later sheet and the sheet in force stays; a newer proposal ends a pending one")
     func declineAndSupersede() async throws {
         let fixture = try LedgerFixture()

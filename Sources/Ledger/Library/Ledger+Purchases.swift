@@ -12,9 +12,9 @@ extension Ledger {
     /// The wallet and the listener's monthly limit must cover the whole sum; otherwise
     /// nothing is recorded. Idempotent per request id: a retry returns the first purchase.
     ///
-    /// Royalty splits hook in where plays are divided (``LedgerTransaction/record(_:)``):
-    /// each bought play goes through it, so a release's split sheet will divide them as it
-    /// divides counted plays.
+    /// Royalty splits: each bought play's artist part is divided by the split sheet in force
+    /// at the purchase, exactly as a counted play's (``LedgerTransaction/record(_:)`` records
+    /// the parts), so verify and every party's statement see them alike.
     ///
     /// - Throws: ``LedgerError/alreadyOwned(listener:track:)``,
     ///   ``LedgerError/insufficientFunds(account:needed:available:)``,
@@ -85,14 +85,17 @@ extension LedgerTransaction {
             artistTotal += artistPart
             cooperativeTotal += cooperativePart
             let playID = Purchase.playID(requestID: request.requestID, play: n)
-            let charge = PlayCharge(
+            var charge = PlayCharge(
                 playID: playID, listenerID: request.listenerID, artistID: request.artistID, trackID: request.trackID,
                 playNumber: n, price: price, artistPart: artistPart, cooperativePart: cooperativePart,
                 pricingVersion: version.version, walletBalanceAfter: balance, ownsTrackNow: n == pricing.playsToOwn,
                 playedAt: Timestamp.date(boughtAt))
+            // Each bought play's artist part is divided like a counted play's, by the sheet in
+            // force at the purchase (recorded with it by `record`).
+            charge.split = try splitTerms(track: request.trackID, release: request.releaseID, at: boughtAt)?.divide(artistPart)
             let playRequest = PlayChargeRequest(
                 playID: playID, listenerID: request.listenerID, artistID: request.artistID, trackID: request.trackID,
-                at: Timestamp.date(boughtAt))
+                at: Timestamp.date(boughtAt), releaseID: request.releaseID)
             guard case .charged = try record(PendingCharge(request: playRequest, charge: charge, playedAt: boughtAt, walletRowID: walletState?.rowID)),
                   try recordedPlay(playID)?.price == price
             else { throw LedgerError.database("play \(playID) of a purchase was not recorded as bought") }

@@ -9,15 +9,19 @@ public struct PurchaseRequest: Sendable, Equatable {
     /// The artist who owns the track (receives the artist's part of each play bought).
     public var artistID: String
     public var trackID: String
-    /// When the purchase is made: chooses the pricing version.
+    /// When the purchase is made: chooses the pricing version and the split sheet in force.
     public var at: Date
+    /// The track's release, whose split sheet divides the artist part unless the track has
+    /// its own (nil: only a track's own sheet applies).
+    public var releaseID: String?
 
-    public init(requestID: String, listenerID: String, artistID: String, trackID: String, at: Date) {
+    public init(requestID: String, listenerID: String, artistID: String, trackID: String, at: Date, releaseID: String? = nil) {
         self.requestID = requestID
         self.listenerID = listenerID
         self.artistID = artistID
         self.trackID = trackID
         self.at = at
+        self.releaseID = releaseID
     }
 
     /// Whether `text` may be a request id.

@@ -87,7 +87,7 @@ struct SpendingController {
         }
         let instant = services.configuration.now()
         try await services.closeDueProposals(before: instant, logger: context.logger)
-        let purchase = PurchaseRequest(requestID: body.requestID, listenerID: user.id, artistID: track.artistID, trackID: track.id, at: instant)
+        let purchase = PurchaseRequest(requestID: body.requestID, listenerID: user.id, artistID: track.artistID, trackID: track.id, at: instant, releaseID: track.releaseID)
         let bought = try await services.inLedger { ledger throws(LedgerError) in try ledger.buyRemainingPlays(purchase) }
         context.logger.info("track bought", metadata: ["track": "\(track.id)", "price": "\(bought.price)", "plays": "\(bought.plays)"])
         return PurchaseResource(bought)
