@@ -37,31 +37,13 @@ struct MeteringCrashTests {
         let server = try await ServerProcess.start(arguments: ["--demo", demo])
         let tracks = try await server.publishedTracks(count: 3)
         // The paid demo tracks, and a seek range past each one's preview (75 % in, before the tail).
-        var paid: [(id: String, seek: String)] = []
-        for track in tracks where track["free"] as? Bool == false {
-            let id = try #require(track["id"] as? String)
-            let detail = try #require(Self.json(try await server.get("/api/v1/tracks/\(id)").1))
-            let bytes = try #require((detail["renditions"] as? [[String: Any]])?.first?["bytes"] as? Int)
-            let start = bytes * 3 / 4
-            paid.append((id, "bytes=\(start)-\(start + 999)"))
-        }
-        try #require(paid.count == 2)
+        let paid = try await server.paidDemoTracks(tracks)
 
         // Listeners with three credits each: enough to own both tracks (1.022 credits apiece).
         let port = server.port
-        var tokens: [String] = []
-        var ids: [String] = []
-        for index in 0..<5 {
-            let body = try JSONSerialization.data(withJSONObject: ["username": "fan\(index)", "password": "correct horse battery"])
-            let (created, login) = try await onOwnThread {
-                (RawConnection.exchange(port: port, "POST", "/api/v1/users", headers: ["Content-Type": "application/json"], body: body),
-                 RawConnection.exchange(port: port, "POST", "/api/v1/sessions", headers: ["Content-Type": "application/json"], body: body))
-            }
-            try #require(created.status == 201, "register: \(String(decoding: created.body, as: UTF8.self))")
-            let session = try #require(Self.json(login.body))
-            tokens.append(session["token"] as! String)
-            ids.append((session["user"] as! [String: Any])["id"] as! String)
-        }
+        let fans = try await server.signUpListeners(5)
+        let tokens = fans.map(\.token)
+        let ids = fans.map(\.id)
         let databasePath = server.data.appendingPathComponent("tutti.sqlite").path
         // Topped up as an operator's tool would, beside the server process (off the shared threads:
         // the writes wait for the server's commits).

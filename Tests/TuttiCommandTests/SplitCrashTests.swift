@@ -24,31 +24,11 @@ struct SplitCrashTests {
         let demo = Fixtures.repository.appendingPathComponent("media/demo").path
         let server = try await ServerProcess.start(arguments: ["--demo", demo])
         let tracks = try await server.publishedTracks(count: 3)
-        var paid: [(id: String, release: String, artist: String, seek: String)] = []
-        for track in tracks where track["free"] as? Bool == false {
-            let id = try #require(track["id"] as? String)
-            let detail = try #require(Self.json(try await server.get("/api/v1/tracks/\(id)").1))
-            let bytes = try #require((detail["renditions"] as? [[String: Any]])?.first?["bytes"] as? Int)
-            let release = try #require(detail["releaseID"] as? String)
-            let artist = try #require((detail["artist"] as? [String: Any])?["id"] as? String)
-            paid.append((id, release, artist, "bytes=\(bytes * 3 / 4)-\(bytes * 3 / 4 + 999)"))
-        }
-        try #require(paid.count == 2)
-
+        let paid = try await server.paidDemoTracks(tracks)
         let port = server.port
-        var tokens: [String] = []
-        var ids: [String] = []
-        for index in 0..<4 {
-            let body = try JSONSerialization.data(withJSONObject: ["username": "fan\(index)", "password": "correct horse battery"])
-            let (created, login) = try await onOwnThread {
-                (RawConnection.exchange(port: port, "POST", "/api/v1/users", headers: ["Content-Type": "application/json"], body: body),
-                 RawConnection.exchange(port: port, "POST", "/api/v1/sessions", headers: ["Content-Type": "application/json"], body: body))
-            }
-            try #require(created.status == 201)
-            let session = try #require(Self.json(login.body))
-            tokens.append(session["token"] as! String)
-            ids.append((session["user"] as! [String: Any])["id"] as! String)
-        }
+        let fans = try await server.signUpListeners(4)
+        let tokens = fans.map(\.token)
+        let ids = fans.map(\.id)
         // Fans 1 and 2 are on each release's sheet (with its artist: 50/30/20), and fan 1 also
         // listens (paying partly into their own earnings). Set up as an operator's tool would,
         // beside the server process.
