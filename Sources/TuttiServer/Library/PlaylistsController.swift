@@ -118,7 +118,14 @@ struct PlaylistsController {
     @Sendable func addTrack(_ request: Request, context: SignedInContext) async throws -> PlaylistResource {
         let id = try context.parameters.require("id")
         let body = try await request.decodeChecked(as: Addition.self, context: context)
-        return try await edit(id, context, version: body.version, .add(trackID: body.trackID, position: body.position))
+        do {
+            return try await edit(id, context, version: body.version, .add(trackID: body.trackID, position: body.position))
+        } catch CatalogError.notFound(let kind, _) where kind == "track" {
+            // The playlist exists; the body names a track the caller cannot see: a value the
+            // service's catalog refuses (a 404 would say the playlist is gone).
+            throw Problem(.unprocessableContent, title: "No such track",
+                          detail: "There is no such track, or it is not visible to you; nothing was added.")
+        }
     }
 
     @Sendable func removeTrack(_ request: Request, context: SignedInContext) async throws -> PlaylistResource {
