@@ -112,7 +112,8 @@ extension BrowserTests {
                 try await page.click("#release-upload-edit")
                 try await page.waitUntil("document.querySelector('#release-publish') && document.querySelectorAll('form.track-form').length === 3",
                                          "the edit page lists the three tracks")
-                #expect(try await page.evaluate(Self.loaded("#cover-current img"), as: Bool.self) == true, "the uploaded cover is shown")
+                // The picture loads after the page is drawn: wait for it, as for any image.
+                try await page.waitUntil(Self.loaded("#cover-current img"), "the uploaded cover is shown")
                 #expect(try await page.evaluate(Self.everyFieldLabelled, as: Bool.self) == true, "every field of the edit page has its label")
                 let form = "form.track-form"
                 try await page.click("\(form) button[id$=add-credit]")
@@ -192,7 +193,8 @@ extension BrowserTests {
                 let pageCover = try await page.evaluate("new URL(document.getElementById('release-cover').currentSrc).pathname", as: String.self)
                 #expect(sizes.compactMap { $0["url"] as? String }.contains(pageCover ?? ""), "the page's cover is one of the release's sizes: \(pageCover ?? "none")")
                 #expect(try await page.evaluate("document.getElementById('release-cover').alt", as: String.self) == "Cover of Tide Tables")
-                #expect(try await page.evaluate("document.title", as: String.self) == "Tide Tables · Tutti")
+                // The view names the page once its data has come (after the tracks are drawn).
+                try await page.waitUntil("document.title === 'Tide Tables · Tutti'", "the title names the release")
                 let first = "#release-tracks tr[data-track='\(tracks[0])']"
                 #expect(try await page.text(first).contains("Dawn"))
                 let seconds = Int(try #require((detail["tracks"] as? [[String: Any]])?.first?["durationSeconds"] as? Double))
