@@ -124,7 +124,25 @@ enum BackupFiles {
     /// Copies every file from one store to another with ``MediaCommand/Migrate/migrate(_:from:to:work:)``
     /// (each staged, hashed against its record, made visible, read back), printing progress;
     /// throws after the last file if any was missing or failed its check.
-    static func copyMedia(_ files: [StoredFile], from source: any MediaStore, to destination: any MediaStore, work: String, command: String) async throws {
+    static func copyMedia(_ files: [StoredFile], from sourceLocation: MediaStoreLocation, to destinationLocation: MediaStoreLocation, work: String, command: String) async throws {
+        let source = try store(sourceLocation)
+        let destination: any MediaStore
+        do { destination = try store(destinationLocation) } catch {
+            try? await source.shutdown()
+            throw error
+        }
+        do {
+            try await copyMedia(files, from: source, to: destination, work: work, command: command)
+        } catch {
+            try? await source.shutdown()
+            try? await destination.shutdown()
+            throw error
+        }
+        try? await source.shutdown()
+        try? await destination.shutdown()
+    }
+
+    private static func copyMedia(_ files: [StoredFile], from source: any MediaStore, to destination: any MediaStore, work: String, command: String) async throws {
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
         var failures: [String] = []
@@ -228,17 +246,8 @@ struct BackupCommand: AsyncParsableCommand {
         // 2. Every media file the snapshot names. Rows are committed only after their file is
         //    whole in the store, so each one the snapshot names is there.
         let files = try await BackupFiles.storedFiles(databaseCopy)
-        let source = try BackupFiles.store(try BackupFiles.mediaLocation(media, default: dataFolder))
-        let destination = try BackupFiles.store(.local(path: partial))
-        do {
-            try await BackupFiles.copyMedia(files, from: source, to: destination, work: partial + "/.work", command: "tutti backup")
-        } catch {
-            try? await source.shutdown()
-            try? await destination.shutdown()
-            throw error
-        }
-        try? await source.shutdown()
-        try? await destination.shutdown()
+        try await BackupFiles.copyMedia(
+            files, from: try BackupFiles.mediaLocation(media, default: dataFolder), to: .local(path: partial), work: partial + "/.work", command: "tutti backup")
         try? FileManager.default.removeItem(atPath: partial + "/" + StagedMedia.stagingPrefix)
 
         // 3. The URL signing key, so links handed out before a restore keep working.
@@ -356,17 +365,8 @@ struct RestoreCommand: AsyncParsableCommand {
                 chmod(path, 0o600)
             }
             let files = manifest.media.map { StoredFile(key: $0.key, bytes: $0.bytes, sha256: $0.sha256) }
-            let source = try BackupFiles.store(.local(path: folder))
-            let destination = try BackupFiles.store(try BackupFiles.mediaLocation(media, default: partial))
-            do {
-                try await BackupFiles.copyMedia(files, from: source, to: destination, work: partial + "/work/restore", command: "tutti restore")
-            } catch {
-                try? await source.shutdown()
-                try? await destination.shutdown()
-                throw error
-            }
-            try? await source.shutdown()
-            try? await destination.shutdown()
+            try await BackupFiles.copyMedia(
+                files, from: .local(path: folder), to: try BackupFiles.mediaLocation(media, default: partial), work: partial + "/work/restore", command: "tutti restore")
             // The restored database, as the service will open it: migrated to this tutti's
             // schema if the backup is older, then verified again.
             let database = try TuttiDatabase.open(path: partial + "/tutti.sqlite", others: [Ledger.registerMigrations])

@@ -12,6 +12,14 @@ struct SplitSheetTests {
         SplitParty(userID: "cy", shareBasisPoints: 2_000, role: "producer"),
     ]
 
+    /// The band's 50/30/20 sheet on the release "album", proposed by ari and accepted by the
+    /// other two: in force from now.
+    static func bandSheetInForce(_ ledger: Ledger) throws -> SplitSheet {
+        let sheet = try ledger.proposeSplitSheet(scope: .release("album"), proposer: "ari", parties: band)
+        try ledger.answerSplitSheet(sheet.id, party: "bo", decision: .accepted)
+        return try ledger.answerSplitSheet(sheet.id, party: "cy", decision: .accepted)
+    }
+
     func play(_ fixture: LedgerFixture, _ id: String, listener: String = "lena", track: String = "song") -> PlayChargeRequest {
         PlayChargeRequest(playID: id, listenerID: listener, artistID: "ari", trackID: track, at: fixture.clock.now, releaseID: "album")
     }
@@ -81,9 +89,7 @@ struct SplitSheetTests {
         let fixture = try LedgerFixture()
         let ledger = fixture.ledger
         try ledger.topUp(transferID: "pay", user: "lena", amount: 10_000_000)
-        let sheet = try ledger.proposeSplitSheet(scope: .release("album"), proposer: "ari", parties: Self.band)
-        try ledger.answerSplitSheet(sheet.id, party: "bo", decision: .accepted)
-        try ledger.answerSplitSheet(sheet.id, party: "cy", decision: .accepted)
+        _ = try Self.bandSheetInForce(ledger)
         fixture.clock.advance(seconds: 60)
         _ = try #require(try await ledger.chargePlay(play(fixture, "p1")).charge)
         let purchase = try ledger.buyRemainingPlays(PurchaseRequest(
@@ -112,9 +118,7 @@ struct SplitSheetTests {
         let fixture = try LedgerFixture()
         let ledger = fixture.ledger
         try ledger.topUp(transferID: "pay", user: "lena", amount: 10_000_000)
-        let first = try ledger.proposeSplitSheet(scope: .release("album"), proposer: "ari", parties: Self.band)
-        try ledger.answerSplitSheet(first.id, party: "bo", decision: .accepted)
-        try ledger.answerSplitSheet(first.id, party: "cy", decision: .accepted)
+        let first = try Self.bandSheetInForce(ledger)
         fixture.clock.advance(seconds: 10)
         let second = try ledger.proposeSplitSheet(scope: .release("album"), proposer: "ari", parties: [
             SplitParty(userID: "ari", shareBasisPoints: 9_000, role: "vocals"),
@@ -153,9 +157,7 @@ struct SplitSheetTests {
         let fixture = try LedgerFixture()
         let ledger = fixture.ledger
         try ledger.topUp(transferID: "pay", user: "lena", amount: 10_000_000)
-        let release = try ledger.proposeSplitSheet(scope: .release("album"), proposer: "ari", parties: Self.band)
-        try ledger.answerSplitSheet(release.id, party: "bo", decision: .accepted)
-        try ledger.answerSplitSheet(release.id, party: "cy", decision: .accepted)
+        let release = try Self.bandSheetInForce(ledger)
         let track = try ledger.proposeSplitSheet(scope: .track("song"), proposer: "ari", parties: [
             SplitParty(userID: "dee", shareBasisPoints: 2_500, role: "featured"),
             SplitParty(userID: "ari", shareBasisPoints: 7_500, role: "vocals"),
@@ -207,9 +209,7 @@ struct SplitSheetTests {
         let fixture = try LedgerFixture("appendOnly-\(statement.hashValue)")
         let ledger = fixture.ledger
         try ledger.topUp(transferID: "pay", user: "lena", amount: 10_000_000)
-        let sheet = try ledger.proposeSplitSheet(scope: .release("album"), proposer: "ari", parties: Self.band)
-        try ledger.answerSplitSheet(sheet.id, party: "bo", decision: .accepted)
-        try ledger.answerSplitSheet(sheet.id, party: "cy", decision: .accepted)
+        _ = try Self.bandSheetInForce(ledger)
         _ = try await ledger.chargePlay(play(fixture, "p1"))
         #expect {
             try fixture.sql(statement)
@@ -223,9 +223,7 @@ struct SplitSheetTests {
         let fixture = try LedgerFixture()
         let ledger = fixture.ledger
         try ledger.topUp(transferID: "pay", user: "lena", amount: 10_000_000)
-        let sheet = try ledger.proposeSplitSheet(scope: .release("album"), proposer: "ari", parties: Self.band)
-        try ledger.answerSplitSheet(sheet.id, party: "bo", decision: .accepted)
-        try ledger.answerSplitSheet(sheet.id, party: "cy", decision: .accepted)
+        _ = try Self.bandSheetInForce(ledger)
         _ = try await ledger.chargePlay(play(fixture, "p1"))
         #expect(try ledger.verify().isIntact)
         // Someone with the file swaps two shares of the sheet after the fact.
