@@ -46,6 +46,7 @@ public final class RawConnection: @unchecked Sendable {
     public func send(_ text: String) -> Bool { send(Data(text.utf8)) }
 
     /// Reads until the peer closes or a complete response with Content-Length has arrived.
+    @available(*, noasync, message: "blocks its thread for up to the idle timeout: call it inside RawConnection.onThread")
     public func readResponse() -> String {
         String(decoding: read { HTTPMessage.isComplete($0) }, as: UTF8.self)
     }
@@ -63,6 +64,7 @@ public final class RawConnection: @unchecked Sendable {
     /// Reads until `done` holds for what has arrived, the peer closes, or `timeout` seconds
     /// pass without data; returns everything received and which of those ended it. A slow
     /// client reads at most `chunk` bytes at a time, `pause` seconds apart.
+    @available(*, noasync, message: "blocks its thread for up to the idle timeout: call it inside RawConnection.onThread")
     public func receive(
         timeout: Int = RawConnection.idleTimeout, chunk: Int = 65_536, pause: TimeInterval = 0, until done: (Data) -> Bool
     ) -> (data: Data, end: ReadEnd) {
@@ -82,12 +84,14 @@ public final class RawConnection: @unchecked Sendable {
     }
 
     /// ``receive(timeout:chunk:pause:until:)`` for callers that check what arrived themselves.
+    @available(*, noasync, message: "blocks its thread for up to the idle timeout: call it inside RawConnection.onThread")
     public func read(timeout: Int = RawConnection.idleTimeout, chunk: Int = 65_536, pause: TimeInterval = 0, until done: (Data) -> Bool) -> Data {
         receive(timeout: timeout, chunk: chunk, pause: pause, until: done).data
     }
 
     /// Reads until the peer closes the connection; returns what arrived meanwhile.
     /// - Throws: ``DidNotHappen`` if the connection stays open without data for `timeout` seconds.
+    @available(*, noasync, message: "blocks its thread for up to the idle timeout: call it inside RawConnection.onThread")
     public func readUntilClosed(timeout: Int = RawConnection.idleTimeout) throws -> Data {
         let (data, end) = receive(timeout: timeout) { _ in false }
         guard end == .closed else {
@@ -116,6 +120,7 @@ public final class RawConnection: @unchecked Sendable {
 
     /// One request with `Connection: close`; returns the status and the body (nil status if
     /// the connection failed or closed before a status line).
+    @available(*, noasync, message: "blocks its thread for up to the idle timeout: call it inside RawConnection.onThread")
     public static func exchange(port: Int, _ method: String, _ path: String, headers: [String: String] = [:], body: Data = Data()) -> (status: Int?, body: Data) {
         guard let connection = try? RawConnection(port: port) else { return (nil, Data()) }
         var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
