@@ -34,6 +34,14 @@ public enum ImageRenderer {
     /// WebP quality (libwebp scale, 1–100).
     public static let webpQuality: Int32 = 80
 
+    /// Environment for a process that renders: VIPSHOME names no folder, so libvips 8.14
+    /// loads none of its modules (PDF, ImageMagick, HEIF, JPEG XL, OpenSlide loaders) at
+    /// start. They would all be blocked anyway, and loading them costs start-up time and
+    /// hundreds of MiB of address space, which counts against the child's memory limit.
+    /// Give it to the child when starting it; never setenv in a running process (another
+    /// thread starting a process copies the environment meanwhile: that crashed the tests).
+    public static let environment = ["VIPSHOME": "/nonexistent/tutti-no-vips-modules"]
+
     public static func render(_ bytes: [UInt8], kind: ImageKind, limits: ImageLimits = .standard) throws(ImageError) -> RenderedImages {
         guard !bytes.isEmpty else { throw .empty }
         guard bytes.count <= limits.maxBytes else { throw .tooLarge(bytes: bytes.count, limit: limits.maxBytes) }

@@ -16,12 +16,11 @@ enum Vips {
     /// VIPS_INIT, then every loader blocked but JPEG, PNG and WebP: even a file that got past
     /// the sniffing cannot reach the SVG, PDF, ImageMagick or other loaders.
     private static let started: Result<Void, ImageError> = {
-        // libvips 8.14 loads every module in its module folder at start: the PDF (poppler),
-        // ImageMagick, HEIF, JPEG XL and OpenSlide loaders. All are blocked below anyway, and
-        // loading them costs start-up time and hundreds of MiB of address space (which counts
-        // against the child's memory limit). VIPSHOME is where libvips looks for that folder;
-        // pointing it at nothing keeps them out. An explicit VIPSHOME is respected.
-        setenv("VIPSHOME", "/nonexistent/tutti-no-vips-modules", 0)
+        // libvips 8.14 loads every module in its module folder at start (the PDF, ImageMagick,
+        // HEIF, JPEG XL and OpenSlide loaders); `tutti image` keeps them out by setting
+        // VIPSHOME (see ``ImageRenderer/environment``) before anything starts. Not here: a
+        // setenv while another thread starts a process (which copies the environment)
+        // crashed the test process once.
         // libvips decodes on several threads, and glibc gives each thread its own malloc arena
         // with 64 MiB of reserved address space: with a memory limit on the process that
         // reservation alone fails. Two arenas are plenty for one image. (Process-wide: ImageCore

@@ -136,6 +136,7 @@ public final class Chromium: Sendable {
 
     /// Asks the browser to quit, and kills it if it has not within a few seconds. Blocks its
     /// thread meanwhile: from async code, use ``shutDown()``.
+    @available(*, noasync, message: "blocks its thread while the browser exits: await shutDown()")
     public func close() {
         let payload = #"{"id":0,"method":"Browser.close"}"#
         _ = payload.withCString { write(commands, $0, strlen($0) + 1) }

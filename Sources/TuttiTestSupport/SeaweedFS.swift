@@ -51,7 +51,7 @@ public final class SeaweedFS: Sendable {
     /// Starts `weed mini` with an S3 identity and `buckets` created, and returns once a signed
     /// PUT into the first bucket succeeds.
     public static func start(buckets: [String] = ["tutti-test"]) async throws -> SeaweedFS {
-        let weed = try locateWeed()
+        let weed = try await locateWeed()
         let lock = try await acquireLock()
         do {
             return try await launch(weed: weed, lock: lock, buckets: buckets)
@@ -174,7 +174,7 @@ public final class SeaweedFS: Sendable {
     /// (`fs.configure -locationPrefix=/buckets/B/ -readOnly -apply`) or full
     /// (`s3.bucket.quota -name=B -op=set -sizeMB=1`, then `s3.bucket.quota.enforce -apply`).
     public func shell(_ command: String) async throws -> String {
-        let weed = try Self.locateWeed()
+        let weed = try await Self.locateWeed()
         let output = try await ThirdPartyTools.run("/bin/sh", ["-c", "echo \"$1\" | \"$0\" shell -master=127.0.0.1:9333 2>&1", weed, command])
         guard output.status == 0 else { throw Failure(description: "weed shell \(command): exit \(output.status): \(output.stdout)") }
         return output.stdout
@@ -220,6 +220,7 @@ public final class SeaweedFS: Sendable {
     /// holder died without stopping it (the lock is free, so nobody uses it), and it would
     /// hold the fixed ports. Only a `weed` whose data folder is a test scratch folder. Blocks
     /// while the orphan goes: call it on a thread of its own.
+    @available(*, noasync, message: "blocks while the orphan goes: call it on a thread of its own")
     static func endOrphan() {
         guard let text = try? String(contentsOfFile: pidPath, encoding: .utf8), let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)),
               let commandLine = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))
@@ -234,9 +235,9 @@ public final class SeaweedFS: Sendable {
     }
 
     /// `weed` on PATH, or in the scripts folder of the Python that pip installs into.
-    static func locateWeed() throws -> String {
+    static func locateWeed() async throws -> String {
         var candidates = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/weed" }
-        if let scripts = try? ThirdPartyTools.run("python3", ["-c", "import sysconfig; print(sysconfig.get_path('scripts'))"]) as ThirdPartyTools.Output {
+        if let scripts = try? await ThirdPartyTools.run("python3", ["-c", "import sysconfig; print(sysconfig.get_path('scripts'))"]) as ThirdPartyTools.Output {
             candidates.append(scripts.stdout.trimmingCharacters(in: .whitespacesAndNewlines) + "/weed")
         }
         for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {

@@ -9,7 +9,9 @@ public enum ThirdPartyTools {
         public var stderr: String
     }
 
-    /// Runs `executable` (found on PATH) with `arguments` and collects its output.
+    /// Runs `executable` (found on PATH) with `arguments` and collects its output. Blocks its
+    /// thread until the program ends: from async code, `await` the other `run`.
+    @available(*, noasync, message: "blocks its thread until the program ends: await the async run")
     public static func run(_ executable: String, _ arguments: [String]) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -45,6 +45,9 @@ struct ImageCommand: ParsableCommand {
 
     func run() throws {
         Transcode.dieWithParentIfAsked()
+        // Run by hand rather than by the server (which starts it with this environment): this
+        // process has started no other threads or processes yet, so setenv is safe here.
+        for (name, value) in ImageRenderer.environment where getenv(name) == nil { setenv(name, value, 0) }
         if let memoryLimit { try limitAddressSpace(to: memoryLimit) }
         let limits = ImageLimits.standard
         let createdFolder = !FileManager.default.fileExists(atPath: outputFolder)

@@ -34,7 +34,8 @@ struct ImageService: Sendable {
             executable: configuration.transcoderExecutable,
             arguments: ["image", kind.rawValue, upload, output, "--manifest", "\(work)/manifest.json",
                         "--memory-limit", String(configuration.jobMemoryLimit)],
-            environment: ["MALLOC_ARENA_MAX": "2", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TUTTI_PARENT_PID": String(getpid())],
+            environment: ImageRenderer.environment.merging(
+                ["MALLOC_ARENA_MAX": "2", "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TUTTI_PARENT_PID": String(getpid())]) { $1 },
             threadPool: services.threadPool)
         let outcome = try await child.run(timeLimit: .seconds(min(Self.timeLimitSeconds, Int(configuration.jobTimeLimit)))) { _ in }
         if outcome.timedOut {
