@@ -30,21 +30,49 @@ extension Trait where Self == OwnThreads {
     public static var ownThreads: Self { OwnThreads() }
 }
 
-/// A task executor on at most one thread per core (an operation queue); each job runs to its
-/// next suspension on one of them.
+/// A task executor on threads of its own (`Thread`, not Dispatch): each job runs to its next
+/// suspension on one of them.
+///
+/// Not an OperationQueue or a concurrent DispatchQueue: on Linux both run on Dispatch's
+/// global worker threads, which are also the threads of Swift's global executor, so a job
+/// blocked there held one of them all the same. A full-suite run stalled so: two jobs of
+/// this executor blocked waiting for child processes, and the in-process servers' requests
+/// waited behind them.
 final class BlockingTestExecutor: TaskExecutor, @unchecked Sendable {
-    static let shared = BlockingTestExecutor(width: ProcessInfo.processInfo.activeProcessorCount)
+    /// Twice the cores, at least four: its jobs mostly wait (for child processes, for
+    /// SQLite's syncs), and the kernel shares the cores between these threads and the rest.
+    static let shared = BlockingTestExecutor(width: max(4, 2 * ProcessInfo.processInfo.activeProcessorCount))
 
-    private let queue = OperationQueue()
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+    private var next = 0
 
     init(width: Int) {
-        queue.name = "tutti.tests.own-threads"
-        queue.maxConcurrentOperationCount = max(1, width)
+        for index in 0..<max(1, width) {
+            let thread = Thread { [unowned self] in self.work() }
+            thread.name = "tutti.tests.own-threads.\(index)"
+            thread.start()
+        }
     }
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func work() {
         let executor = asUnownedTaskExecutor()
-        queue.addOperation { job.runSynchronously(on: executor) }
+        while true {
+            condition.lock()
+            while next == jobs.count { condition.wait() }
+            let job = jobs[next]
+            next += 1
+            if next > 1_024 { jobs.removeFirst(next); next = 0 }
+            condition.unlock()
+            job.runSynchronously(on: executor)
+        }
     }
 }

@@ -62,6 +62,27 @@ public enum PoolWatchdog {
             process.waitUntilExit()
         } catch {
             FileHandle.standardError.write(Data("PoolWatchdog: gdb did not start: \(error)\n".utf8))
+            return
+        }
+        // CI keeps only what the run prints: the threads that were running a task, in short.
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        for summary in runningTasks(inBacktraces: text) {
+            FileHandle.standardError.write(Data("PoolWatchdog: \(summary)\n".utf8))
+        }
+    }
+
+    /// From gdb's `thread apply all bt`: each thread that was running a task when stopped
+    /// (its stack holds `swift_job_run`), as its name and its innermost frames.
+    static func runningTasks(inBacktraces text: String, frames: Int = 8) -> [String] {
+        text.components(separatedBy: "\n\nThread ").filter { $0.contains("swift_job_run") }.map { block in
+            let lines = block.split(separator: "\n")
+            let header = lines.first.map(String.init) ?? ""
+            let top = lines.dropFirst().prefix(frames).map { line in
+                // "#3  0x... in SYMBOL (args) at FILE:LINE": keep the symbol and the place.
+                let symbol = line.range(of: " in ").map { String(line[$0.upperBound...]) } ?? String(line)
+                return "    " + String(symbol.prefix(220))
+            }
+            return (["thread " + header] + top).joined(separator: "\n")
         }
     }
 }

@@ -23,15 +23,33 @@ public enum ThirdPartyTools {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         // Read both pipes while the process runs, so a chatty child never blocks on a full pipe.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data()
-        nonisolated(unsafe) var errData = Data()
-        DispatchQueue.global().async(group: group) { outData = out.fileHandleForReading.readDataToEndOfFile() }
-        DispatchQueue.global().async(group: group) { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        // On threads of their own: a Dispatch worker blocked in read() would be one fewer for
+        // Swift's global executor, which shares them on Linux.
+        let outData = readToEnd(out.fileHandleForReading)
+        let errData = readToEnd(err.fileHandleForReading)
         process.waitUntilExit()
-        group.wait()
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+        return Output(status: process.terminationStatus, stdout: String(decoding: outData.value, as: UTF8.self), stderr: String(decoding: errData.value, as: UTF8.self))
     }
+
+    /// Reads `handle` to its end on a new thread; the value waits for that thread.
+    private final class Reading: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        private var data = Data()
+
+        init(_ handle: FileHandle) {
+            Thread.detachNewThread { [self] in
+                data = handle.readDataToEndOfFile()
+                done.signal()
+            }
+        }
+
+        var value: Data {
+            done.wait()
+            return data
+        }
+    }
+
+    private static func readToEnd(_ handle: FileHandle) -> Reading { Reading(handle) }
 
     /// Runs `executable` on a thread of its own, so tests with a server in the same process
     /// never block the threads that server needs (a blocked cooperative pool deadlocks both).

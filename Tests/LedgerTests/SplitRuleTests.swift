@@ -3,7 +3,7 @@ import Ledger
 import Testing
 import TuttiTestSupport
 
-@Suite("The split rule: floors, then the largest remainders")
+@Suite("The split rule: floors, then the largest remainders", .ownThreads)
 struct SplitRuleTests {
     struct Example: Sendable, CustomTestStringConvertible {
         let amount: Int64

@@ -147,7 +147,9 @@ struct ServeCommandTests {
         let download = Download()
         let stopSent = DispatchSemaphore(value: 0)
         let reader = DispatchGroup()
-        DispatchQueue.global().async(group: reader) {
+        reader.enter()
+        Thread.detachNewThread {  // not a Dispatch worker: those are the shared threads' too
+            defer { reader.leave() }
             var held = false
             // Until the whole response has arrived, or the server closes the connection.
             let data = client.read(chunk: 16_384, pause: 0.005) { data in
