@@ -53,8 +53,18 @@ extension BrowserTests {
                 try await page.run("location.hash = '#/releases/\(ep)'")
                 try await page.waitUntil("document.querySelector(\(BrowserPage.literal(star)))?.getAttribute('aria-pressed') === 'true'", "the star is still pressed on the page opened again")
 
+                #expect(try await page.evaluate("document.getElementById('release-share').getAttribute('href')", as: String.self) == "/releases/\(ep)")
+                // And the artist, from her page, with the keyboard.
+                try await page.run("location.hash = '#/artists/\(ada.id)'")
+                let artistStar = "#artist-star button[data-star=artist]"
+                try await page.waitUntil("document.querySelector(\(BrowserPage.literal(artistStar)))?.getAttribute('aria-pressed') === 'false'", "the artist page offers a star")
+                try await page.run("document.querySelector(\(BrowserPage.literal(artistStar))).focus()")
+                try await page.press("Enter", code: "Enter", keyCode: 13, text: "\r")
+                try await page.waitUntil("document.querySelector(\(BrowserPage.literal(artistStar))).getAttribute('aria-pressed') === 'true'", "the artist's star is pressed")
+
                 try await page.navigate("\(api.baseURL)/#/my-library")
                 try await page.waitUntil("document.getElementById('favourite-list')?.textContent.includes('Two Songs')", "the library lists the starred release")
+                #expect(try await page.text("#favourite-list").contains("artist: ada"), "the library lists the starred artist")
                 let item = "#playlist-list li[data-playlist='\(playlist)']"
                 try await page.waitUntil("document.querySelectorAll(\"\(item) .playlist-tracks li\").length === 3", "the playlist shows three tracks")
                 // Move the first track down, with the keyboard: focus the button, press Enter.
