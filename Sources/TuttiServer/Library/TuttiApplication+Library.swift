@@ -13,5 +13,6 @@ extension TuttiApplication {
     /// The embeddable player and oEmbed (issue 17, sharing).
     static func addSharingRoutes(_ services: AppServices, root: Router<TuttiRequestContext>, api: RouterGroup<TuttiRequestContext>) {
         EmbedController(services: services).addRoutes(root: root, api: api)
+        SharedPagesController(services: services).addRoutes(root: root)
     }
 }

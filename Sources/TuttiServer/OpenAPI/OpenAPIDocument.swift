@@ -113,12 +113,15 @@ enum OpenAPIDocument {
         return content.contains { $0.0 == "application/json" }
     }
 
-    /// The method and the path's words, a parameter `{id}` as `ById`: `getTracksById`.
+    /// The method and the path's words, a parameter `{id}` as `ById`: `getTracksById`. A
+    /// shared link's page outside the API (`/releases/{id}`) ends in `Page`, so that it does
+    /// not take the name of the API's operation on the same words.
     static func operationID(_ operation: Operation) -> String {
         let capitalized = { (word: Substring) in word.prefix(1).uppercased() + word.dropFirst().replacing(".", with: "") }
         let words = operation.path.split(separator: "/").filter { $0 != "api" && $0 != "v1" }.map { word in
             word.hasPrefix("{") ? "By" + capitalized(word.dropFirst().dropLast()) : capitalized(word)
         }
-        return operation.method + words.joined()
+        let sharedPage = !operation.path.hasPrefix("/api/") && SharedPagesController.kinds.contains(where: { operation.path.hasPrefix("/\($0)/") })
+        return operation.method + words.joined() + (sharedPage ? "Page" : "")
     }
 }

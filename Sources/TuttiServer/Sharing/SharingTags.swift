@@ -3,7 +3,8 @@ import FoundationEssentials
 
 /// What a shared link shows as its preview: Open Graph and Twitter card tags (title,
 /// description, cover), for any page about a release, a track, an artist or a playlist.
-/// The release and artist pages render these into their `<head>` too.
+/// The embed pages carry them, and so do the shared links of release, artist and playlist
+/// pages (``SharedPagesController``), in the `<head>` the server sends.
 struct SharingTags {
     var title: String
     var description: String

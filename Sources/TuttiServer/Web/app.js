@@ -14,6 +14,15 @@ import { renderSplits } from './splits.js';
 import { el } from './format.js';
 import { renderListenerLibrary, renderPlaylist } from './library.js';
 
+// A shared link names a page by its path (`/releases/ID`: the server answers it with this
+// shell and the page's preview tags, for link-preview bots that run no script); the views
+// live in the fragment, so the address becomes the view's own.
+const shared = /^\/(releases|artists|playlists)\/([\w-]+)\/?$/.exec(location.pathname);
+if (shared) {
+  const [, kind, id] = shared;
+  history.replaceState(null, '', `/${location.hash || (kind === 'playlists' ? `#/playlist?id=${id}` : `#/${kind}/${id}`)}`);
+}
+
 const player = new Player();
 const main = document.getElementById('main');
 

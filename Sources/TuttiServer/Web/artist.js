@@ -2,6 +2,7 @@
 import { api, download, session, uploadFile } from './api.js';
 import { bytes, credits, dateTime, duration, el, picture, toast } from './format.js';
 import { barChart } from './charts.js';
+import { pendingSheetsPanel } from './splits.js';
 
 const POLL_MILLISECONDS = 1000;
 
@@ -10,6 +11,7 @@ export function renderArtist(main) {
   const tracks = el('tbody');
   const earnings = el('section', { 'aria-labelledby': 'earnings-heading' });
   const releases = el('tbody');
+  const pending = pendingSheetsPanel({ onlyWhenNamed: true });
   main.replaceChildren(
     el('h1', {}, `Artist: ${user.displayName}`),
     el('nav', { 'aria-label': 'Artist tools', class: 'tools' }, el('ul', {},
@@ -17,6 +19,7 @@ export function renderArtist(main) {
       el('li', {}, el('a', { href: '#/artist/releases/new' }, 'New release')),
       el('li', {}, el('a', { href: '#/artist/profile' }, 'Edit your profile')),
       el('li', {}, el('a', { href: `#/artists/${encodeURIComponent(user.id)}` }, 'Your public page')))),
+    pending.element,
     el('h2', {}, 'Your releases'),
     el('div', { class: 'table-wrap' }, el('table', { id: 'artist-releases-table' },
       el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, el('span', { class: 'visually-hidden' }, 'Cover')), el('th', { scope: 'col' }, 'Title'),
@@ -32,6 +35,7 @@ export function renderArtist(main) {
   loadTracks(user, tracks);
   loadReleases(user, releases);
   loadEarnings(earnings);
+  pending.load().catch(() => {});
 }
 
 async function loadReleases(user, body) {
@@ -191,6 +195,8 @@ async function loadEarnings(section) {
       el('div', { class: 'charts' },
         el('figure', {}, el('figcaption', {}, 'Your share per day'), dayChart),
         el('figure', {}, el('figcaption', {}, 'Your share per track'), trackChart)),
+      el('p', { class: 'muted', id: 'earnings-splits-note' }, 'Unpaid and earned count your parts under split sheets too; the statement below lists the plays of your own tracks that no sheet divides. ',
+        el('a', { href: '#/splits' }, 'Your part of every divided play, with its CSV, is on the Splits page.')),
       el('h3', {}, 'Statement'), exportButton,
       statementTable(statement));
     const draw = () => {

@@ -3,6 +3,7 @@
 // order of the page is the order of focus, and nothing is told by colour alone.
 import { api, session, download, ApiError } from './api.js';
 import { credits, dateTime, el, toast } from './format.js';
+import { pendingSheetsPanel } from './splits.js';
 
 const me = () => session.get()?.user;
 const base = () => `/api/v1/listeners/${encodeURIComponent(me().id)}`;
@@ -22,10 +23,12 @@ function section(heading, idName, ...children) {
 }
 
 export async function renderListenerLibrary(main) {
-  main.replaceChildren(el('h1', {}, 'Library'),
+  // Anyone may be named on a band's split sheet: their answer is asked for here too.
+  const pending = pendingSheetsPanel({ onlyWhenNamed: true });
+  main.replaceChildren(el('h1', {}, 'Library'), pending.element,
     section('Collection', 'collection'), section('Playlists', 'playlists'), section('Favourites', 'favourites'),
     section('Followed artists', 'follows'), section('History', 'history'), section('Monthly spending limit', 'limit'));
-  await Promise.allSettled([collection(main), playlists(main), favourites(main), follows(main), history(main), limit(main)]);
+  await Promise.allSettled([pending.load(), collection(main), playlists(main), favourites(main), follows(main), history(main), limit(main)]);
 }
 
 async function collection(main) {
@@ -86,18 +89,40 @@ async function favourites(main) {
   }
 }
 
-/** A star toggle for the catalog: adds or removes a favourite. */
-export function starButton(kind, itemID, title) {
-  const button = el('button', { type: 'button', class: 'secondary star', 'aria-pressed': 'false', 'aria-label': `Favourite ${title}` }, '☆ Favourite');
+/**
+ * A star toggle for the catalog and the release and artist pages: adds or removes a
+ * favourite. `pressed` is the state to start from; `favouriteState` finds it.
+ */
+export function starButton(kind, itemID, title, pressed = false) {
+  const button = el('button', { type: 'button', class: 'secondary star', 'aria-label': `Favourite ${title}`, 'data-star': kind });
+  const show = (on) => {
+    button.setAttribute('aria-pressed', String(on));
+    // The star's shape and the word both change: the state is not told by colour alone.
+    button.textContent = on ? '★ Favourite' : '☆ Favourite';
+  };
+  show(pressed);
   button.addEventListener('click', async () => {
     const on = button.getAttribute('aria-pressed') !== 'true';
+    button.disabled = true;
     try {
       await api(`${base()}/favourites/${kind}s/${id(itemID)}`, { method: on ? 'PUT' : 'DELETE' });
-      button.setAttribute('aria-pressed', String(on));
-      button.textContent = on ? '★ Favourite' : '☆ Favourite';
+      show(on);
+      toast(on ? `${title} is in your favourites.` : `${title} is no longer in your favourites.`);
     } catch (error) { toast(error.message); }
+    button.disabled = false;
   });
   return button;
+}
+
+/** Whether the signed-in listener has starred `itemID` (a track, release or artist). */
+export async function favouriteState(kind, itemID) {
+  let next = `${base()}/favourites?kind=${kind}&limit=100`;
+  while (next) {
+    const page = await api(next);
+    if (page.items.some((item) => item.id === itemID)) return true;
+    next = page.next;
+  }
+  return false;
 }
 
 async function playlists(main) {
@@ -135,7 +160,7 @@ async function playlistItem(playlistID, main) {
   visibility.addEventListener('change', () => edit('', { method: 'PATCH', json: { version: playlist.version, public: visibility.checked } }));
   return el('li', { 'data-playlist': playlist.id },
     el('h3', {}, playlist.title), el('p', {}, visibility, ' ', el('label', { for: `public-${playlist.id}` }, 'Public: anyone with the link can open it')),
-    playlist.public ? el('p', {}, 'Link: ', el('a', { href: `#/playlist?id=${playlist.id}` }, `#/playlist?id=${playlist.id}`)) : null,
+    playlist.public ? el('p', {}, 'Link to share: ', el('a', { href: `/playlists/${id(playlist.id)}` }, `${location.origin}/playlists/${playlist.id}`)) : null,
     tracks);
 }
 

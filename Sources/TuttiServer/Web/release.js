@@ -4,6 +4,8 @@
 import { api, download, session } from './api.js';
 import { credits, duration, el, licenceName, picture, plural, toast } from './format.js';
 import { playTracks } from './catalog.js';
+import { favouriteState, starButton } from './library.js';
+import { releaseSplitsSection } from './splits.js';
 
 export async function renderRelease(main, player, id) {
   main.replaceChildren(el('p', { class: 'muted', role: 'status' }, 'Loading the release…'));
@@ -17,6 +19,9 @@ export async function renderRelease(main, player, id) {
   }
   const user = session.get()?.user;
   const mine = user && (user.id === release.artist.id || user.role === 'admin');
+  const owner = user && user.id === release.artist.id;
+  const star = el('span', { id: 'release-star' });
+  const splits = el('div', { id: 'release-splits-place' });
   const tracks = release.tracks || [];
   const total = tracks.reduce((sum, track) => sum + (track.durationSeconds || 0), 0);
   const releaseDownload = el('p', { id: 'release-download', hidden: true });
@@ -35,7 +40,10 @@ export async function renderRelease(main, player, id) {
         release.published ? null : el('p', { class: 'notice' }, 'A draft: only you (and admins) can see it.'),
         el('div', { class: 'actions' },
           el('button', { type: 'button', id: 'release-play-all', disabled: tracks.length === 0, onclick: () => playTracks(player, tracks) }, 'Play all'),
+          star,
           mine ? el('a', { href: `#/artist/releases/${encodeURIComponent(release.id)}`, class: 'button secondary' }, 'Edit') : null),
+        release.published ? el('p', { class: 'muted' }, 'Link to share: ',
+          el('a', { href: `/releases/${encodeURIComponent(release.id)}`, id: 'release-share' }, `${location.origin}/releases/${release.id}`)) : null,
         releaseDownload)),
     release.description ? el('section', { 'aria-labelledby': 'about-heading' },
       el('h2', { id: 'about-heading' }, 'About'), el('p', { class: 'prose' }, release.description)) : null,
@@ -53,7 +61,21 @@ export async function renderRelease(main, player, id) {
     el('section', { 'aria-labelledby': 'licence-heading' },
       el('h2', { id: 'licence-heading' }, 'Licence'),
       el('p', { id: 'release-licence' }, licenceName(release.licence)),
-      release.upc ? el('p', { class: 'muted' }, `UPC/EAN ${release.upc}`) : null)));
+      release.upc ? el('p', { class: 'muted' }, `UPC/EAN ${release.upc}`) : null),
+    splits));
+
+  if (user) {
+    // Only a published release can be starred; the button comes once its state is known.
+    if (release.published) {
+      favouriteState('release', release.id)
+        .then((pressed) => star.replaceChildren(starButton('release', release.id, release.title, pressed)))
+        .catch((error) => star.replaceChildren(el('span', { class: 'muted' }, `Favourites could not be loaded: ${error.message}`)));
+    }
+    if (owner) {
+      const section = await releaseSplitsSection(release, user);
+      if (section) splits.replaceChildren(section);
+    }
+  }
 
   if (user) {
     const owned = await Promise.all(rows.map((row) => row.loadOwnership()));

@@ -4,7 +4,7 @@ import Testing
 import TuttiTestSupport
 
 extension BrowserTests {
-    @Test("the library page: a playlist of three tracks from two releases reordered and made public, opened signed out; own it now; stopped by a spending limit with a clear message")
+    @Test("the library page: a release starred on its page; a playlist of three tracks from two releases reordered and made public, opened signed out by its shared link; own it now and download the original; stopped by a spending limit with a clear message")
     func listenerLibrary() async throws {
         try await TestService().run { api in
             let ada = try await api.account("ada", role: "artist")
@@ -32,9 +32,39 @@ extension BrowserTests {
                 _ = try await api.services.ledger.chargePlay(.init(playID: "play-\(id)", listenerID: lena.id, artistID: ada.id, trackID: id, at: Date()))
             }
 
+            let downloads = Fixtures.scratch("browser-own-it-now")
             try await withBrowser(expected: { $0.contains("/spending-limit") || $0.contains("/purchase") }) { page in
+                try await page.browser.send("Browser.setDownloadBehavior", ["behavior": "allow", "downloadPath": downloads.path])
                 try await page.signIn(api, "lena")
+
+                // A star on the release's page: pressed, it stays pressed when the page is opened again.
+                try await page.run("location.hash = '#/releases/\(ep)'")
+                let star = "#release-star button[data-star=release]"
+                try await page.waitUntil("document.querySelector(\(BrowserPage.literal(star)))?.getAttribute('aria-pressed') === 'false'", "the release page offers a star")
+                #expect(try await page.text(star) == "☆ Favourite")
+                #expect(try await page.evaluate("document.querySelector(\(BrowserPage.literal(star))).getAttribute('aria-label')", as: String.self) == "Favourite Two Songs")
+                try await page.click(star)
+                try await page.waitUntil("document.querySelector(\(BrowserPage.literal(star))).getAttribute('aria-pressed') === 'true'", "the star is pressed")
+                #expect(try await page.text(star) == "★ Favourite", "the state is in the text, not in colour alone")
+                let favourites = try await api.request(.get, "/api/v1/listeners/\(lena.id)/favourites", token: lena.token).json()["items"] as? [[String: Any]]
+                #expect(favourites?.map { "\($0["kind"] ?? "") \($0["id"] ?? "")" } == ["release \(ep)"])
+                try await page.run("location.hash = '#/'")
+                try await page.waitUntil("document.querySelector('#release-list li[data-release]')", "the catalog")
+                try await page.run("location.hash = '#/releases/\(ep)'")
+                try await page.waitUntil("document.querySelector(\(BrowserPage.literal(star)))?.getAttribute('aria-pressed') === 'true'", "the star is still pressed on the page opened again")
+
+                #expect(try await page.evaluate("document.getElementById('release-share').getAttribute('href')", as: String.self) == "/releases/\(ep)")
+                // And the artist, from her page, with the keyboard.
+                try await page.run("location.hash = '#/artists/\(ada.id)'")
+                let artistStar = "#artist-star button[data-star=artist]"
+                try await page.waitUntil("document.querySelector(\(BrowserPage.literal(artistStar)))?.getAttribute('aria-pressed') === 'false'", "the artist page offers a star")
+                try await page.run("document.querySelector(\(BrowserPage.literal(artistStar))).focus()")
+                try await page.press("Enter", code: "Enter", keyCode: 13, text: "\r")
+                try await page.waitUntil("document.querySelector(\(BrowserPage.literal(artistStar))).getAttribute('aria-pressed') === 'true'", "the artist's star is pressed")
+
                 try await page.navigate("\(api.baseURL)/#/my-library")
+                try await page.waitUntil("document.getElementById('favourite-list')?.textContent.includes('Two Songs')", "the library lists the starred release")
+                #expect(try await page.text("#favourite-list").contains("artist: ada"), "the library lists the starred artist")
                 let item = "#playlist-list li[data-playlist='\(playlist)']"
                 try await page.waitUntil("document.querySelectorAll(\"\(item) .playlist-tracks li\").length === 3", "the playlist shows three tracks")
                 // Move the first track down, with the keyboard: focus the button, press Enter.
@@ -42,7 +72,7 @@ extension BrowserTests {
                 try await page.press("Enter", code: "Enter", keyCode: 13, text: "\r")
                 try await page.waitUntil("document.querySelector(\"\(item) .playlist-tracks li\")?.textContent.startsWith('Song 2')", "Song 2 is first")
                 try await page.click("#public-\(playlist)")
-                try await page.waitUntil("document.querySelector(\"\(item) a[href^='#/playlist']\")", "the playlist is public, with a link")
+                try await page.waitUntil("document.querySelector(\"\(item) a[href='/playlists/\(playlist)']\")", "the playlist is public, with its link to share")
                 try await Screenshots.save(page, "library")
 
                 // Own it now from the collection.
@@ -51,6 +81,20 @@ extension BrowserTests {
                 try await page.click(own)
                 try await page.waitUntil("document.getElementById('toast').textContent.includes('You own Song 3 now')", "the purchase is confirmed")
                 try await page.waitUntil("document.querySelector(\"#collection-tracks li[data-track='\(tracks[2])']\")?.textContent.includes('Owned')", "the track shows as owned")
+                // Owned, it downloads: the file the browser saves is the original upload, byte for byte.
+                let download = "#collection-tracks li[data-track='\(tracks[2])'] button[aria-label='Download Song 3']"
+                try await page.waitUntil("document.querySelector(\"\(download)\")", "the owned track offers its download")
+                try await page.click(download)
+                let file = try await waitFor("the browser to save the original", timeout: Deadline.standard, every: .milliseconds(100)) { () -> URL? in
+                    let names = (try? FileManager.default.contentsOfDirectory(atPath: downloads.path)) ?? []
+                    guard !names.contains(where: { $0.hasSuffix(".crdownload") }), let name = names.first else { return nil }
+                    return downloads.appendingPathComponent(name)
+                }
+                #expect(file.lastPathComponent == "Song 3 (original).wav")
+                let original = try Data(contentsOf: URL(fileURLWithPath: Fixtures.media("sine-1000-48000-mono.wav")))
+                let saved = try Data(contentsOf: file)
+                #expect(saved.count == original.count, "\(saved.count) bytes saved, the upload had \(original.count)")
+                #expect(saved == original)
 
                 // A limit below the next purchase: own it now is refused with the limit's own message.
                 try await page.fill("#limit-amount", "0.01")
@@ -64,8 +108,10 @@ extension BrowserTests {
                 // Signed out, the public playlist opens in its new order.
                 try await page.click("#logout")
                 try await page.waitUntil("!document.getElementById('whoami').textContent", "signed out")
-                try await page.navigate("\(api.baseURL)/#/playlist?id=\(playlist)")
+                // (The page moves itself to its view's address, so navigate() cannot wait for this one.)
+                _ = try await page.send("Page.navigate", ["url": "\(api.baseURL)/playlists/\(playlist)"])
                 try await page.waitUntil("document.querySelectorAll('#public-playlist li').length === 3", "the public playlist opens signed out")
+                #expect(try await page.evaluate("location.pathname + location.hash", as: String.self) == "/#/playlist?id=\(playlist)")
                 #expect(try await page.text("#public-playlist li").hasPrefix("Song 2"))
             }
         }

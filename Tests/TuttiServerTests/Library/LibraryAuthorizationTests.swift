@@ -62,6 +62,29 @@ struct LibraryAuthorizationTests {
                 ("remove limit", .delete, "\(me)/spending-limit", nil, [401, 401, 204, 404, 404, 404]),
                 ("delete private playlist", .delete, "/api/v1/playlists/\(privateID)?version=4", nil, [401, 401, 204, 404, 404, 404]),
             ]
+            // The shared links' pages are the same for every caller with a valid token or none
+            // (a preview bot sends none): HTML with the tags, or a 404 shell without them.
+            let draft = try #require(try await api.request(.post, "/api/v1/releases", token: ada.token, json: ["title": "Draft", "type": "single"]).json()["id"] as? String)
+            let pages: [(String, String, [Int])] = [
+                ("shared release", "/releases/\(release)", [200, 401, 200, 200, 200, 200]),
+                ("shared draft release", "/releases/\(draft)", [404, 401, 404, 404, 404, 404]),
+                ("shared artist", "/artists/\(ada.id)", [200, 401, 200, 200, 200, 200]),
+                ("shared listener", "/artists/\(lena.id)", [404, 401, 404, 404, 404, 404]),
+                ("shared public playlist", "/playlists/\(publicID)", [200, 401, 200, 200, 200, 200]),
+                ("shared private playlist", "/playlists/\(privateID)", [404, 401, 404, 404, 404, 404]),
+            ]
+            for (name, uri, expected) in pages {
+                var got: [Int] = []
+                for caller in Caller.allCases {
+                    let response = try await api.request(.get, uri, token: tokens[caller]!)
+                    got.append(Int(response.status.code))
+                    if response.status == .unauthorized { _ = try response.problem() }
+                    let html = String(buffer: response.body)
+                    if response.status != .unauthorized { #expect(html.hasPrefix("<!doctype html>"), "\(name) for \(caller)") }
+                    #expect(html.contains("og:title") == (response.status == .ok), "\(name) for \(caller)")
+                }
+                #expect(got == expected, "\(name): \(Caller.allCases.map(\.rawValue)) → \(got)")
+            }
             for (name, method, uri, json, expected) in cases {
                 var got: [Int] = []
                 // The owner last, so that a write by another caller (which must fail) comes first.
