@@ -60,6 +60,8 @@ trap cleanup EXIT
 # A webhook secret, so the webhook checks signatures as in service (unconfigured, it answers
 # 503, which PaymentWebhookTests covers).
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/webhook-secret"
+# Made here, not by the background job's redirection, which may come after the first read.
+: > "$log"
 "$tutti" serve --data "$work/data" --host 127.0.0.1 --port 0 --demo media/demo --jobs 1 --log-level info \
   --login-attempts "${CONTRACT_LOGIN_ATTEMPTS:-100000}" --payment-webhook-secret-file "$work/webhook-secret" >"$log" 2>&1 &
 server=$!
