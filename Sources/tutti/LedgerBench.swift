@@ -79,6 +79,7 @@ extension LedgerCommand {
         }
 
         func run() async throws {
+            Transcode.dieWithParentIfAsked()  // a test that starts a long bench and dies must not leave it writing
             let path = options.database
             do {
                 let ledger = try Ledger(

@@ -12,6 +12,7 @@ struct CrashTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Fixtures.tuttiExecutable)
         process.arguments = ["ledger", "bench", "--database", path, "--plays", "5000000", "--listeners", "200", "--mode", "group", "--concurrency", "64"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["TUTTI_PARENT_PID": String(getpid())]) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -54,6 +55,7 @@ struct CrashTests {
         process.executableURL = URL(fileURLWithPath: Fixtures.tuttiExecutable)
         process.arguments = ["ledger", "bench", "--database", path, "--plays", "5000000", "--listeners", "200", "--mode", "group",
                              "--concurrency", "64", "--split-parties", "4"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["TUTTI_PARENT_PID": String(getpid())]) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
