@@ -92,6 +92,61 @@ struct WalletHistoryTests {
         }
     }
 
+    @Test("verify reports a play that does not name its listener's previous play, and a wallet that does not name the newest")
+    func verifyChecksChains() async throws {
+        let fixture = try LedgerFixture()
+        try await mixedHistory(fixture)
+        #expect(try fixture.ledger.verify().isIntact)
+        let a4 = try fixture.count("SELECT sequence FROM ledger_plays WHERE play_id = 'a4'")
+        #expect(try fixture.count("SELECT listener_previous FROM ledger_plays WHERE play_id = 'a5'") == a4)
+        try fixture.sql("DROP TRIGGER ledger_plays_no_update")
+        try fixture.sql("UPDATE ledger_plays SET listener_previous = NULL WHERE play_id = 'a5'")
+        let unchained = try fixture.ledger.verify()
+        #expect(unchained.failures.map { "\($0.check) \($0.playID ?? "")" } == ["plays a5"], "\(unchained)")
+        try fixture.sql("UPDATE ledger_plays SET listener_previous = ? WHERE play_id = 'a5'", [a4 - 1])
+        #expect(try fixture.ledger.verify().failures.map { "\($0.check) \($0.playID ?? "")" } == ["plays a5"])
+        try fixture.sql("UPDATE ledger_plays SET listener_previous = ? WHERE play_id = 'a5'", [a4])
+        #expect(try fixture.ledger.verify().isIntact)
+        try fixture.sql("UPDATE ledger_accounts SET last_play = ? WHERE kind = 'listener_wallet' AND owner = 'lena'", [a4])
+        let stale = try fixture.ledger.verify()
+        #expect(stale.failures.map(\.account) == [.listenerWallet("lena")], "\(stale)")
+    }
+
+    /// Turns the ledger file at `path` (fully migrated, no connection open) back into the
+    /// schema a ledger had after `migration` (ledger-1 or ledger-3), as the code of that time
+    /// left it, rows included: the later migrations' columns, tables and indexes undone and
+    /// their names taken out of GRDB's record, so that opening the file migrates it again.
+    static func downgrade(_ path: String, to migration: String) throws {
+        let queue = try DatabaseQueue(path: path)
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            try db.inTransaction {
+                try db.execute(sql: """
+                    DROP TABLE ledger_wallet_play_marks;
+                    ALTER TABLE ledger_plays DROP COLUMN listener_previous;
+                    ALTER TABLE ledger_accounts DROP COLUMN last_play;
+                    CREATE INDEX ledger_plays_listener ON ledger_plays (listener_id, sequence);
+                    DELETE FROM grdb_migrations WHERE identifier = 'ledger-4-plays-chained-by-listener';
+                    """)
+                if migration == "ledger-1-accounts-transfers-pricing-plays" {
+                    try db.execute(sql: """
+                        DROP INDEX ledger_plays_listener;
+                        DROP INDEX ledger_transfers_debit;
+                        DROP INDEX ledger_transfers_credit;
+                        CREATE INDEX ledger_transfers_debit ON ledger_transfers (debit_account_id, sequence);
+                        CREATE INDEX ledger_transfers_credit ON ledger_transfers (credit_account_id, sequence);
+                        DELETE FROM grdb_migrations WHERE identifier IN ('ledger-2-play-charges-out-of-account-indexes', 'ledger-3-plays-by-listener');
+                        """)
+                } else {
+                    precondition(migration == "ledger-3-plays-by-listener", "no downgrade to \(migration)")
+                }
+                return .commit
+            }
+            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+        try queue.close()
+    }
+
     @Test("a database made before play charges left the account indexes is migrated and reads the same")
     func migrationFromFirstSchema() async throws {
         let fixture = try LedgerFixture()
@@ -100,15 +155,14 @@ struct WalletHistoryTests {
 
         // The same history on a file at the first migration, then migrated.
         let oldPath = fixture.path + ".old.sqlite"
-        let old = try DatabasePool(path: oldPath, configuration: Ledger.configuration())
-        var first = DatabaseMigrator()
-        LedgerSchema.register(&first)
-        try first.migrate(old, upTo: "ledger-1-accounts-transfers-pricing-plays")
-        let oldFixture = try LedgerFixture(reopening: oldPath, pool: old, clock: TestClock())
-        try await mixedHistory(oldFixture)
-        let partialBefore = try await old.read { try String.fetchOne($0, sql: "SELECT sql FROM sqlite_master WHERE name = 'ledger_transfers_debit'") }
+        let old = try LedgerFixture(reopening: oldPath, pool: try Ledger.openDatabase(path: oldPath), clock: TestClock())
+        try await mixedHistory(old)
+        try old.pool.close()
+        try Self.downgrade(oldPath, to: "ledger-1-accounts-transfers-pricing-plays")
+        let oldQueue = try DatabaseQueue(path: oldPath)
+        let partialBefore = try await oldQueue.read { try String.fetchOne($0, sql: "SELECT sql FROM sqlite_master WHERE name = 'ledger_transfers_debit'") }
+        try oldQueue.close()
         #expect(partialBefore?.contains("WHERE") == false)
-        try old.close()
 
         let migrated = try LedgerFixture(reopening: oldPath, pool: try Ledger.openDatabase(path: oldPath), clock: TestClock())
         let indexes = try await migrated.pool.read {
@@ -118,6 +172,72 @@ struct WalletHistoryTests {
         #expect(try allPages(migrated.ledger, listener: "lena", limit: 4).map(\.transfer.sequence) == expected)
         let report = try migrated.ledger.verify()
         #expect(report.isIntact, "\(report)")
+    }
+
+    @Test("a database with the plays' listener index (before plays were chained by listener) is migrated: chain, heads and marks filled in, pages read the same")
+    func migrationFromListenerIndex() async throws {
+        let fixture = try LedgerFixture()
+        try await mixedHistory(fixture)
+        let chain = try await fixture.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT sequence, listener_previous FROM ledger_plays ORDER BY sequence")
+                .map { [$0["sequence"] as Int64, $0["listener_previous"] as Int64? ?? 0] }
+        }
+        let marks = try await fixture.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT transfer_sequence, wallet_account_id, last_play FROM ledger_wallet_play_marks ORDER BY 1, 2")
+                .map { [$0[0] as Int64, $0[1] as Int64, $0[2] as Int64? ?? 0] }
+        }
+        let heads = try await fixture.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, last_play FROM ledger_accounts ORDER BY id").map { [$0[0] as Int64, $0[1] as Int64? ?? 0] }
+        }
+        // pay-1, pay-2, credit-1, fix-1 and pay-3 touch a wallet; every play of lena and milo has one.
+        #expect(marks.count == 5)
+        #expect(chain.filter { $0[1] != 0 }.count == chain.count - 2)
+        try fixture.pool.close()
+        try Self.downgrade(fixture.path, to: "ledger-3-plays-by-listener")
+        let before = try DatabaseQueue(path: fixture.path)
+        let columnsBefore = try await before.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM pragma_table_info('ledger_plays') WHERE name = 'listener_previous'") }
+        #expect(columnsBefore == 0)
+        try before.close()
+
+        var migrated = try LedgerFixture(reopening: fixture.path, pool: try Ledger.openDatabase(path: fixture.path), clock: fixture.clock)
+        // The migration fills in what the ledger's writes had written: the same chain, heads and marks.
+        #expect(try await migrated.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT sequence, listener_previous FROM ledger_plays ORDER BY sequence")
+                .map { [$0["sequence"] as Int64, $0["listener_previous"] as Int64? ?? 0] }
+        } == chain)
+        // A mark names the wallet's newest play charged before its transfer; the writer names its
+        // newest play of any price (pay-3 follows plays of price zero): either starts a page
+        // where it must, since plays of price zero have no charge to list.
+        let migratedMarks = try await migrated.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT transfer_sequence, wallet_account_id, last_play FROM ledger_wallet_play_marks ORDER BY 1, 2")
+                .map { [$0[0] as Int64, $0[1] as Int64, $0[2] as Int64? ?? 0] }
+        }
+        #expect(migratedMarks.map { $0.prefix(2) } == marks.map { $0.prefix(2) })
+        for (filled, written) in zip(migratedMarks, marks) {
+            let between = try migrated.count("SELECT count(*) FROM ledger_plays WHERE sequence > \(filled[2]) AND sequence <= \(written[2]) AND price > 0")
+            #expect(filled[2] <= written[2] && between == 0, "mark \(filled) against \(written)")
+        }
+        #expect(migratedMarks.filter { $0[2] != 0 }.count == 3)  // pay-1 and pay-2 come before any play
+        #expect(try await migrated.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, last_play FROM ledger_accounts ORDER BY id").map { [$0[0] as Int64, $0[1] as Int64? ?? 0] }
+        } == heads)
+        #expect(try migrated.count("SELECT count(*) FROM sqlite_master WHERE name = 'ledger_plays_listener'") == 0)
+        let expected = try model(migrated, listener: "lena")
+        for limit in [1, 3, 4, 1_000] {
+            #expect(try allPages(migrated.ledger, listener: "lena", limit: limit).map(\.transfer.sequence) == expected, "limit \(limit)")
+        }
+        #expect(try migrated.ledger.verify().isIntact)
+        // New plays and top-ups continue the chains; the file opens again without migrating.
+        try migrated.restart()
+        try migrated.ledger.topUp(transferID: "pay-4", user: "milo", amount: 100_000)
+        for n in 0..<3 {
+            _ = try await migrated.ledger.chargePlay(migrated.play("after-\(n)", listener: "milo", artist: "bea", track: "new"))
+            _ = try await migrated.ledger.chargePlay(migrated.play("after-lena-\(n)", listener: "lena", artist: "bea", track: "new"))
+        }
+        for listener in ["lena", "milo"] {
+            #expect(try allPages(migrated.ledger, listener: listener, limit: 3).map(\.transfer.sequence) == (try model(migrated, listener: listener)))
+        }
+        #expect(try migrated.ledger.verify().isIntact)
     }
 
     @Test("play charges with ids made from the play id (before ids came from the play's sequence) verify and list the same")
@@ -157,20 +277,25 @@ struct WalletHistoryTests {
         let fixture = try LedgerFixture()
         try await mixedHistory(fixture)
         let plans = try await fixture.pool.read { db in
-            try [WalletHistoryQuery.otherTransfersSQL, WalletHistoryQuery.boundarySQL, WalletHistoryQuery.playsSQL].map { sql in
+            try [WalletHistoryQuery.otherTransfersSQL, WalletHistoryQuery.boundarySQL, WalletHistoryQuery.cursorSQL].map { sql in
                 try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(
-                    ["account": 4, "cursor": 10, "limit": 3, "listener": "lena", "last": 10]))
+                    ["account": 4, "cursor": 10, "limit": 3]))
                     .map { $0["detail"] as String }.joined(separator: "\n")
-            }
+            } + [Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + WalletHistoryQuery.playSQL, arguments: [10])
+                    .map { $0["detail"] as String }.joined(separator: "\n")]
         }
         for plan in plans {
             #expect(!plan.split(separator: "\n").contains { $0.hasPrefix("SCAN") && !$0.contains("subquery") }, "\(plan)")
         }
+        // Only the merge of the wallet's debits and credits (a page at most) is sorted.
+        for plan in plans.dropFirst() { #expect(!plan.contains("TEMP B-TREE"), "\(plan)") }
         #expect(plans[0].contains("USING INDEX ledger_transfers_debit") && plans[0].contains("USING INDEX ledger_transfers_credit"))
         #expect(plans[1].contains("INTEGER PRIMARY KEY"))
-        // The listener's plays: a seek in (listener, sequence) read in order, not a sort of them all.
-        #expect(plans[2].contains("SEARCH ledger_plays USING INDEX ledger_plays_listener (listener_id=? AND sequence<?)"), "\(plans[2])")
-        #expect(!plans[2].contains("TEMP B-TREE"), "\(plans[2])")
+        // The transfer at the cursor, its play and the wallet's mark: three lookups by key.
+        #expect(plans[2].contains("SEARCH t USING INTEGER PRIMARY KEY (rowid=?)"), "\(plans[2])")
+        #expect(plans[2].contains("SEARCH m USING PRIMARY KEY (transfer_sequence=? AND wallet_account_id=?)"), "\(plans[2])")
+        // A step down the listener's chain: one row by its sequence.
+        #expect(plans[3] == "SEARCH ledger_plays USING INTEGER PRIMARY KEY (rowid=?)", "\(plans[3])")
     }
 
     /// SQLite virtual-machine instructions run by `body` on `queue`'s connection: the work a
@@ -194,11 +319,11 @@ struct WalletHistoryTests {
     /// play is charged) through the ledger's own group-commit path, `chunk` plays per write
     /// transaction: the same decisions, rows, postings and hash chain as ``Ledger/chargePlay(_:)``,
     /// without a caller task per play.
-    static func seedPlays(_ fixture: LedgerFixture, listener: String, count: Int, chunk: Int = 10_000) throws {
+    static func seedPlays(_ fixture: LedgerFixture, listener: String, from first: Int = 0, count: Int, chunk: Int = 10_000) throws {
         let ledger = fixture.ledger
         let playsToOwn = Pricing.resonate.playsToOwn
-        for start in stride(from: 0, to: count, by: chunk) {
-            let requests = (start..<min(start + chunk, count)).map { i in
+        for start in stride(from: first, to: first + count, by: chunk) {
+            let requests = (start..<min(start + chunk, first + count)).map { i in
                 fixture.play("\(listener)-\(i)", listener: listener, track: "\(listener)-track-\(i / playsToOwn)")
             }
             let outcomes = try fixture.pool.writeWithoutTransaction { db in ledger.commitPlays(requests, in: db) }
@@ -217,42 +342,69 @@ struct WalletHistoryTests {
         let perTrack = (1...Pricing.resonate.playsToOwn).reduce(Int64(0)) { $0 + Pricing.resonate.price(ofPlay: $1) }
         try ledger.topUp(transferID: "pay-light", user: "light", amount: perTrack * 2)
         try ledger.topUp(transferID: "pay-heavy", user: "heavy", amount: perTrack * Int64(heavyPlays / Pricing.resonate.playsToOwn + 1))
-        // "light": 10 plays (two tracks); "heavy": 100,000 plays after them.
-        for n in 0..<10 { _ = try await ledger.chargePlay(fixture.play("light-\(n)", listener: "light", track: "lt-\(n % 2)")) }
-        try Self.seedPlays(fixture, listener: "heavy", count: heavyPlays)
+        try ledger.topUp(transferID: "pay-other", user: "other", amount: perTrack)
+        // "light": 10 plays (two tracks); "heavy": 100,000 plays after them. Halfway through
+        // each, another listener's play and a top-up of the listener's wallet, so that a page
+        // can start at a top-up or at a play charged after another listener's.
+        for n in 0..<5 { _ = try await ledger.chargePlay(fixture.play("light-\(n)", listener: "light", track: "lt-\(n % 2)")) }
+        _ = try await ledger.chargePlay(fixture.play("other-0", listener: "other", track: "ot"))
+        try ledger.topUp(transferID: "pay-light-2", user: "light", amount: 1)
+        for n in 5..<10 { _ = try await ledger.chargePlay(fixture.play("light-\(n)", listener: "light", track: "lt-\(n % 2)")) }
+        try Self.seedPlays(fixture, listener: "heavy", count: heavyPlays / 2)
+        _ = try await ledger.chargePlay(fixture.play("other-1", listener: "other", track: "ot"))
+        try ledger.topUp(transferID: "pay-heavy-2", user: "heavy", amount: 1)
+        try Self.seedPlays(fixture, listener: "heavy", from: heavyPlays / 2, count: heavyPlays / 2)
         #expect(try fixture.count("SELECT count(*) FROM ledger_plays WHERE listener_id = 'heavy'") == heavyPlays)
-        #expect(try fixture.count("SELECT count(*) FROM ledger_transfers") == 2 + 2 * (10 + heavyPlays))
+        #expect(try fixture.count("SELECT count(*) FROM ledger_transfers") == 5 + 2 * (10 + heavyPlays + 2))
 
         // One connection, so that every instruction of a page is counted on it.
         let queue = try DatabaseQueue(path: fixture.path, configuration: Ledger.configuration())
         let reader = try Ledger(database: queue)
-        // Four entries a page: every page below reads five plays and their charges (the light
-        // listener has ten), so the work is the same and only the listener's history differs.
-        let limit = 4
-        let (lightPage, light) = try Self.instructions(queue) { try reader.walletHistory(listener: "light", limit: limit) }
-        let (heavyPage, heavy) = try Self.instructions(queue) { try reader.walletHistory(listener: "heavy", limit: limit) }
-        let middleCursor = try fixture.count("""
-            SELECT sequence FROM ledger_transfers WHERE id = 'play:#' || printf('%019d', (SELECT sequence FROM ledger_plays WHERE play_id = 'heavy-50000')) || ':artist'
-            """)
-        let (middlePage, middle) = try Self.instructions(queue) {
-            try reader.walletHistory(listener: "heavy", limit: limit, before: Int64(middleCursor))
+        func page(_ listener: String, before cursor: Int64? = nil) throws -> (WalletHistoryPage, Int) {
+            try Self.instructions(queue) { try reader.walletHistory(listener: listener, limit: 4, before: cursor) }
         }
-        let (lightOlderPage, lightOlder) = try Self.instructions(queue) {
-            try reader.walletHistory(listener: "light", limit: limit, before: lightPage.nextCursor)
+        func sequence(ofTransfer id: String) throws -> Int64 {
+            Int64(try fixture.count("SELECT sequence FROM ledger_transfers WHERE id = '\(id)'"))
         }
-        for page in [lightPage, heavyPage, middlePage, lightOlderPage] {
-            #expect(page.entries.count == limit && page.nextCursor != nil)
+        func artistCharge(of playID: String) throws -> Int64 {
+            Int64(try fixture.count("""
+                SELECT sequence FROM ledger_transfers WHERE id = 'play:#' || printf('%019d', (SELECT sequence FROM ledger_plays WHERE play_id = '\(playID)')) || ':artist'
+                """))
         }
-        #expect(middlePage.entries.allSatisfy { $0.transfer.sequence < middleCursor && $0.transfer.details.playID?.hasPrefix("heavy-4999") == true })
+        // Four entries a page: every page below reads the charges of two or three plays (and
+        // the wallet's other transfers), so the work is the same and only the listener's
+        // history differs.
+        let (lightPage, light) = try page("light")
+        let (heavyPage, heavy) = try page("heavy")
+        let middleCursor = try artistCharge(of: "heavy-70000")
+        let (middlePage, middle) = try page("heavy", before: middleCursor)
+        let (lightOlderPage, lightOlder) = try page("light", before: lightPage.nextCursor)
+        // A page whose cursor is a top-up made after another listener's play: its start in the
+        // listener's plays is the wallet's mark at that top-up.
+        let (lightMarkPage, lightMark) = try page("light", before: try sequence(ofTransfer: "pay-light-2"))
+        let (heavyMarkPage, heavyMark) = try page("heavy", before: try sequence(ofTransfer: "pay-heavy-2"))
+        // A page whose cursor is the first charge of a play that came after another listener's.
+        let (lightAfterPage, lightAfter) = try page("light", before: try artistCharge(of: "light-5"))
+        let (heavyAfterPage, heavyAfter) = try page("heavy", before: try artistCharge(of: "heavy-50000"))
+        for page in [lightPage, heavyPage, middlePage, lightOlderPage, lightMarkPage, heavyMarkPage, lightAfterPage, heavyAfterPage] {
+            #expect(page.entries.count == 4 && page.nextCursor != nil)
+        }
+        #expect(middlePage.entries.allSatisfy { $0.transfer.sequence < middleCursor && $0.transfer.details.playID?.hasPrefix("heavy-6999") == true })
         #expect(heavyPage.entries.allSatisfy { $0.transfer.details.playID?.hasPrefix("heavy-9999") == true })
-        // The same reads and lookups for every page: the counts differ by a few at most (598 and
-        // 599 when written); none of the work grows with the listener's plays, where a page that
-        // sorted the listener's plays would count at least one per play, 100,000 here.
-        #expect(light > 0)
+        #expect(lightMarkPage.entries.map { $0.transfer.details.playID } == ["light-4", "light-4", "light-3", "light-3"])
+        #expect(heavyMarkPage.entries.map { $0.transfer.details.playID } == ["heavy-49999", "heavy-49999", "heavy-49998", "heavy-49998"])
+        #expect(lightAfterPage.entries.map { $0.transfer.id == "pay-light-2" ? "pay" : $0.transfer.details.playID } == ["pay", "light-4", "light-4", "light-3"])
+        #expect(heavyAfterPage.entries.map { $0.transfer.id == "pay-heavy-2" ? "pay" : $0.transfer.details.playID } == ["pay", "heavy-49999", "heavy-49999", "heavy-49998"])
+        // The same reads and lookups for every page of a kind: the counts differ by a few at
+        // most; none of the work grows with the listener's plays, where a page that sorted or
+        // walked the listener's plays would count at least one per play, 100,000 here.
+        #expect(light > 0 && lightMark > 0 && lightAfter > 0)
         let bound = 10
         for (name, count) in [("100,000 plays, newest page", heavy), ("100,000 plays, middle page", middle), ("10 plays, older page", lightOlder)] {
             #expect(abs(count - light) <= bound, "instructions: 10 plays, newest page \(light); \(name) \(count)")
         }
+        #expect(abs(heavyMark - lightMark) <= bound, "instructions from a top-up: 10 plays \(lightMark); 100,000 plays \(heavyMark)")
+        #expect(abs(heavyAfter - lightAfter) <= bound, "instructions from a play after another's: 10 plays \(lightAfter); 100,000 plays \(heavyAfter)")
         try queue.close()
     }
 }

@@ -20,6 +20,9 @@ enum LedgerSchema {
         migrator.registerMigration("ledger-3-plays-by-listener") { db in
             try indexPlaysByListener(db)
         }
+        migrator.registerMigration("ledger-4-plays-chained-by-listener") { db in
+            try chainPlaysByListener(db)
+        }
         registerLibrary(&migrator)
     }
 
@@ -122,6 +125,60 @@ enum LedgerSchema {
     /// It costs one more index entry per play, at a random place (listener order).
     private static func indexPlaysByListener(_ db: Database) throws {
         try db.execute(sql: "CREATE INDEX ledger_plays_listener ON ledger_plays (listener_id, sequence)")
+    }
+
+    /// Replaces `ledger_plays_listener` by a chain of each listener's plays, which costs no
+    /// index entry per play: a play row names the listener's previous play
+    /// (`listener_previous`), the listener's wallet row names their newest play (`last_play`,
+    /// updated with the wallet's totals, which every charged play updates anyway), and each
+    /// other transfer into or out of a wallet records the wallet's newest play when it was
+    /// booked (`ledger_wallet_play_marks`, appended in transfer order), so that a history page
+    /// whose cursor is such a transfer finds where to start in the chain with one lookup.
+    ///
+    /// The index dirtied one leaf page per play at a random place (listener order): about a
+    /// third of the pages a group commit of plays wrote (BENCHMARKS.md). Existing rows are
+    /// filled in from the index before it is dropped; `ledger_plays` stays append-only (its
+    /// update trigger is dropped for the fill and made again in the same transaction).
+    ///
+    /// A play recorded for a listener without a wallet (a price of zero, the wallet never
+    /// created) names no previous play and moves no head: it has no charge to list.
+    private static func chainPlaysByListener(_ db: Database) throws {
+        let wallet = AccountID.Kind.listenerWallet.rawValue
+        try db.execute(sql: """
+            ALTER TABLE ledger_plays ADD COLUMN listener_previous INTEGER CHECK (listener_previous < sequence);
+            ALTER TABLE ledger_accounts ADD COLUMN last_play INTEGER;
+            CREATE TABLE ledger_wallet_play_marks (
+                transfer_sequence INTEGER NOT NULL REFERENCES ledger_transfers(sequence),
+                wallet_account_id INTEGER NOT NULL REFERENCES ledger_accounts(id),
+                last_play INTEGER,
+                PRIMARY KEY (transfer_sequence, wallet_account_id)
+            ) WITHOUT ROWID;
+            CREATE TRIGGER ledger_wallet_play_marks_no_update BEFORE UPDATE ON ledger_wallet_play_marks
+                BEGIN SELECT RAISE(ABORT, 'ledger_wallet_play_marks is append-only'); END;
+            CREATE TRIGGER ledger_wallet_play_marks_no_delete BEFORE DELETE ON ledger_wallet_play_marks
+                BEGIN SELECT RAISE(ABORT, 'ledger_wallet_play_marks is append-only'); END;
+
+            DROP TRIGGER ledger_plays_no_update;
+            UPDATE ledger_plays SET listener_previous = (
+                SELECT max(p.sequence) FROM ledger_plays p WHERE p.listener_id = ledger_plays.listener_id AND p.sequence < ledger_plays.sequence);
+            CREATE TRIGGER ledger_plays_no_update BEFORE UPDATE ON ledger_plays
+                BEGIN SELECT RAISE(ABORT, 'ledger_plays is append-only'); END;
+            UPDATE ledger_accounts SET last_play = (SELECT max(p.sequence) FROM ledger_plays p WHERE p.listener_id = ledger_accounts.owner)
+                WHERE kind = '\(wallet)';
+            -- A wallet's newest play when each of its other transfers was booked: its newest play
+            -- up to the newest play charged before that transfer (plays and their charges are
+            -- appended together, in play order).
+            INSERT INTO ledger_wallet_play_marks (transfer_sequence, wallet_account_id, last_play)
+            SELECT t.sequence, a.id, (
+                SELECT max(p.sequence) FROM ledger_plays p
+                WHERE p.listener_id = a.owner AND p.sequence <= coalesce((
+                    SELECT b.sequence FROM ledger_plays b WHERE b.play_id = (
+                        SELECT c.play_id FROM ledger_transfers c
+                        WHERE c.sequence < t.sequence AND NOT (\(notPlayCharge)) ORDER BY c.sequence DESC LIMIT 1)), 0))
+            FROM ledger_transfers t JOIN ledger_accounts a ON a.id IN (t.debit_account_id, t.credit_account_id)
+            WHERE a.kind = '\(wallet)' AND \(notPlayCharge);
+            DROP INDEX ledger_plays_listener;
+            """)
     }
 
     private static func createPricingVersions(_ db: Database) throws {

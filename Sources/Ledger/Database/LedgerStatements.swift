@@ -5,7 +5,7 @@ import GRDB
 /// hashing its SQL, which shows at thousands of plays a second.
 enum LedgerStatement: Int, CaseIterable {
     case savepoint, releaseSavepoint, rollbackSavepoint
-    case chainHead, accountTotalsByRowID, accountByOwner, accountRowIDByOwner, insertAccount, postTotals
+    case chainHead, accountTotalsByRowID, accountByOwner, accountRowIDByOwner, insertAccount, postTotals, insertWalletMark
     case transferByID, insertTransfer, insertTwoTransfers
     case latestPlay, playByID, insertPlay
 
@@ -15,13 +15,18 @@ enum LedgerStatement: Int, CaseIterable {
         case .releaseSavepoint: "RELEASE SAVEPOINT ledger"
         case .rollbackSavepoint: "ROLLBACK TO SAVEPOINT ledger"
         case .chainHead: "SELECT sequence, hash FROM ledger_transfers ORDER BY sequence DESC LIMIT 1"
-        case .accountTotalsByRowID: "SELECT debits_posted, credits_posted FROM ledger_accounts WHERE id = ?"
-        case .accountByOwner: "SELECT id, debits_posted, credits_posted FROM ledger_accounts WHERE kind = ? AND owner = ?"
+        case .accountTotalsByRowID: "SELECT debits_posted, credits_posted, last_play FROM ledger_accounts WHERE id = ?"
+        case .accountByOwner: "SELECT id, debits_posted, credits_posted, last_play FROM ledger_accounts WHERE kind = ? AND owner = ?"
         case .accountRowIDByOwner: "SELECT id FROM ledger_accounts WHERE kind = ? AND owner = ?"
         case .insertAccount:
             "INSERT INTO ledger_accounts (kind, owner, debits_must_not_exceed_credits, created_at_ms) VALUES (?, ?, ?, ?)"
         case .postTotals:
-            "UPDATE ledger_accounts SET debits_posted = debits_posted + ?, credits_posted = credits_posted + ? WHERE id = ?"
+            """
+            UPDATE ledger_accounts SET debits_posted = debits_posted + ?, credits_posted = credits_posted + ?,
+                last_play = coalesce(?, last_play) WHERE id = ?
+            """
+        case .insertWalletMark:
+            "INSERT INTO ledger_wallet_play_marks (transfer_sequence, wallet_account_id, last_play) VALUES (?, ?, ?)"
         case .transferByID: TransferRow.select + " WHERE t.id = ?"
         case .insertTransfer: Self.insertTransferSQL
         case .insertTwoTransfers: Self.insertTransferSQL + ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -34,8 +39,9 @@ enum LedgerStatement: Int, CaseIterable {
         case .insertPlay:
             """
             INSERT INTO ledger_plays (play_id, listener_id, artist_id, track_id, play_number, price, artist_part,
-                cooperative_part, pricing_version, completes_ownership, wallet_balance_after, played_at_ms, recorded_at_ms)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                cooperative_part, pricing_version, completes_ownership, wallet_balance_after, played_at_ms, recorded_at_ms,
+                listener_previous)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (play_id) DO NOTHING
             """
         }

@@ -21,6 +21,12 @@ final class LedgerTransaction {
     var splitSheets = SplitSheetCache()
     /// Debits and credits posted in this transaction and not yet written, by account row id.
     private var postings: [Int64: (debits: Int64, credits: Int64)] = [:]
+    /// Listener wallets' newest plays (`ledger_accounts.last_play`) at this point of the
+    /// transaction, by account row id, for the accounts read so far (nil: no play yet).
+    private var lastPlays: [Int64: Int64?] = [:]
+    /// The wallets' newest plays recorded in this transaction and not yet written; written
+    /// with the postings by ``finish()``.
+    private var movedLastPlays: [Int64: Int64] = [:]
     private var finished = false
     /// Whether any listener has a spending limit, once this transaction has looked (see
     /// ``spendingLimitRefusal(listener:amount:at:)``).
@@ -71,6 +77,7 @@ final class LedgerTransaction {
     func savepoint<T>(_ body: () throws -> T) throws -> T {
         let savedHead = head
         let savedPostings = postings
+        let savedLastPlays = (lastPlays, movedLastPlays)
         try statement(.savepoint).execute()
         do {
             let result = try body()
@@ -79,6 +86,7 @@ final class LedgerTransaction {
         } catch {
             head = savedHead
             postings = savedPostings
+            (lastPlays, movedLastPlays) = savedLastPlays
             accountRowIDs = [:]  // rows created in the savepoint are gone
             // If SQLite already rolled the whole transaction back these fail, and so will the commit.
             try? statement(.rollbackSavepoint).execute()
@@ -114,6 +122,7 @@ final class LedgerTransaction {
             select.bind(rowID, at: 1)
             guard try select.step() else { throw LedgerError.database("ledger account \(account) (row \(rowID)) is missing") }
             stored = AccountState(rowID: rowID, debits: select.int64(at: 0), credits: select.int64(at: 1))
+            learnLastPlay(select.optionalInt64(at: 2), of: rowID)
             select.reset()
         } else {
             let select = try raw(.accountByOwner)
@@ -121,6 +130,7 @@ final class LedgerTransaction {
             select.bind(account.owner, at: 2)
             if try select.step() {
                 stored = AccountState(rowID: select.int64(at: 0), debits: select.int64(at: 1), credits: select.int64(at: 2))
+                learnLastPlay(select.optionalInt64(at: 3), of: stored.rowID)
                 select.reset()
                 accountRowIDs[account] = stored.rowID
             } else if create {
@@ -160,7 +170,35 @@ final class LedgerTransaction {
         try insert.step()
         let rowID = insert.lastInsertedRowID
         accountRowIDs[account] = rowID
+        lastPlays.updateValue(nil, forKey: rowID)
         return rowID
+    }
+
+    // MARK: Listeners' chains of plays
+
+    /// Keeps the stored newest play of an account just read, unless this transaction knows a
+    /// later one.
+    private func learnLastPlay(_ stored: Int64?, of rowID: Int64) {
+        if lastPlays[rowID] == nil { lastPlays.updateValue(stored, forKey: rowID) }
+    }
+
+    /// The newest play of the listener whose wallet is account row `rowID`, as of this point
+    /// of the transaction (nil if none): the previous play of the next one recorded.
+    func lastPlay(wallet rowID: Int64) throws -> Int64? {
+        if let known = lastPlays[rowID] { return known }
+        let select = try raw(.accountTotalsByRowID)
+        select.bind(rowID, at: 1)
+        guard try select.step() else { throw LedgerError.database("ledger account row \(rowID) is missing") }
+        let stored = select.optionalInt64(at: 2)
+        select.reset()
+        lastPlays.updateValue(stored, forKey: rowID)
+        return stored
+    }
+
+    /// Makes play `sequence` the newest of the wallet's listener; written by ``finish()``.
+    func moveLastPlay(to sequence: Int64, wallet rowID: Int64) {
+        lastPlays.updateValue(sequence, forKey: rowID)
+        movedLastPlays[rowID] = sequence
     }
 
     // MARK: Transfers
@@ -229,7 +267,25 @@ final class LedgerTransaction {
             post(debits: transfer.request.amount, to: transfer.debitRowID)
             post(credits: transfer.request.amount, to: transfer.creditRowID)
         }
+        try markWallets(booked, appendable)
         return booked
+    }
+
+    /// Records, for each transfer other than a play charge into or out of a listener's wallet,
+    /// the wallet's newest play at that point (``LedgerSchema``'s `ledger_wallet_play_marks`):
+    /// a history page whose cursor is that transfer starts in the listener's chain of plays
+    /// there.
+    private func markWallets(_ booked: [Transfer], _ appendable: [Appendable]) throws {
+        for (transfer, rows) in zip(booked, appendable) where !transfer.code.isPlayCharge {
+            for (account, rowID) in [(transfer.debit, rows.debitRowID), (transfer.credit, rows.creditRowID)]
+            where account.kind == .listenerWallet {
+                let insert = try raw(.insertWalletMark)
+                insert.bind(transfer.sequence, at: 1)
+                insert.bind(rowID, at: 2)
+                insert.bind(try lastPlay(wallet: rowID), at: 3)
+                try insert.step()
+            }
+        }
     }
 
     /// Adds to an account's posted debits; written by ``finish()`` before this transaction
@@ -250,14 +306,17 @@ final class LedgerTransaction {
         precondition(!finished, "a ledger transaction finishes once")
         finished = true
         let update = try raw(.postTotals)
-        for (rowID, posting) in postings.sorted(by: { $0.key < $1.key }) {
+        for rowID in Set(postings.keys).union(movedLastPlays.keys).sorted() {
+            let posting = postings[rowID] ?? (0, 0)
             update.bind(posting.debits, at: 1)
             update.bind(posting.credits, at: 2)
-            update.bind(rowID, at: 3)
+            update.bind(movedLastPlays[rowID], at: 3)
+            update.bind(rowID, at: 4)
             try update.step()
             guard update.changes == 1 else { throw LedgerError.database("ledger account row \(rowID) is missing") }
         }
         postings = [:]
+        movedLastPlays = [:]
     }
 
     /// A transfer ready to append: the request, its accounts' row ids and its linked set.

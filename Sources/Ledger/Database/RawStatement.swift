@@ -114,6 +114,11 @@ struct RawStatement {
         sqlite3_column_int64(handle, column)
     }
 
+    /// The column's integer, nil for NULL.
+    func optionalInt64(at column: Int32) -> Int64? {
+        sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, column)
+    }
+
     /// Rows the last INSERT, UPDATE or DELETE changed.
     var changes: Int { Int(sqlite3_changes(connection)) }
 

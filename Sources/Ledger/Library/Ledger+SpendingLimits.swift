@@ -104,7 +104,7 @@ extension LedgerTransaction {
     }
 
     /// What the listener's plays (purchases included: their plays are rows too) took from the
-    /// wallet between two instants. Reads the listener's plays through `ledger_plays_listener`:
+    /// wallet between two instants. Reads the listener's plays through the plays' unique index (listener first):
     /// used when a limit is set, never while charging.
     func spentByPlays(listener: String, from start: Int64, to end: Int64) throws -> Int64 {
         try Int64.fetchOne(db, sql: """

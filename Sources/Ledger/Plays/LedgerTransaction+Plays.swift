@@ -103,12 +103,15 @@ extension LedgerTransaction {
         insertPlay.bind(charge.walletBalanceAfter, at: 11)
         insertPlay.bind(pending.playedAt, at: 12)
         insertPlay.bind(now, at: 13)
+        // The listener's chain of plays (``LedgerSchema``): this play follows their newest.
+        insertPlay.bind(try pending.walletRowID.flatMap { try lastPlay(wallet: $0) }, at: 14)
         try insertPlay.step()
         if insertPlay.changes == 0 {
             guard let retried = try retried(request) else { throw LedgerError.database("play '\(request.playID)' neither inserted nor found") }
             return retried
         }
         let playSequence = insertPlay.lastInsertedRowID
+        if let walletRowID = pending.walletRowID { moveLastPlay(to: playSequence, wallet: walletRowID) }
         try addSpending(listener: request.listenerID, amount: charge.price, at: pending.playedAt)
         if let split = charge.split { try recordSplit(split, playSequence: playSequence) }
 

@@ -12,7 +12,8 @@ extension Ledger {
     /// 5. sequences run from 1 without gaps;
     /// 6. each play's price, split, pricing version and two transfers agree, and every play
     ///    transfer has its play;
-    /// 7. every pricing version is well formed and chargeable.
+    /// 7. every pricing version is well formed and chargeable;
+    /// 8. each listener's plays are chained in order and their wallet names the newest.
     ///
     /// Reads every transfer once, streaming. Throws only if the database cannot be read;
     /// what is wrong with the ledger is in the report. No stored value, however edited,
@@ -67,6 +68,7 @@ struct Verifier {
         try replayTransfers()
         checkAccounts()
         try checkPlays()
+        try checkPlayChains()
     }
 
     // MARK: Accounts
@@ -218,6 +220,44 @@ struct Verifier {
     }
 
     // MARK: Plays
+
+    /// Each listener's chain of plays (which wallet history pages follow, see `LedgerSchema`):
+    /// every play names the listener's previous play, and the wallet their newest. A play may
+    /// name none only while the listener has no play of a price above zero before it (plays
+    /// recorded before the listener had a wallet); a wallet may name none only if its
+    /// listener has no such play. One pass in play order; skipped on a file not yet migrated.
+    private mutating func checkPlayChains() throws {
+        guard try db.columns(in: "ledger_plays").contains(where: { $0.name == "listener_previous" }) else { return }
+        var newest: [String: (sequence: Int64, charged: Bool)] = [:]
+        let rows = try Row.fetchCursor(db, sql: "SELECT play_id, listener_id, sequence, listener_previous, price FROM ledger_plays ORDER BY sequence")
+        while let row = try rows.next() {
+            guard let playID = Strict.text(row, 0), let listener = Strict.text(row, 1), let sequence = Strict.int(row, 2),
+                  let previous = Strict.optionalInt(row, 3), let price = Strict.int(row, 4)
+            else {
+                report.fail(.records, playID: Strict.text(row, 0) ?? "?", "a column has the wrong type")
+                continue
+            }
+            let before = newest[listener]
+            if let named = previous.value, named != before?.sequence {
+                report.fail(.plays, playID: playID, "names play \(named) as its listener's previous play, which is \(before.map { String($0.sequence) } ?? "none")")
+            } else if previous.value == nil, before?.charged == true {
+                report.fail(.plays, playID: playID, "names no previous play though its listener has charged plays before it (play \(before?.sequence ?? 0))")
+            }
+            newest[listener] = (sequence, price > 0 || before?.charged == true)
+        }
+        let wallets = try Row.fetchCursor(db, sql: "SELECT owner, last_play FROM ledger_accounts WHERE kind = ?",
+                                          arguments: [AccountID.Kind.listenerWallet.rawValue])
+        while let row = try wallets.next() {
+            guard let owner = Strict.text(row, 0), let last = Strict.optionalInt(row, 1) else {
+                report.fail(.records, "a listener wallet's newest play has the wrong type")
+                continue
+            }
+            let plays = newest[owner]
+            if last.value != plays?.sequence, last.value != nil || plays?.charged == true {
+                report.fail(.plays, account: .listenerWallet(owner), "the wallet of '\(owner)' names play \(last.value.map(String.init) ?? "none") as its newest, which is \(plays.map { String($0.sequence) } ?? "none")")
+            }
+        }
+    }
 
     private mutating func checkPlays() throws {
         let pricing = try loadPricing()
