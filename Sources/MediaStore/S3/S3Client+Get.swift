@@ -30,14 +30,17 @@ extension S3Client {
     /// range running past the end is cut to it, as HTTP does).
     ///
     /// The response stays open until ``S3ObjectContent/body`` is read to its end or dropped
-    /// (dropping it closes the connection): read it in the same task.
+    /// (dropping it closes the connection): read it in the same task. A range of at most
+    /// ``S3Configuration/shortReadLength`` bytes is a short read, on a pool of its own: read its
+    /// body at once.
     ///
     /// - Throws: ``S3Error`` (`NoSuchKey`, `InvalidRange` for a range that starts past the
     ///   end, `AccessDenied`...), or a transport error.
     public func getObject(key: String, range: ClosedRange<Int64>? = nil) async throws -> S3ObjectContent {
         var headers: [(name: String, value: String)] = []
         if let range { headers.append((name: "Range", value: "bytes=\(range.lowerBound)-\(range.upperBound)")) }
-        let response = try await send(Call(operation: "GetObject", method: .GET, key: key, headers: headers))
+        let short = range.map { Int64($0.count) <= configuration.shortReadLength } ?? false
+        let response = try await send(Call(operation: "GetObject", method: .GET, key: key, headers: headers, short: short))
         guard let length = response.headers.first(name: "Content-Length").flatMap({ Int64($0) }) else {
             throw S3Error(code: .init("MissingContentLength"), status: Int(response.status.code),
                           message: "the response has no Content-Length, so a short body could not be told from a whole one",

@@ -20,6 +20,9 @@ public final class S3Client: Sendable {
     /// copy, assembling a multipart object): the same client with a read timeout of
     /// ``S3Configuration/slowOperationTimeout``.
     let patientHTTP: HTTPClient
+    /// For short reads (Range GETs of at most ``S3Configuration/shortReadLength`` bytes): the
+    /// same client with a pool of ``S3Configuration/shortReadConnections``.
+    let shortReadHTTP: HTTPClient
     let logger: Logger
     /// The time requests are signed at; tests move it.
     let clock: @Sendable () -> Date
@@ -41,12 +44,14 @@ public final class S3Client: Sendable {
         }
         self.http = client(readTimeout: configuration.readTimeout, connections: configuration.maximumConnections)
         self.patientHTTP = client(readTimeout: max(configuration.readTimeout, configuration.slowOperationTimeout), connections: 64)
+        self.shortReadHTTP = client(readTimeout: configuration.readTimeout, connections: configuration.shortReadConnections)
     }
 
     /// Closes the connections; the client cannot be used afterwards.
     public func shutdown() async throws {
         try await http.shutdown()
         try await patientHTTP.shutdown()
+        try await shortReadHTTP.shutdown()
     }
 
     // MARK: Requests
@@ -64,6 +69,8 @@ public final class S3Client: Sendable {
         var deadline: NIODeadline?
         /// Whether the store may work long without answering (``S3Client/patientHTTP``).
         var patient = false
+        /// Whether it is a short read (``S3Client/shortReadHTTP``).
+        var short = false
     }
 
     /// Signs and sends `call`; returns the response if its status is 2xx (its body still to be
@@ -79,7 +86,8 @@ public final class S3Client: Sendable {
         for (name, value) in signed.headers { request.headers.add(name: name, value: value) }
         if let body = call.body { request.body = body }
         let deadline = call.deadline ?? .now() + .seconds(configuration.requestTimeout)
-        let response = try await (call.patient ? patientHTTP : http).execute(request, deadline: deadline, logger: logger)
+        let client = call.patient ? patientHTTP : call.short ? shortReadHTTP : http
+        let response = try await client.execute(request, deadline: deadline, logger: logger)
         guard (200..<300).contains(response.status.code) else {
             throw await Self.error(of: response, operation: call.operation, key: call.key)
         }

@@ -66,7 +66,7 @@ struct TuttiHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
                 withOutboundHeaderValidation: false,  // HTTP types validate their fields
                 withEncoderConfiguration: .init(),
                 withDecoderLimitConfiguration: Self.decoderLimits)
-            try pipeline.addHandler(SendfileHandler(routes: sendfileRoutes))
+            try pipeline.addHandler(SendfileHandler(routes: sendfileRoutes, files: sendfileRoutes.files(of: channel.eventLoop)))
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandlers([ExpectContinueHandler(), LeaveWatcher()])
             try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))

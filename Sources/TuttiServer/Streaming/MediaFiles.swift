@@ -30,16 +30,16 @@ final class MappedFile: Sendable {
         if descriptor >= 0 { close(descriptor) }
     }
 
-    /// The region of the file that `range` selects, for the kernel to send (`sendfile`), on a
-    /// descriptor of its own that the caller closes once the region is written: a NIO file
-    /// handle refuses to be used by two event loops at once (EBUSY), and connections of one
-    /// file are on several.
-    func region(_ range: ClosedRange<Int64>) -> (FileRegion, NIOFileHandle)? {
-        guard descriptor >= 0, range.lowerBound >= 0, range.upperBound < size else { return nil }
+    /// A descriptor of its own for the file, for the kernel to send regions of it (`sendfile`)
+    /// to one connection, which closes it once they are written: a NIO file handle refuses to
+    /// be used by two event loops at once (EBUSY), and connections of one file are on several;
+    /// one connection's writes are all on its own. Nil for an empty file, or with no
+    /// descriptor to spare.
+    func sendingHandle() -> NIOFileHandle? {
+        guard descriptor >= 0 else { return nil }
         let copy = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
         guard copy >= 0 else { return nil }
-        let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: copy)
-        return (FileRegion(fileHandle: handle, readerIndex: Int(range.lowerBound), endIndex: Int(range.upperBound) + 1), handle)
+        return NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: copy)
     }
 
     /// A copy of `count` bytes at `offset` (the range must lie inside the file).

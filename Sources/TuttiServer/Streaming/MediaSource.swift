@@ -74,13 +74,25 @@ extension MediaFiles {
                 gateOffset > range.lowerBound
                 ? try await openRemote(key, size: size, range: range.lowerBound...min(range.upperBound, gateOffset - 1), metrics: metrics, logger: logger)
                 : nil
+            // A short free part is read now, as a short range is (its store connection is one of
+            // the few for short reads, see `S3Configuration.shortReadConnections`).
+            let gatheredFree: ByteBuffer? =
+                if let free, free.content.length <= Self.chunkLength { try await Self.gather(free, metrics: metrics, logger: logger) } else { nil }
             return ResponseBody(contentLength: Int(range.count)) { writer in
-                if let free { try await Self.copy(free, to: &writer, metrics: metrics, logger: logger) }
+                if let gatheredFree {
+                    try await writer.write(gatheredFree)
+                } else if let free {
+                    try await Self.copy(free, to: &writer, metrics: metrics, logger: logger)
+                }
                 if gateOffset <= range.upperBound {
                     try await wait()
                     let rest = try await self.openRemote(key, size: size, range: max(range.lowerBound, gateOffset)...range.upperBound, metrics: metrics, logger: logger)
                     try await count()
-                    try await Self.copy(rest, to: &writer, metrics: metrics, logger: logger)
+                    if rest.content.length <= Self.chunkLength {
+                        try await writer.write(Self.gather(rest, metrics: metrics, logger: logger, midStream: true))
+                    } else {
+                        try await Self.copy(rest, to: &writer, metrics: metrics, logger: logger)
+                    }
                 }
                 try await writer.finish(nil)
             }
@@ -112,8 +124,10 @@ extension MediaFiles {
         return OpenedRead(content)
     }
 
-    /// Everything `opened` carries (at most ``chunkLength`` bytes), in one buffer.
-    private static func gather(_ opened: OpenedRead, metrics: TuttiMetrics, logger: Logger) async throws -> ByteBuffer {
+    /// Everything `opened` carries (at most ``chunkLength`` bytes), in one buffer. `midStream`:
+    /// part of the response has been sent, so a store failing now ends it short (counted and
+    /// thrown as ``copy(_:to:metrics:logger:)`` does) instead of answering a problem.
+    private static func gather(_ opened: OpenedRead, metrics: TuttiMetrics, logger: Logger, midStream: Bool = false) async throws -> ByteBuffer {
         var all: ByteBuffer?
         do {
             for try await var chunk in opened.content.chunks {
@@ -127,6 +141,11 @@ extension MediaFiles {
                 all!.writeBuffer(&chunk)
             }
         } catch let error as MediaStoreError {
+            if midStream {
+                metrics.countMediaStoreFailure(operation: "read", kind: "truncated")
+                logger.error("media store failed mid-stream; the response ends short", metadata: ["key": "\(opened.content.key)", "error": "\(error)"])
+                throw error
+            }
             metrics.countMediaStoreFailure(operation: "read", kind: error.metricKind)
             logger.error("media store failed mid-read", metadata: ["key": "\(opened.content.key)", "error": "\(error)"])
             throw Problem(mediaStore: error, doing: "reading the audio")

@@ -38,18 +38,22 @@ final class SendfileHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var requestCounter: (route: String, status: Int, counter: Counter)?
     private var dateSecond = Int64(-1)
     private var dateText = ""
+    /// The open files of this connection's event loop.
+    private let files: LoopFiles
 
-    init(routes: SendfileRoutes) {
+    init(routes: SendfileRoutes, files: LoopFiles) {
         self.routes = routes
+        self.files = files
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
             // (No descriptor to spare, e.g. at the open-file limit: the router answers.)
-            if passedOn == 0, !quiescing, let answer = routes.answer(head), let (region, handle) = answer.file.region(answer.range) {
+            if passedOn == 0, !quiescing, let answer = routes.answer(head), answer.range.lowerBound >= 0, answer.range.upperBound < answer.file.size,
+               let sendingFile = files.sending(answer.file) {
                 answering = true
-                send(answer, region: region, handle: handle, context: context)
+                send(answer, from: sendingFile, context: context)
             } else {
                 passedOn += 1
                 context.fireChannelRead(data)
@@ -70,8 +74,10 @@ final class SendfileHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(data, promise: promise)
     }
 
-    /// Sends `region` (of `handle`, closed once written) as the answer.
-    private func send(_ answer: SendfileRoutes.Answer, region: FileRegion, handle: NIOFileHandle, context: ChannelHandlerContext) {
+    /// Sends the answer's range of `file`.
+    private func send(_ answer: SendfileRoutes.Answer, from file: SendingFile, context: ChannelHandlerContext) {
+        let region = FileRegion(fileHandle: file.handle, readerIndex: Int(answer.range.lowerBound), endIndex: Int(answer.range.upperBound) + 1)
+        file.regionStarted()
         var headers = answer.headers
         headers.add(name: "Date", value: currentDate())
         headers.add(name: "Server", value: "Tutti")
@@ -82,11 +88,11 @@ final class SendfileHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let sent = context.eventLoop.makePromise(of: Void.self)
         context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: sent)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        let (metrics, count) = (routes.services.metrics, answer.range.count)
+        let (metrics, count) = (routes.metrics, answer.range.count)
         countRequest(route: answer.route, status: Int(answer.status.code), metrics: metrics)
         metrics.sendfileResponses.increment()
         sent.futureResult.assumeIsolated().whenComplete { result in
-            try? handle.close()
+            file.regionLeft()
             if case .success = result { metrics.bytesStreamed.increment(by: Int64(count)) }
             self.sent(context: context)
         }

@@ -1,6 +1,8 @@
 import Catalog
 import FoundationEssentials
+import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// Decides which audio requests ``SendfileHandler`` answers itself, below Hummingbird, and
 /// with what: the common case of streaming — a GET of a rendition, plain or by a play
@@ -12,8 +14,38 @@ import NIOHTTP1
 /// Which session requests change nothing is ``MeteringDecision``'s to say, for both paths.
 /// Who may stream a plain URL is repeated here from `StreamController`: a change to that rule
 /// must be made here too. `SendfileTests` compares both paths' answers.
-struct SendfileRoutes: Sendable {
-    let services: AppServices
+///
+/// A class holding the few services it reads: it is asked on every request, and copying
+/// ``AppServices`` (a struct of some thirty references) retained and released each of them
+/// every time.
+final class SendfileRoutes: Sendable {
+    private let catalog: StreamCatalog
+    private let media: MediaFiles
+    private let urlSigner: PlayURLSigner
+    private let playSessions: PlaySessions
+    private let now: @Sendable () -> Date
+    let metrics: TuttiMetrics
+    /// Each event loop's open descriptors of the files it sends (see ``LoopFiles``).
+    private let loopFiles = Mutex<[ObjectIdentifier: LoopFiles]>([:])
+
+    init(services: AppServices) {
+        catalog = services.streamCatalog
+        media = services.media
+        urlSigner = services.urlSigner
+        playSessions = services.playSessions
+        now = services.configuration.now
+        metrics = services.metrics
+    }
+
+    /// The open files of `eventLoop`, for the connections it runs (asked once per connection).
+    func files(of eventLoop: any EventLoop) -> LoopFiles {
+        loopFiles.withLock { files in
+            if let existing = files[ObjectIdentifier(eventLoop)] { return existing }
+            let made = LoopFiles()
+            files[ObjectIdentifier(eventLoop)] = made
+            return made
+        }
+    }
 
     /// A response for the handler to send: `range` of `file` with these headers.
     struct Answer {
@@ -28,25 +60,54 @@ struct SendfileRoutes: Sendable {
     static let plainRoute = "/api/v1/tracks/{id}/audio/{rendition}"
     static let sessionRoute = "/api/v1/plays/{id}/audio/{rendition}"
 
-    /// Request headers whose meaning the controllers work out (conditions, credentials, a
-    /// body, an expectation); a request carrying any of them is not answered here.
-    private static let deferredHeaders: Set<String> = [
-        "if-match", "if-none-match", "if-modified-since", "if-unmodified-since", "if-range",
-        "authorization", "transfer-encoding", "expect",
-    ]
+    /// What a request header means here.
+    enum HeaderKind: Equatable {
+        case range
+        case contentLength
+        /// One whose meaning the controllers work out (conditions, credentials, a body, an
+        /// expectation): a request carrying it is not answered here.
+        case deferred
+        case other
+
+        private static let names: [(name: [UInt8], kind: HeaderKind)] = {
+            let table: [(String, HeaderKind)] = [
+                ("range", .range), ("content-length", .contentLength),
+                ("if-match", .deferred), ("if-none-match", .deferred), ("if-modified-since", .deferred),
+                ("if-unmodified-since", .deferred), ("if-range", .deferred), ("authorization", .deferred),
+                ("transfer-encoding", .deferred), ("expect", .deferred),
+            ]
+            return table.map { (Array($0.0.utf8), $0.1) }
+        }()
+
+        /// The kind of header `name` (ASCII case-insensitive), compared byte by byte: every
+        /// request of a stream passes here, and lowercasing each name made a string of it.
+        init(_ name: String) {
+            var name = name
+            self = name.withUTF8 { bytes in
+                for candidate in Self.names where candidate.name.count == bytes.count {
+                    if zip(bytes, candidate.name).allSatisfy({ byte, lower in byte | (byte >= 65 && byte <= 90 ? 0x20 : 0) == lower }) {
+                        return candidate.kind
+                    }
+                }
+                return .other
+            }
+        }
+    }
 
     func answer(_ head: HTTPRequestHead) -> Answer? {
         guard head.method == .GET, head.version == .http1_1, head.isKeepAlive else { return nil }
         var rangeHeader: String?
         for (name, value) in head.headers {
-            let lowercased = name.lowercased()
-            if lowercased == "range" {
+            switch HeaderKind(name) {
+            case .range:
                 guard rangeHeader == nil else { return nil }
                 rangeHeader = value
-            } else if lowercased == "content-length" {
+            case .contentLength:
                 guard value == "0" else { return nil }
-            } else if Self.deferredHeaders.contains(lowercased) {
+            case .deferred:
                 return nil
+            case .other:
+                break
             }
         }
         guard let target = Target(head.uri) else { return nil }
@@ -57,19 +118,19 @@ struct SendfileRoutes: Sendable {
         switch target.kind {
         case .plain:
             // Anyone may stream a free, published track's plain URL without signing in.
-            guard let cached = services.streamCatalog.cachedEntry(trackID: target.id, rendition: target.rendition),
+            guard let cached = catalog.cachedEntry(trackID: target.id, rendition: target.rendition),
                   cached.track.free, Tracks.isVisible(cached.track, to: nil) else { return nil }
             (entry, route) = (cached, Self.plainRoute)
         case .session(let expires, let signature):
             let id = target.id
-            guard services.urlSigner.isValid(signature, session: id, expires: expires),
-                  Double(expires) > services.configuration.now().timeIntervalSince1970,
-                  let cachedSession = services.playSessions.cachedSession(id: id),
-                  let cached = services.streamCatalog.cachedEntry(trackID: cachedSession.trackID, rendition: target.rendition),
+            guard urlSigner.isValid(signature, session: id, expires: expires),
+                  Double(expires) > now().timeIntervalSince1970,
+                  let cachedSession = playSessions.cachedSession(id: id),
+                  let cached = catalog.cachedEntry(trackID: cachedSession.trackID, rendition: target.rendition),
                   cached.track.deletedAt == nil else { return nil }
             (entry, route, session) = (cached, Self.sessionRoute, cachedSession)
         }
-        guard let file = services.media.cachedFile(entry.rendition.path), file.size > 0 else { return nil }
+        guard let file = media.cachedFile(entry.rendition.path), file.size > 0 else { return nil }
 
         var headers = entry.http1Headers
         headers.reserveCapacity(headers.count + 4)  // these two, and Date and Server (SendfileHandler)
@@ -86,8 +147,9 @@ struct SendfileRoutes: Sendable {
         }
         if let session {
             // The window only if already worked out: nothing is computed on the event loop.
+            let catalog = self.catalog
             let decision = MeteringDecision(session: .init(session), range: range, cachedWindow: {
-                services.streamCatalog.cachedPreviewWindow(entry, previewSeconds: session.previewSeconds)
+                catalog.cachedPreviewWindow(entry, previewSeconds: session.previewSeconds)
             })
             guard decision?.changesNothing == true else { return nil }
         }
