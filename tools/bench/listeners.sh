@@ -10,7 +10,10 @@
 #
 # Environment: TRACKS (8 paid tracks of 3 minutes, plus one free), USERS (250 funded
 # listeners, each listener slot plays as one of them), SEED (21), TUTTI_BINARY (a build of
-# tutti to run instead of building this checkout in release mode), ORDER ("nginx tutti").
+# tutti to run instead of building this checkout in release mode), ORDER ("nginx tutti"),
+# RAMP (20: seconds over which a step's new listeners arrive), SETTLE (15: seconds before a
+# step is measured), NICE (e.g. -10: runs the servers and the generator at that priority, all
+# alike, so that builds sharing the machine take less of their CPU; root only).
 #
 # Both servers and the generator share the machine's cores. Each side needs one file
 # descriptor per listener: the script raises `ulimit -n` to the hard limit and refuses a
@@ -19,6 +22,7 @@
 # ports on loopback.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+[[ -n ${NICE:-} ]] && renice -n "$NICE" -p $$ >/dev/null
 steps=${1:-1000,2500,5000,7500,10000}
 step_seconds=${2:-60}
 tracks=${TRACKS:-8}
@@ -29,6 +33,8 @@ rm -rf "$work"
 mkdir -p "$work"
 source tools/bench/lib.sh
 tools/install-deps.sh nginx-light python3 sox >/dev/null
+# uvloop (PyPI) makes the generator's event loop about twice as fast; it runs without it.
+python3 -c 'import uvloop' 2>/dev/null || python3 -m pip install -q uvloop >/dev/null 2>&1 || echo "# uvloop not installed: plain asyncio" >&2
 ulimit -n "$(ulimit -Hn)"
 largest=$(tr ',' '\n' <<<"$steps" | sort -n | tail -1)
 (( largest + 1000 < $(ulimit -n) )) || { echo "ulimit -n is $(ulimit -n): too few file descriptors for $largest listeners" >&2; exit 2; }
@@ -113,15 +119,16 @@ nginx_master=$(cat "$work/nginx/nginx.pid")
 nginx_pids="$nginx_master $(pgrep -P "$nginx_master" | tr '\n' ' ')"
 
 status=0
-echo "# listeners benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), steps $steps, ${step_seconds}s each, $tracks paid tracks + 1 free, $users funded listeners, ulimit -n $(ulimit -n)"
+echo "# listeners benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), nice ${NICE:-0}, event loop $(python3 -c 'import uvloop; print("uvloop")' 2>/dev/null || echo asyncio), steps $steps, ${step_seconds}s each, $tracks paid tracks + 1 free, $users funded listeners, ulimit -n $(ulimit -n)"
 for target in ${ORDER:-nginx tutti}; do
   pids=()
   if [[ $target == nginx ]]; then
     for p in $nginx_pids; do pids+=(--pid "$p"); done
-    python3 tools/bench/listeners.py "$work/plan-nginx.json" --steps "$steps" --step-seconds "$step_seconds" --seed "$seed" "${pids[@]}" --json "$work/nginx.json" > "$work/nginx.out" || status=1
+    python3 tools/bench/listeners.py "$work/plan-nginx.json" --steps "$steps" --step-seconds "$step_seconds" --seed "$seed" "${pids[@]}" \
+      --ramp-seconds "${RAMP:-20}" --settle-seconds "${SETTLE:-15}" --json "$work/nginx.json" > "$work/nginx.out" || status=1
   else
     python3 tools/bench/listeners.py "$work/plan-tutti.json" --steps "$steps" --step-seconds "$step_seconds" --seed "$seed" --pid "$TUTTI_PID" \
-      --db "$data/tutti.sqlite" --json "$work/tutti.json" > "$work/tutti.out" || status=1
+      --ramp-seconds "${RAMP:-20}" --settle-seconds "${SETTLE:-15}" --db "$data/tutti.sqlite" --json "$work/tutti.json" > "$work/tutti.out" || status=1
     echo "tutti peak RSS (VmHWM): $(( $(proc_kib "$TUTTI_PID" VmHWM) / 1024 )) MiB"
   fi
   tail -n +1 "$work/$target.out" | grep -v '^{"listeners"' || true
