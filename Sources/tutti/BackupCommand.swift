@@ -162,6 +162,39 @@ enum BackupFiles {
         }
     }
 
+    /// The bucket a backup goes to or comes from, when `text` is an `s3://` location (the
+    /// same form as `tutti serve --media`); nil for a folder.
+    static func objectStorage(_ text: String) throws -> MediaStoreLocation? {
+        guard text.hasPrefix("s3://") else { return nil }
+        do { return try MediaStoreLocation(parsing: text) } catch { throw ValidationError("\(text): \(error)") }
+    }
+
+    /// Runs `body` with a store on `location`, shut down after.
+    static func withStore<T>(_ location: MediaStoreLocation, _ body: (any MediaStore) async throws -> T) async throws -> T {
+        let opened = try store(location)
+        do {
+            let value = try await body(opened)
+            try? await opened.shutdown()
+            return value
+        } catch {
+            try? await opened.shutdown()
+            throw error
+        }
+    }
+
+    /// A scratch folder of this process's own for a backup's or a restore's local part.
+    static func scratchFolder(_ label: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.path + "/tutti-\(label)-\(getpid())-\(Int(Date().timeIntervalSince1970))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        return path
+    }
+
+    /// The record of a file in `folder` (key relative to it), for ``copyMedia``.
+    static func storedFile(_ key: String, in folder: String) throws -> StoredFile {
+        let digest = try digest(folder + "/" + key)
+        return StoredFile(key: key, bytes: digest.bytes, sha256: digest.sha256)
+    }
+
     /// Verifies the ledger in the database file at `path` (read-only) and returns its head.
     static func ledgerHead(_ path: String) throws -> (BackupManifest.LedgerHead, VerificationReport) {
         var configuration = Ledger.configuration()
@@ -199,6 +232,12 @@ struct BackupCommand: AsyncParsableCommand {
             backup or does not exist. On the same file system, media files are hard links (they are never \
             modified in place); put DEST on another disk or machine to survive losing this one. \
             Check a backup with `tutti restore DEST --check`; restore it with `tutti restore DEST --data NEW`.
+
+            DEST may be a bucket: s3://BUCKET/PREFIX?endpoint=URL&region=REGION[&credentials-file=PATH], the same \
+            form as tutti serve --media (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the file). \
+            The database snapshot is taken into a scratch folder, then every file is put under PREFIX/ (each \
+            read back and checked by SHA-256), media straight from the service's media store, and \
+            PREFIX/manifest.json last: a prefix without it holds no backup. PREFIX must not hold one already.
             """)
 
     @Option(help: "The data folder of the service.")
@@ -207,7 +246,7 @@ struct BackupCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Where the service's media live, if not in the data folder (as given to tutti serve).", valueName: "location"))
     var media: String?
 
-    @Argument(help: ArgumentHelp("The new backup folder (must not exist, or be empty).", valueName: "dest"))
+    @Argument(help: ArgumentHelp("The new backup folder (must not exist, or be empty), or s3://BUCKET/PREFIX?endpoint=... (PREFIX must hold no backup yet).", valueName: "dest"))
     var destination: String
 
     func run() async throws {
@@ -216,6 +255,16 @@ struct BackupCommand: AsyncParsableCommand {
         let serverConfiguration = ServerConfiguration(dataDirectory: dataFolder)
         guard FileManager.default.fileExists(atPath: serverConfiguration.databasePath) else {
             throw ValidationError("no database at \(serverConfiguration.databasePath): --data must be the service's data folder")
+        }
+        if let bucket = try BackupFiles.objectStorage(destination) {
+            do {
+                try await backUp(to: bucket, dataFolder: dataFolder, configuration: serverConfiguration)
+            } catch {
+                printError("tutti backup: \(error)")
+                throw ExitCode(1)
+            }
+            print("backup complete in \(bucket.displayText) (\(Int(Date().timeIntervalSince(started))) s); check it with: tutti restore '\(destination)' --check")
+            return
         }
         let final = BackupFiles.absolute(destination)
         try BackupFiles.requireFree(final, "a backup")
@@ -232,7 +281,32 @@ struct BackupCommand: AsyncParsableCommand {
         print("backup complete in \(final) (\(Int(Date().timeIntervalSince(started))) s); check it with: tutti restore \(final) --check")
     }
 
-    private func fill(_ partial: String, dataFolder: String, configuration: ServerConfiguration) async throws {
+    /// A backup into a bucket: the snapshot and the key in a scratch folder, put with the
+    /// media (copied straight from the service's store), the manifest last.
+    private func backUp(to bucket: MediaStoreLocation, dataFolder: String, configuration: ServerConfiguration) async throws {
+        let manifestKey = try MediaKey(BackupManifest.fileName)
+        if try await BackupFiles.withStore(bucket, { try await $0.info(manifestKey) }) != nil {
+            throw ValidationError("\(bucket.displayText) already holds a backup (it has a \(BackupManifest.fileName)): a backup goes to a new prefix, never over one")
+        }
+        let scratch = try BackupFiles.scratchFolder("backup")
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let local = scratch + "/backup"
+        try FileManager.default.createDirectory(atPath: local, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let manifest = try await fill(local, dataFolder: dataFolder, configuration: configuration, media: bucket)
+        // The database and the key, then the manifest: only a whole backup has one.
+        let files = [manifest.database] + (manifest.urlSigningKey.map { [$0] } ?? [])
+        try await BackupFiles.copyMedia(
+            files.map { StoredFile(key: $0.key, bytes: $0.bytes, sha256: $0.sha256) }, from: .local(path: local), to: bucket,
+            work: scratch + "/work", command: "tutti backup")
+        try await BackupFiles.copyMedia(
+            [try BackupFiles.storedFile(BackupManifest.fileName, in: local)], from: .local(path: local), to: bucket,
+            work: scratch + "/work", command: "tutti backup")
+    }
+
+    /// Fills the folder `partial` with a backup: the database snapshot, the media (into
+    /// `media`, the folder itself unless a bucket is given), the key and the manifest.
+    @discardableResult
+    private func fill(_ partial: String, dataFolder: String, configuration: ServerConfiguration, media target: MediaStoreLocation? = nil) async throws -> BackupManifest {
         // 1. The database, one snapshot; its ledger must verify.
         let databaseCopy = partial + "/tutti.sqlite"
         try TuttiDatabase.backup(from: configuration.databasePath, to: databaseCopy)
@@ -247,7 +321,7 @@ struct BackupCommand: AsyncParsableCommand {
         //    whole in the store, so each one the snapshot names is there.
         let files = try await BackupFiles.storedFiles(databaseCopy)
         try await BackupFiles.copyMedia(
-            files, from: try BackupFiles.mediaLocation(media, default: dataFolder), to: .local(path: partial), work: partial + "/.work", command: "tutti backup")
+            files, from: try BackupFiles.mediaLocation(media, default: dataFolder), to: target ?? .local(path: partial), work: partial + "/.work", command: "tutti backup")
         try? FileManager.default.removeItem(atPath: partial + "/" + StagedMedia.stagingPrefix)
 
         // 3. The URL signing key, so links handed out before a restore keep working.
@@ -271,6 +345,7 @@ struct BackupCommand: AsyncParsableCommand {
         try encoder.encode(manifest).write(to: URL(fileURLWithPath: manifestPath))
         try BackupFiles.sync(manifestPath)
         try BackupFiles.sync(partial)
+        return manifest
     }
 }
 
@@ -288,7 +363,7 @@ struct RestoreCommand: AsyncParsableCommand {
             anything does not match.
             """)
 
-    @Argument(help: ArgumentHelp("The backup folder (made by tutti backup).", valueName: "backup"))
+    @Argument(help: ArgumentHelp("The backup folder (made by tutti backup), or its s3://BUCKET/PREFIX?endpoint=... location.", valueName: "backup"))
     var backup: String
 
     @Flag(help: "Check the backup whole and restore nothing.")
@@ -306,6 +381,15 @@ struct RestoreCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let bucket = try BackupFiles.objectStorage(backup) {
+            do {
+                try await run(from: bucket)
+            } catch {
+                printError("tutti restore: \(error)")
+                throw ExitCode(1)
+            }
+            return
+        }
         let folder = BackupFiles.absolute(backup)
         let manifest = try BackupManifest.read(from: folder)
         do {
@@ -319,6 +403,52 @@ struct RestoreCommand: AsyncParsableCommand {
             printError("tutti restore: \(error)")
             throw ExitCode(1)
         }
+    }
+
+    /// A backup in a bucket: its manifest, database and key are fetched into a scratch
+    /// folder (each checked against the manifest); the media are checked, or restored, from
+    /// the bucket itself.
+    private func run(from bucket: MediaStoreLocation) async throws {
+        let scratch = try BackupFiles.scratchFolder("restore")
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let folder = scratch + "/backup"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let manifestKey = try MediaKey(BackupManifest.fileName)
+        try await BackupFiles.withStore(bucket) { store in
+            guard try await store.info(manifestKey) != nil else {
+                throw ValidationError("\(bucket.displayText) is not a complete backup: it has no \(BackupManifest.fileName) (a backup that did not finish has none)")
+            }
+            try await store.download(manifestKey, to: folder + "/" + BackupManifest.fileName)
+        }
+        let manifest = try BackupManifest.read(from: folder)
+        let small = [manifest.database] + (manifest.urlSigningKey.map { [$0] } ?? [])
+        try await BackupFiles.copyMedia(
+            small.map { StoredFile(key: $0.key, bytes: $0.bytes, sha256: $0.sha256) }, from: bucket, to: .local(path: folder),
+            work: scratch + "/work", command: "tutti restore")
+        if check {
+            try checkDatabase(folder + "/tutti.sqlite", manifest)
+            let bad = try await BackupFiles.withStore(bucket) { store in try await Self.mismatches(manifest.media, in: store) }
+            for line in bad { printError("tutti restore --check: \(line)") }
+            guard bad.isEmpty else { throw ValidationError("\(bad.count) file(s) of the backup do not match its manifest") }
+            print("backup \(bucket.displayText) is whole: database, ledger (head \(manifest.ledger.headSequence)), \(manifest.media.count) media file(s) match manifest.json")
+        } else {
+            try await restore(folder, manifest, media: bucket)
+        }
+    }
+
+    /// The media files of `files` that `store` does not hold as recorded (size and SHA-256).
+    private static func mismatches(_ files: [BackupManifest.File], in store: any MediaStore) async throws -> [String] {
+        var bad: [String] = []
+        for file in files {
+            let key: MediaKey
+            do { key = try MediaKey(file.key) } catch { bad.append("\(file.key): not a usable key"); continue }
+            guard let info = try await store.info(key) else { bad.append("\(file.key): missing"); continue }
+            let sha256 = try await MediaCommand.Migrate.sha256(of: key, in: store)
+            if info.size != file.bytes || sha256 != file.sha256 {
+                bad.append("\(file.key): \(info.size) bytes with SHA-256 \(sha256), the manifest records \(file.bytes) with \(file.sha256)")
+            }
+        }
+        return bad
     }
 
     /// The database matches the manifest and its ledger verifies and ends at the manifest's head.
@@ -349,7 +479,9 @@ struct RestoreCommand: AsyncParsableCommand {
         guard bad.isEmpty else { throw ValidationError("\(bad.count) file(s) of the backup do not match its manifest") }
     }
 
-    private func restore(_ folder: String, _ manifest: BackupManifest) async throws {
+    /// Restores the backup in `folder`; its media come from `source` (the folder itself
+    /// unless the backup is in a bucket).
+    private func restore(_ folder: String, _ manifest: BackupManifest, media source: MediaStoreLocation? = nil) async throws {
         let started = Date()
         let final = BackupFiles.absolute(data ?? "")
         try BackupFiles.requireFree(final, "a restore")
@@ -366,7 +498,7 @@ struct RestoreCommand: AsyncParsableCommand {
             }
             let files = manifest.media.map { StoredFile(key: $0.key, bytes: $0.bytes, sha256: $0.sha256) }
             try await BackupFiles.copyMedia(
-                files, from: .local(path: folder), to: try BackupFiles.mediaLocation(media, default: partial), work: partial + "/work/restore", command: "tutti restore")
+                files, from: source ?? .local(path: folder), to: try BackupFiles.mediaLocation(media, default: partial), work: partial + "/work/restore", command: "tutti restore")
             // The restored database, as the service will open it: migrated to this tutti's
             // schema if the backup is older, then verified again.
             let database = try TuttiDatabase.open(path: partial + "/tutti.sqlite", others: [Ledger.registerMigrations])
@@ -383,5 +515,15 @@ struct RestoreCommand: AsyncParsableCommand {
         }
         print("restored into \(final) in \(Int(Date().timeIntervalSince(started))) s: ledger verified, head \(manifest.ledger.headSequence), \(manifest.media.count) media file(s)")
         print("start it with: tutti serve --data \(final)\(media.map { " --media \($0)" } ?? "")")
+    }
+}
+
+extension MediaStoreLocation {
+    /// The location as an operator reads it in a message (no query, no credentials).
+    var displayText: String {
+        switch self {
+        case let .local(path): path
+        case let .s3(location): "s3://\(location.bucket)/\(location.keyPrefix)"
+        }
     }
 }

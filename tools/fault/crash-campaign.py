@@ -4,7 +4,9 @@ SIGKILLed at random moments and restarted, then checks that no money or work was
 
 Load, from client threads: listeners open play sessions and seek past the preview (each
 seek answered 206 is a play the server charged), the payment provider tops wallets up
-through the signed webhook, and an artist uploads short WAV files. A killer thread sends
+through the signed webhook, an artist uploads short WAV files, members vote (and change
+their votes) on an open proposal, and listeners buy tracks outright ("own it now", with an
+idempotency key). A killer thread sends
 SIGKILL at a random moment 1-6 s after each start, waits for the process to go, checks no
 child process of it is left, runs `tutti ledger verify`, and restarts it on the same data
 folder and port.
@@ -19,6 +21,13 @@ After each restart and at the end:
 - each listener's wallet equals its top-ups minus its charges;
 - every upload the client saw accepted ends ready or failed with a reason; no track's
   transcode finished twice (the server's log, across restarts);
+- every vote the client saw acknowledged (201) is recorded once, as cast; every vote
+  answered 200 (unchanged) names a recorded vote with that choice; no member has more votes
+  recorded than it cast (acknowledged or cut off by a kill);
+- every own-it-now purchase the client saw acknowledged is charged once (one purchase row,
+  its plays' prices summing to its price) and its listener owns the track; purchases cut off
+  by a kill are retried with the same key after the restart and are charged at most once;
+  plays counted before a purchase are plays 1 to its first play - 1;
 - no orphaned child process.
 
 Usage: tools/fault/crash-campaign.py [--kills 20] [--tutti PATH] [--seed N]
@@ -203,10 +212,37 @@ def main():
         request(port, "POST", "/api/v1/users", credentials, {"Content-Type": "application/json"})
         listeners.append(login(f"crash{n}", "correct horse battery"))
     artist_token, _ = login("ada", "demo-ada-password")
+    # Members who vote: artists with a published track before the proposal opens (its roll
+    # is frozen then).
     wav = os.path.join(work, "upload.wav")
     sine_wav(wav, 2.0, 330)
     with open(wav, "rb") as f:
         wav_bytes = f.read()
+    voters = []
+    for n in range(6):
+        credentials = json.dumps({"username": f"voter{n}", "password": "correct horse battery", "role": "artist"})
+        request(port, "POST", "/api/v1/users", credentials, {"Content-Type": "application/json"})
+        voters.append(login(f"voter{n}", "correct horse battery"))
+        status, body = request(port, "POST", f"/api/v1/tracks?title=Voter+{n}", wav_bytes,
+                               {"Authorization": f"Bearer {voters[-1][0]}", "Content-Type": "audio/wav"})
+        assert status == 202, body
+        voters[-1] = voters[-1] + (json.loads(body)["id"],)
+    for token, _, track in voters:
+        deadline = time.monotonic() + 300
+        while json.loads(request(port, "GET", f"/api/v1/tracks/{track}", headers={"Authorization": f"Bearer {token}"})[1]).get("status") != "ready":
+            if time.monotonic() > deadline:
+                raise SystemExit(f"a voter's track {track} did not become ready")
+            time.sleep(0.3)
+        status, body = request(port, "PATCH", f"/api/v1/tracks/{track}", json.dumps({"published": True}),
+                               {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        assert status == 200, body
+    voters = [(token, user) for token, user, _ in voters]
+    closes = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3 * 86400))
+    status, body = request(port, "POST", "/api/v1/governance/proposals", json.dumps({
+        "title": "Crash campaign proposal", "rationale": "Votes cast while the server is killed.", "closesAt": closes,
+        "changes": {"basePrice": 3000}}), {"Authorization": f"Bearer {artist_token}", "Content-Type": "application/json"})
+    assert status == 201, body
+    proposal = json.loads(body)["id"]
 
     lock = threading.Lock()
     state = {
@@ -217,6 +253,12 @@ def main():
         "topups_unacked": {}, # event id -> (user id, amount, body)
         "uploads": set(),     # track ids the server accepted
         "upload_errors": 0,
+        "votes_acked": [],      # (member id, choice, sequence, recorded)
+        "votes_cut": {},        # member id -> number of vote requests without an answer
+        "votes_refused": 0,
+        "purchases_acked": {},  # request id -> (listener id, track id, price)
+        "purchases_cut": {},    # request id -> (listener index, track id)
+        "purchases_refused": 0,
         "requests": 0,
         "connection_errors": 0,
     }
@@ -267,7 +309,43 @@ def main():
                             state["served"][session["id"]] = (listeners[who][1], track)
                         else:
                             state["refused"] += 1
-                elif roll < 0.93:
+                elif roll < 0.86:
+                    member = local.randrange(len(voters))
+                    token, voter = voters[member]
+                    choice = local.choice(["yes", "no", "abstain"])
+                    try:
+                        status, body = request(port, "POST", f"/api/v1/governance/proposals/{proposal}/votes", json.dumps({"choice": choice}),
+                                               {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+                    except OSError:
+                        with lock:
+                            state["votes_cut"][voter] = state["votes_cut"].get(voter, 0) + 1
+                        continue
+                    with lock:
+                        if status in (200, 201):
+                            vote = json.loads(body)
+                            state["votes_acked"].append((voter, choice, vote["sequence"], status == 201))
+                        else:
+                            state["votes_refused"] += 1
+                            if state["votes_refused"] == 1:
+                                print(f"first vote refused: {status} {body[:300]!r}", flush=True)
+                elif roll < 0.88:
+                    who = local.randrange(len(listeners))
+                    token, user = listeners[who]
+                    track = paid[local.randrange(len(paid))][0]
+                    rid = f"buy-{index}-{n}-{local.randrange(1 << 30)}"
+                    try:
+                        status, body = request(port, "POST", f"/api/v1/tracks/{track}/purchase", json.dumps({"requestID": rid}),
+                                               {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+                    except OSError:
+                        with lock:
+                            state["purchases_cut"][rid] = (who, track)
+                        continue
+                    with lock:
+                        if status in (200, 201):
+                            state["purchases_acked"][rid] = (user, track, json.loads(body)["price"])
+                        else:
+                            state["purchases_refused"] += 1
+                elif roll < 0.95:
                     _, user = listeners[local.randrange(len(listeners))]
                     event = f"evt_{index}_{n}_{local.randrange(1 << 30)}"
                     amount = local.choice([100_000, 500_000, 2_000_000])
@@ -303,14 +381,25 @@ def main():
         t.start()
 
     orphans_seen = 0
+    lingered = 0.0
     verify_runs = 0
     for kill in range(args.kills):
         time.sleep(rng.uniform(1.0, 6.0))
         pid = server.process.pid
         up.clear()
         server.kill()
-        time.sleep(0.2)
-        left = children_of(pid) + processes_naming(f"--data {data}") + [p for p in processes_naming(data) if p != server.process.pid]
+        # A transcoder notices its parent is gone within 200 ms (it polls getppid) and exits;
+        # one still there after 5 s is orphaned.
+        killed_at = time.monotonic()
+        had_children = False
+        while True:
+            time.sleep(0.1)
+            left = children_of(pid) + processes_naming(f"--data {data}") + [p for p in processes_naming(data) if p != server.process.pid]
+            had_children = had_children or bool(left)
+            if not left or time.monotonic() - killed_at > 5:
+                break
+        if had_children and not left:
+            lingered = max(lingered, time.monotonic() - killed_at)
         if left:
             orphans_seen += len(set(left))
             fail(f"kill {kill + 1}: processes left behind: {sorted(set(left))}")
@@ -342,6 +431,12 @@ def main():
         if status == 206:
             state["served"][session_id] = (listeners[who][1], track)
             retried_served += 1
+    for rid, (who, track) in list(state["purchases_cut"].items()):
+        token, user = listeners[who]
+        status, body = request(port, "POST", f"/api/v1/tracks/{track}/purchase", json.dumps({"requestID": rid}),
+                               {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        if status in (200, 201):
+            state["purchases_acked"][rid] = (user, track, json.loads(body)["price"])
     for event, (user, amount, body) in list(state["topups_unacked"].items()):
         status, _ = request(port, "POST", "/api/v1/payments/webhook", body, signed(body))
         if status == 200:
@@ -375,12 +470,36 @@ def main():
     if code != 0:
         fail(f"final verify exited {code}: {text[-400:]}")
     db = sqlite3.connect(f"file:{data}/tutti.sqlite?mode=ro", uri=True)
-    plays = db.execute("SELECT play_id, listener_id, price, track_id FROM ledger_plays").fetchall()
-    charged = {}
-    for play_id, listener, price, track in plays:
+    plays = db.execute("SELECT play_id, listener_id, price, track_id, play_number, completes_ownership FROM ledger_plays").fetchall()
+    charged = {}    # session plays
+    bought = {}     # request id -> [(play number, price, listener, track, completes ownership)]
+    for play_id, listener, price, track, number, completes in plays:
         if play_id in charged:
             fail(f"play {play_id} charged twice")
-        charged[play_id] = (listener, price, track)
+        if "/" in play_id:  # Purchase.playID: "REQUEST/N"
+            bought.setdefault(play_id.rsplit("/", 1)[0], []).append((number, price, listener, track, completes))
+        else:
+            charged[play_id] = (listener, price, track)
+    purchases = {rid: (listener, track, first, last, price) for rid, listener, track, first, last, price in
+                 db.execute("SELECT request_id, listener_id, track_id, first_play, last_play, price FROM ledger_purchases")}
+    bought_pair = {}
+    for rid, (user, track, price) in state["purchases_acked"].items():
+        row = purchases.get(rid)
+        if row is None:
+            fail(f"acknowledged purchase {rid} is not recorded")
+            continue
+        listener, track_id, first, last, recorded = row
+        items = bought.get(rid, [])
+        if (listener, track_id) != (user, track) or recorded != price or sum(p for _, p, _, _, _ in items) != price \
+                or sorted(n for n, _, _, _, _ in items) != list(range(first, last + 1)):
+            fail(f"purchase {rid}: recorded {row} with plays {sorted(items)}, the client saw {(user, track, price)}")
+        if not any(c for _, _, _, _, c in items):
+            fail(f"purchase {rid}: the listener does not own the track after it")
+        if (user, track) in bought_pair:
+            fail(f"listener {user} bought track {track} twice")
+        bought_pair[(user, track)] = first
+    for rid in set(purchases) - set(state["purchases_acked"]):
+        fail(f"purchase {rid} recorded but no client saw it acknowledged, even after retrying")
     # A listener owns a track after nine charged plays; later plays are served free. So per
     # listener and track: the charges are the first min(9, served) sessions served, each
     # one a session the client saw served past its preview.
@@ -392,6 +511,11 @@ def main():
         pairs.setdefault(pair, []).append(session_id)
     for (listener, track), sessions in pairs.items():
         count = sum(1 for l, _, t in charged.values() if l == listener and t == track)
+        if (listener, track) in bought_pair:
+            # Bought outright: the plays counted before the purchase are 1 to its first play - 1.
+            if count != bought_pair[(listener, track)] - 1 or count > len(sessions):
+                fail(f"listener {listener}, track {track}: {count} plays charged before a purchase from play {bought_pair[(listener, track)]}, {len(sessions)} served")
+            continue
         if count != min(9, len(sessions)):
             fail(f"listener {listener}, track {track}: {len(sessions)} plays served, {count} charged (expected {min(9, len(sessions))})")
     topups = dict(db.execute("SELECT id, amount FROM ledger_transfers WHERE id LIKE 'topup:%'").fetchall())
@@ -402,11 +526,30 @@ def main():
     if extra:
         fail(f"top-ups booked that no client saw acknowledged, even after retries: {sorted(extra)[:5]}")
     for token, user in listeners:
-        expected = sum(a for u, a in state["topups_acked"].values() if u == user) - sum(p for l, p, _ in charged.values() if l == user)
+        expected = sum(a for u, a in state["topups_acked"].values() if u == user) - sum(p for l, p, _ in charged.values() if l == user) \
+            - sum(price for u, _, price in state["purchases_acked"].values() if u == user)
         row = db.execute("SELECT credits_posted - debits_posted FROM ledger_accounts WHERE kind = 'listener_wallet' AND owner = ?", (user,)).fetchone()
         balance = row[0] if row else None
         if balance != expected:
             fail(f"wallet of {user}: {balance}, the model says {expected}")
+
+    # Votes: each acknowledged one recorded once, as cast; none that no client cast.
+    gdb = db
+    recorded_votes = {seq: (member, choice) for seq, member, choice in
+                      gdb.execute("SELECT sequence, member_id, choice FROM governance_votes WHERE proposal_id = ?", (proposal,))}
+    created = {}
+    for voter, choice, sequence, was_recorded in state["votes_acked"]:
+        if recorded_votes.get(sequence) != (voter, choice):
+            fail(f"acknowledged vote {sequence} of {voter} ({choice}) recorded as {recorded_votes.get(sequence)}")
+        if was_recorded:
+            if sequence in created:
+                fail(f"vote {sequence} acknowledged as new twice")
+            created[sequence] = voter
+    for _, voter in voters:
+        mine = sum(1 for member, _ in recorded_votes.values() if member == voter)
+        cast = sum(1 for v, _, _, r in state["votes_acked"] if v == voter and r) + state["votes_cut"].get(voter, 0)
+        if mine > cast:
+            fail(f"member {voter}: {mine} votes recorded, only {cast} cast (acknowledged or cut)")
 
     # No transcode finished twice, across every run's log.
     with open(server.log_path) as f:
@@ -435,8 +578,13 @@ def main():
     print(f"plays served past the preview: {len(state['served'])} ({retried_served} after a retry of a cut session), "
           f"charged: {len(charged)}, cut sessions: {len(state['cut'])}, refused: {state['refused']}")
     print(f"top-ups acknowledged: {len(state['topups_acked'])} (unacknowledged then retried: {len(state['topups_unacked'])})")
+    print(f"votes acknowledged: {len(state['votes_acked'])} ({len(created)} recorded as new, the rest unchanged), "
+          f"cut by a kill: {sum(state['votes_cut'].values())}, recorded in all: {len(recorded_votes)}, refused: {state['votes_refused']}")
+    print(f"own-it-now purchases acknowledged: {len(state['purchases_acked'])} ({len(state['purchases_cut'])} cut by a kill and retried), "
+          f"refused: {state['purchases_refused']} (already owned or not enough credit)")
     print(f"uploads accepted: {len(state['uploads'])}: ready {outcomes['ready']}, failed {outcomes['failed']}; refused {state['upload_errors']}")
-    print(f"transcodes finished: {len(finished)}, none twice: {not twice}; orphans: {orphans_seen}")
+    print(f"transcodes finished: {len(finished)}, none twice: {not twice}; orphans: {orphans_seen} "
+          f"(children of a killed server gone within {lingered:.1f} s at most)")
     print("RESULT:", "PASS" if not failures else f"FAIL ({len(failures)} problems)")
     print(f"work folder: {work}")
     sys.exit(1 if failures else 0)
