@@ -1,5 +1,6 @@
 import Catalog
 import FoundationEssentials
+import HTTPTypes
 import Hummingbird
 
 /// Browsing: artists, albums, songs, genres, search, lyrics; by tags (ID3 methods) and by
@@ -107,14 +108,17 @@ extension SubsonicController {
         var children: [SubsonicElement.Children] = []
         if !profile.bio.isEmpty { children.append(.value("biography", .string(profile.bio))) }
         let sizes = profile.avatarSizes.sorted { $0.size < $1.size }
-        if let small = sizes.first { children.append(.value("smallImageUrl", .string(Self.imageURL(small)))) }
-        if sizes.count > 1 { children.append(.value("mediumImageUrl", .string(Self.imageURL(sizes[sizes.count / 2])))) }
-        if let large = sizes.last { children.append(.value("largeImageUrl", .string(Self.imageURL(large)))) }
+        if let small = sizes.first { children.append(.value("smallImageUrl", .string(Self.imageURL(small, call)))) }
+        if sizes.count > 1 { children.append(.value("mediumImageUrl", .string(Self.imageURL(sizes[sizes.count / 2], call)))) }
+        if let large = sizes.last { children.append(.value("largeImageUrl", .string(Self.imageURL(large, call)))) }
         return call.ok(SubsonicElement("artistInfo2", children: children))
     }
 
-    static func imageURL(_ file: StoredImageFile) -> String {
-        "/api/v1/images/\(file.jpegSHA256)"
+    /// An absolute URL of a picture size: apps load it as it is, without the server's address.
+    static func imageURL(_ file: StoredImageFile, _ call: Call) -> String {
+        let host = call.request.head.authority ?? "localhost"
+        let scheme = call.request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https" ? "https" : "http"
+        return "\(scheme)://\(host)/api/v1/images/\(file.jpegSHA256)"
     }
 
     func album(_ call: Call) async throws -> Response {
@@ -132,9 +136,9 @@ extension SubsonicController {
         var children: [SubsonicElement.Children] = []
         if !detail.release.description.isEmpty { children.append(.value("notes", .string(detail.release.description))) }
         let sizes = detail.coverSizes.sorted { $0.size < $1.size }
-        if let small = sizes.first { children.append(.value("smallImageUrl", .string(Self.imageURL(small)))) }
-        if sizes.count > 1 { children.append(.value("mediumImageUrl", .string(Self.imageURL(sizes[sizes.count / 2])))) }
-        if let large = sizes.last { children.append(.value("largeImageUrl", .string(Self.imageURL(large)))) }
+        if let small = sizes.first { children.append(.value("smallImageUrl", .string(Self.imageURL(small, call)))) }
+        if sizes.count > 1 { children.append(.value("mediumImageUrl", .string(Self.imageURL(sizes[sizes.count / 2], call)))) }
+        if let large = sizes.last { children.append(.value("largeImageUrl", .string(Self.imageURL(large, call)))) }
         return call.ok(SubsonicElement("albumInfo", children: children))
     }
 

@@ -44,17 +44,21 @@ struct SubsonicBrowseTests {
             let catalog = try await SubsonicCatalog.make(api)
             let lena = try await api.account("lena")
             let app = try await api.appPassword(lena).signIn
-            let calls: [(String, [(String, String)])] = [
-                ("ping", []), ("getLicense", []), ("getOpenSubsonicExtensions", []), ("getUser", [("username", "lena")]),
-                ("getMusicFolders", []), ("getIndexes", []), ("getMusicDirectory", [("id", catalog.artist.id)]),
-                ("getMusicDirectory", [("id", catalog.albumID)]), ("getArtists", []), ("getArtist", [("id", catalog.artist.id)]),
-                ("getArtistInfo2", [("id", catalog.artist.id)]), ("getAlbum", [("id", catalog.albumID)]),
-                ("getAlbumInfo2", [("id", catalog.albumID)]), ("getSong", [("id", catalog.paidTrack)]), ("getGenres", []),
-                ("getSongsByGenre", [("genre", "ambient")]), ("getRandomSongs", [("size", "5")]), ("search3", [("query", "")]),
-                ("search3", [("query", "sines")]), ("getLyricsBySongId", [("id", catalog.paidTrack)]), ("getStarred2", []),
-                ("getPlaylists", []), ("tokenInfo", []), ("getSong", [("id", "no-such-song")]), ("notAMethod", []),
-            ] + ["newest", "alphabeticalByName", "alphabeticalByArtist", "random", "starred", "frequent", "recent"].map { ("getAlbumList2", [("type", $0)]) }
-              + [("getAlbumList2", [("type", "byYear"), ("fromYear", "2020"), ("toYear", "2025")]), ("getAlbumList2", [("type", "byGenre"), ("genre", "drone")])]
+            // Built a few at a time: one long literal of tuples is slow to type-check.
+            typealias Call = (String, [(String, String)])
+            var calls: [Call] = [("ping", []), ("getLicense", []), ("getOpenSubsonicExtensions", []), ("getUser", [("username", "lena")])]
+            calls += [("getMusicFolders", []), ("getIndexes", []), ("getMusicDirectory", [("id", catalog.artist.id)])]
+            calls += [("getMusicDirectory", [("id", catalog.albumID)]), ("getArtists", []), ("getArtist", [("id", catalog.artist.id)])]
+            calls += [("getArtistInfo2", [("id", catalog.artist.id)]), ("getAlbum", [("id", catalog.albumID)])]
+            calls += [("getAlbumInfo2", [("id", catalog.albumID)]), ("getSong", [("id", catalog.paidTrack)]), ("getGenres", [])]
+            calls += [("getSongsByGenre", [("genre", "ambient")]), ("getRandomSongs", [("size", "5")]), ("search3", [("query", "")])]
+            calls += [("search3", [("query", "sines")]), ("getLyricsBySongId", [("id", catalog.paidTrack)]), ("getStarred2", [])]
+            calls += [("getPlaylists", []), ("tokenInfo", []), ("getSong", [("id", "no-such-song")]), ("notAMethod", [])]
+            for type in ["newest", "alphabeticalByName", "alphabeticalByArtist", "random", "starred", "frequent", "recent"] {
+                calls.append(("getAlbumList2", [("type", type)]))
+            }
+            calls.append(("getAlbumList2", [("type", "byYear"), ("fromYear", "2020"), ("toYear", "2025")]))
+            calls.append(("getAlbumList2", [("type", "byGenre"), ("genre", "drone")]))
             for (method, parameters) in calls {
                 try await api.restXML(method, parameters, as: app)
                 _ = try await api.restJSON(method, parameters, as: app)
@@ -113,6 +117,13 @@ struct SubsonicBrowseTests {
             #expect(genres.first?["songCount"] as? Int == 1)
             let lyrics = try #require((try await api.restJSON("getLyricsBySongId", [("id", catalog.paidTrack)], as: app)["lyricsList"] as? [String: Any])?["structuredLyrics"] as? [[String: Any]])
             #expect((lyrics.first?["line"] as? [[String: Any]])?.map { $0["value"] as? String } == ["first line", "second line"])
+
+            // Album info: the cover's sizes as absolute URLs an app can load.
+            let info = try #require(try await api.restJSON("getAlbumInfo2", [("id", catalog.albumID)], as: app)["albumInfo"] as? [String: Any])
+            let large = try #require(info["largeImageUrl"] as? String)
+            #expect(large.hasPrefix("http://"), "\(large)")
+            let loaded = try await api.request(.get, String(large[large.range(of: "/api/")!.lowerBound...]))
+            #expect(loaded.headers[.contentType] == "image/jpeg")
 
             // Cover art at a size; the smallest rendered size at least as large.
             let cover = try await api.rest("getCoverArt", [("id", coverArt), ("size", "250")], as: app)
