@@ -55,7 +55,7 @@ extension OpenAPIDocument {
     static var subsonicSchemas: [(String, JSONValue)] {
         [
             ("NewAppPassword", object([("name", text(.appPasswordName, "The app's name, for your eyes.")),
-                                       ("countPlays", ["type": "boolean", "description": "Count plays in this app (default false: paid tracks not owned play their preview)."])],
+                                       ("countPlays", ["type": ["boolean", "null"], "description": "Count plays in this app (absent or null: false, paid tracks not owned play their preview)."])],
                                       required: ["name"])),
             ("AppPasswordChanges", object([("countPlays", boolean)], required: ["countPlays"])),
             ("AppPassword", object([("id", string), ("name", string), ("countPlays", boolean), ("createdAt", dateTime), ("lastUsedAt", nullable("string")),
