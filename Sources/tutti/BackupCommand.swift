@@ -35,6 +35,9 @@ struct BackupManifest: Codable, Equatable {
     var createdAt: String
     var database: File
     var urlSigningKey: File?
+    /// The key that seals app passwords (absent in backups made before there were any): without
+    /// it, apps' token sign-ins stop working after a restore.
+    var appPasswordKey: File?
     var ledger: LedgerHead
     var media: [File]
 
@@ -227,7 +230,7 @@ struct BackupCommand: AsyncParsableCommand {
             (one snapshot: every commit up to one moment, nothing after it), its ledger verified, then every media \
             file the snapshot names is copied from the media store (the data folder, or --media s3://... as the \
             service was started with) and checked against the SHA-256 and size the database records, with the URL \
-            signing key. manifest.json, written last, lists every file with its checksum and the ledger's head. \
+            signing key and the app passwords' key. manifest.json, written last, lists every file with its checksum and the ledger's head. \
             The folder is filled under a temporary name and renamed when complete: DEST either holds a whole \
             backup or does not exist. On the same file system, media files are hard links (they are never \
             modified in place); put DEST on another disk or machine to survive losing this one. \
@@ -332,12 +335,20 @@ struct BackupCommand: AsyncParsableCommand {
             let digest = try BackupFiles.digest(keyCopy)
             key = BackupManifest.File(key: "url-signing.key", bytes: digest.bytes, sha256: digest.sha256)
         }
+        // The app passwords' sealing key: apps keep signing in after a restore.
+        var appKey: BackupManifest.File?
+        if FileManager.default.fileExists(atPath: configuration.appPasswordKeyPath) {
+            let keyCopy = partial + "/app-passwords.key"
+            try BackupFiles.copy(configuration.appPasswordKeyPath, to: keyCopy)
+            let digest = try BackupFiles.digest(keyCopy)
+            appKey = BackupManifest.File(key: "app-passwords.key", bytes: digest.bytes, sha256: digest.sha256)
+        }
 
         // 4. The manifest, last.
         let manifest = BackupManifest(
             createdAt: ISO8601DateFormatter().string(from: Date()),
             database: BackupManifest.File(key: "tutti.sqlite", bytes: database.bytes, sha256: database.sha256),
-            urlSigningKey: key, ledger: head,
+            urlSigningKey: key, appPasswordKey: appKey, ledger: head,
             media: files.map { BackupManifest.File(key: $0.key, bytes: $0.bytes, sha256: $0.sha256) })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -467,7 +478,7 @@ struct RestoreCommand: AsyncParsableCommand {
     private func checkWhole(_ folder: String, _ manifest: BackupManifest) async throws {
         try checkDatabase(folder + "/tutti.sqlite", manifest)
         var bad: [String] = []
-        for file in manifest.media + (manifest.urlSigningKey.map { [$0] } ?? []) {
+        for file in manifest.media + [manifest.urlSigningKey, manifest.appPasswordKey].compactMap({ $0 }) {
             let path = folder + "/" + file.key
             guard FileManager.default.fileExists(atPath: path) else { bad.append("\(file.key): missing"); continue }
             let digest = try BackupFiles.digest(path)
@@ -490,7 +501,7 @@ struct RestoreCommand: AsyncParsableCommand {
         do {
             try checkDatabase(folder + "/tutti.sqlite", manifest)
             try BackupFiles.copy(folder + "/tutti.sqlite", to: partial + "/tutti.sqlite")
-            if let key = manifest.urlSigningKey {
+            for key in [manifest.urlSigningKey, manifest.appPasswordKey].compactMap({ $0 }) {
                 let path = partial + "/" + key.key
                 try BackupFiles.copy(folder + "/" + key.key, to: path)
                 guard try BackupFiles.digest(path).sha256 == key.sha256 else { throw ValidationError("\(key.key) does not match the manifest") }

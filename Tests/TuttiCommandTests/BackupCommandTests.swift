@@ -92,6 +92,10 @@ struct BackupCommandTests {
         let restoredFolder = Fixtures.scratch("restored").appendingPathComponent("data")
         let restored = try await Self.tutti(["restore", backup, "--data", restoredFolder.path])
         #expect(restored.status == 0, "tutti restore: \(restored.stdout) \(restored.stderr)")
+        // The app passwords' key comes back too (apps' token sign-ins depend on it).
+        #expect((manifest["appPasswordKey"] as? [String: Any])?["key"] as? String == "app-passwords.key")
+        let liveKey = try Data(contentsOf: server.data.appendingPathComponent("app-passwords.key"))
+        #expect(try Data(contentsOf: restoredFolder.appendingPathComponent("app-passwords.key")) == liveKey)
 
         // The restored ledger verifies and ends at the snapshot's head, which the live chain
         // holds with the same hash; every account's postings equal the live ledger's up to it.

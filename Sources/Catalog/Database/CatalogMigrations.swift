@@ -106,5 +106,7 @@ enum CatalogMigrations {
         Images.register(&migrator)
         // The listener's library (issue 17).
         LibraryMigrations.register(&migrator)
+        // App passwords for Subsonic apps (issue 18).
+        AppPasswords.register(&migrator)
     }
 }

@@ -87,6 +87,19 @@ public struct Library: Sendable {
         }
     }
 
+    /// When each of the listener's favourites was added, by kind and id (for marking what a
+    /// listing shows as starred).
+    public func favouriteTimes(of listenerID: String) async throws -> [FavouriteKind: [String: Date]] {
+        try await database.read { db in
+            var times: [FavouriteKind: [String: Date]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT kind, itemID, addedAt FROM libraryFavourites WHERE listenerID = ?", arguments: [listenerID]) {
+                guard let kind = FavouriteKind(rawValue: row["kind"]) else { continue }
+                times[kind, default: [:]][row["itemID"]] = row["addedAt"]
+            }
+            return times
+        }
+    }
+
     static func isVisible(_ kind: FavouriteKind, id: String, to viewer: User, _ db: Database) throws -> Bool {
         guard Identifier.isValid(id) else { return false }
         switch kind {

@@ -42,6 +42,15 @@ public final class PlaySessions: Sendable {
         return session
     }
 
+    /// Whether the listener opened a session of the track at or after `since` (a scrobble of a
+    /// listening already in the history adds nothing).
+    public func hasSession(listenerID: String, trackID: String, since: Date) async throws -> Bool {
+        try await database.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM playSessions WHERE listenerID = ? AND createdAt >= ? AND trackID = ?)",
+                              arguments: [listenerID, since, trackID]) ?? false
+        }
+    }
+
     /// The session if it is in memory; never touches the database (for the event loop).
     public func cachedSession(id: String) -> PlaySession? {
         cache.withLock { $0[id] }

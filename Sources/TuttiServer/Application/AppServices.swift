@@ -50,6 +50,10 @@ struct AppServices: Sendable {
     let trackReplacement: TrackReplacement
     /// Whole releases uploaded in one request, recorded in one transaction.
     let releaseUploads: ReleaseUploads
+    /// Passwords listeners make for their Subsonic apps (secrets sealed with a key in the data folder).
+    let appPasswords: AppPasswords
+    /// Read-only views of the published catalog for the Subsonic API.
+    let browse: CatalogBrowse
 
     init(
         configuration: ServerConfiguration, database: DatabasePool, metrics: TuttiMetrics, store: any MediaStore,
@@ -84,6 +88,10 @@ struct AppServices: Sendable {
         trackReplacement = TrackReplacement(database: database, now: configuration.now)
         releaseUploads = ReleaseUploads(database: database, now: configuration.now)
         imageService = ImageService(configuration: configuration, store: store, images: images, metrics: metrics)
+        appPasswords = AppPasswords(
+            database: database, sealer: AppPasswordSealer(keyBytes: try KeyFile.loadOrCreate(configuration.appPasswordKeyPath)),
+            now: configuration.now)
+        browse = CatalogBrowse(database: database)
     }
 
     /// bcrypt-hashes a password on the thread pool.

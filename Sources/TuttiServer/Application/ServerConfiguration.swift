@@ -137,6 +137,9 @@ public struct ServerConfiguration: Sendable {
     public var workDirectory: String { dataDirectory + "/work" }
     /// The key that signs play sessions' stream URLs (created at first start, mode 0600).
     public var urlSigningKeyPath: String { dataDirectory + "/url-signing.key" }
+    /// The key that seals app passwords' secrets in the database (AES-GCM): without it, a copy
+    /// of the database does not reveal them.
+    public var appPasswordKeyPath: String { dataDirectory + "/app-passwords.key" }
 
     /// The media store's location: ``media``, or the data folder.
     public var mediaLocation: MediaStoreLocation { media ?? .local(path: dataDirectory) }

@@ -87,9 +87,15 @@ public enum TuttiApplication {
         DownloadsController(services: services).addRoutes(signedIn: signedIn)
         addLibraryRoutes(services, api: api, signedIn: signedIn)
         addSharingRoutes(services, root: router, api: api)
+        // The OpenSubsonic API for listeners' apps (issue 18), and the app passwords they sign in with.
+        AppPasswordsController(services: services).addRoutes(signedIn: signedIn)
+        SubsonicController(services: services).addRoutes(root: router)
         WebController().addRoutes(root: router)
-        // Last, once every route is known: it answers only what no route matched.
+        // Last, once every route is known: they answer only what no route matched.
         router.add(middleware: MethodNotAllowedMiddleware(allowed: AllowedMethods(router.routes)))
+        // Inside it: a known path asked with another method is a 405 with Allow; an unknown
+        // path under /rest/ gets the Subsonic envelope's error 70.
+        router.add(middleware: SubsonicFallbackMiddleware(controller: SubsonicController(services: services)))
         return router
     }
 

@@ -4,6 +4,7 @@ import GRDB
 import HTTPTypes
 import Hummingbird
 import Ledger
+import Logging
 
 /// Play sessions: a listener opens one per listening of a track and streams from the signed
 /// URLs it returns; the server counts the play (see ``PlayMeter``). Also the download of
@@ -34,8 +35,20 @@ struct PlaysController {
         guard track.status == .ready else {
             throw Problem(.conflict, title: "Not ready", detail: "This track is still \(track.status.rawValue); it can be played once it is ready.")
         }
-        let user = context.identity
-        let limitKey = user.map { "user:" + $0.id } ?? "address:" + (context.remoteAddress ?? "?")
+        let (session, status, balance) = try await openSession(track, user: context.identity, remoteAddress: context.remoteAddress, logger: context.logger)
+        let resource = PlaySessionResource(session, signer: services.urlSigner, status: session.access == .metered ? status : nil, balance: balance)
+        return EditedResponse(status: .created, headers: [.location: "/api/v1/plays/\(session.id)"], response: resource)
+    }
+
+    /// Opens a play session of a ready track for `user` (nil: anonymous, preview only), with
+    /// its access decided now; also what the answer shows: the listener's status of the track
+    /// and their balance. The web player's sessions and the Subsonic API's counted streams
+    /// open here.
+    /// - Throws: 429 when sessions are opened too fast for this listener or address.
+    func openSession(
+        _ track: Track, user: User?, remoteAddress: String?, logger: Logger
+    ) async throws -> (PlaySession, ListenerTrackStatus?, Int64?) {
+        let limitKey = user.map { "user:" + $0.id } ?? "address:" + (remoteAddress ?? "?")
         if case .limited(let wait) = services.playLimiter.acquire([limitKey]) {
             throw Problem(.tooManyRequests, title: "Too many play sessions",
                           detail: "Play sessions are being opened too fast; try again in \(wait) s.",
@@ -44,7 +57,7 @@ struct PlaysController {
         let instant = services.configuration.now()
         // A proposal already due becomes its pricing version first, so the preview and the
         // price shown are those the play will be charged under.
-        try await services.closeDueProposals(before: instant, logger: context.logger)
+        try await services.closeDueProposals(before: instant, logger: logger)
         // One trip to the ledger for everything the answer shows (opening the session moves no money).
         let (pricing, status, balance) = try await services.inLedger { ledger throws(LedgerError) in
             (try ledger.pricing(at: instant).pricing,
@@ -60,8 +73,7 @@ struct PlaysController {
         let session = try await services.playSessions.open(
             trackID: track.id, artistID: track.artistID, listenerID: user?.id, access: access,
             previewSeconds: pricing.previewSeconds, lifetime: services.configuration.playSessionLifetime)
-        let resource = PlaySessionResource(session, signer: services.urlSigner, status: access == .metered ? status : nil, balance: balance)
-        return EditedResponse(status: .created, headers: [.location: "/api/v1/plays/\(session.id)"], response: resource)
+        return (session, status, balance)
     }
 
     /// A session's state: whether its play counted and what it cost. Its listener (or an admin) only.
@@ -78,7 +90,12 @@ struct PlaysController {
 
     @Sendable func stream(_ request: Request, context: TuttiRequestContext) async throws -> Response {
         let session = try await authorizedSession(request, context: context)
-        let name = try context.parameters.require("rendition")
+        return try await serve(session, rendition: try context.parameters.require("rendition"), request: request, context: context)
+    }
+
+    /// Streams a session's rendition `name` under the metering rule (``MeteringDecision``):
+    /// the preview at once, the rest held until the play counts.
+    func serve(_ session: PlaySession, rendition name: String, request: Request, context: TuttiRequestContext) async throws -> Response {
         guard let entry = try await services.streamCatalog.entry(trackID: session.trackID, rendition: name),
               entry.track.deletedAt == nil else {
             throw Problem(.notFound, title: "Not found", detail: "This track or rendition is no longer available.")
@@ -190,12 +207,21 @@ struct PlaysController {
         guard Identifier.isValid(id), let track = try await services.tracks.visibleTrack(id: id, viewer: user) else {
             throw CatalogError.notFound(kind: "track", id: id)
         }
-        if user.role != .admin && user.id != track.artistID {
-            let owned = try await services.inLedger { ledger throws(LedgerError) in try ledger.trackStatus(listener: user.id, track: id).owned }
-            guard owned else {
-                throw Problem(.forbidden, title: "Not owned yet", detail: "The original can be downloaded once you own the track (after enough counted plays).")
-            }
+        guard try await mayDownloadOriginal(track, user: user) else {
+            throw Problem(.forbidden, title: "Not owned yet", detail: "The original can be downloaded once you own the track (after enough counted plays).")
         }
+        return try await originalResponse(track, logger: context.logger)
+    }
+
+    /// Whether `user` may have the track's original: its artist, an admin, or a listener who owns it.
+    func mayDownloadOriginal(_ track: Track, user: User) async throws -> Bool {
+        if user.role == .admin || user.id == track.artistID { return true }
+        let id = track.id
+        return try await services.inLedger { ledger throws(LedgerError) in try ledger.trackStatus(listener: user.id, track: id).owned }
+    }
+
+    /// The original upload as an attachment, named after the track.
+    func originalResponse(_ track: Track, logger: Logger) async throws -> Response {
         guard let file = try await services.media.source(track.originalPath, recordedSize: track.originalBytes) else {
             throw Problem(.serviceUnavailable, title: "Original unavailable", detail: "The original upload is missing on the server; try again later.")
         }
@@ -208,7 +234,7 @@ struct PlaysController {
         ]
         headers.append(contentsOf: SecurityHeadersMiddleware<TuttiRequestContext>.fields)
         guard file.size > 0 else { return Response(status: .ok, headers: headers) }
-        return Response(status: .ok, headers: headers, body: try await services.media.body(file, range: 0...(file.size - 1), metrics: services.metrics, logger: context.logger))
+        return Response(status: .ok, headers: headers, body: try await services.media.body(file, range: 0...(file.size - 1), metrics: services.metrics, logger: logger))
     }
 }
 

@@ -2,16 +2,11 @@ import Crypto
 import FoundationEssentials
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Signs play sessions' stream URLs, so a browser `<audio>` or ffmpeg (which cannot send an
 /// Authorization header) can fetch them, and nobody can forge or extend one.
 ///
 /// The signature is HMAC-SHA256 over the session id and the expiry, keyed by 32 random
-/// bytes kept in the data folder (made at first start, readable by the owner only), so URLs
-/// survive a restart.
+/// bytes kept in the data folder (``KeyFile``), so URLs survive a restart.
 final class PlayURLSigner: Sendable {
     /// The key's bytes (SymmetricKey is not Sendable; a key is made per signature).
     private let keyBytes: [UInt8]
@@ -21,33 +16,9 @@ final class PlayURLSigner: Sendable {
         self.keyBytes = keyBytes
     }
 
-    /// Loads the key at `path`, creating it if there is none.
+    /// Loads the key at `path`, creating it if there is none (see ``KeyFile``).
     init(keyPath path: String) throws {
-        if let existing = try Self.load(path) {
-            keyBytes = existing
-            return
-        }
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else { throw ChildProcessError.call("create \(path)", errno) }
-        defer { close(descriptor) }
-        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(descriptor) == 0 else { throw ChildProcessError.call("write \(path)", errno) }
-        keyBytes = bytes
-    }
-
-    private static func load(_ path: String) throws -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else {
-            if errno == ENOENT { return nil }
-            throw ChildProcessError.call("open \(path)", errno)
-        }
-        defer { close(descriptor) }
-        var bytes = [UInt8](repeating: 0, count: 64)
-        let count = bytes.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-        guard count == 32 else { throw ChildProcessError.call("read \(path) (expected 32 bytes)", EINVAL) }
-        return Array(bytes[..<32])
+        keyBytes = try KeyFile.loadOrCreate(path)
     }
 
     /// The signature of a session's URLs that expire at `expires` (Unix seconds).

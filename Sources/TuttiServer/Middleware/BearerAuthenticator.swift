@@ -12,6 +12,9 @@ struct BearerAuthenticator: AuthenticatorMiddleware {
 
     func authenticate(request: Request, context: Context) async throws -> User? {
         guard let header = request.headers[.authorization] else { return nil }
+        // The Subsonic API signs in with its own parameters (app passwords); an app's or a
+        // proxy's Authorization header means nothing there.
+        if request.uri.path.hasPrefix(SubsonicController.pathPrefix) { return nil }
         guard let bearer = request.headers.bearer, !bearer.token.isEmpty, bearer.token.utf8.count <= 256 else {
             throw Problem(.unauthorized, title: "Unsupported authorization", detail: "Use 'Authorization: Bearer TOKEN'; got a \(header.split(separator: " ").first ?? "blank") credential.",
                           headers: [.wwwAuthenticate: "Bearer"])

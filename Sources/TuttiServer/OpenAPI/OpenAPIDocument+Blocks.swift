@@ -57,6 +57,7 @@ extension OpenAPIDocument {
         case "rendition": schema = ["type": "string", "enum": .array(RenditionName.allCases.map { .string($0.rawValue) })]
         case "file": schema = ["type": "string", "enum": .array(WebAssets.files.keys.sorted().map { .string($0) })]
         case "hash": schema = ["type": "string", "pattern": "^[0-9a-f]{64}$"]
+        case "method": schema = ["type": "string", "description": "A Subsonic method, with or without .view (unknown ones: Subsonic error 70)."]
         default: schema = identifier
         }
         return ["name": .string(name), "in": "path", "required": true, "schema": schema]

@@ -37,7 +37,7 @@ enum OpenAPIDocument {
 
     static var allOperations: [Operation] {
         operations + releaseOperations + playOperations + moneyOperations + splitOperations + governanceOperations + webOperations + mediaOperations
-            + libraryOperations
+            + libraryOperations + subsonicOperations
     }
 
     static var document: JSONValue {
@@ -73,7 +73,7 @@ enum OpenAPIDocument {
             "paths": .object(paths),
             "components": [
                 "schemas": schemas.merging(releaseSchemas).merging(moneySchemas).merging(splitSchemas).merging(playSchemas).merging(governanceSchemas).merging(mediaSchemas)
-                    .merging(librarySchemas),
+                    .merging(librarySchemas).merging(subsonicSchemas),
                 "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "description": "A token from POST /api/v1/sessions."]],
             ],
         ]

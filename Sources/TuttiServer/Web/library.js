@@ -27,8 +27,10 @@ export async function renderListenerLibrary(main) {
   const pending = pendingSheetsPanel({ onlyWhenNamed: true });
   main.replaceChildren(el('h1', {}, 'Library'), pending.element,
     section('Collection', 'collection'), section('Playlists', 'playlists'), section('Favourites', 'favourites'),
-    section('Followed artists', 'follows'), section('History', 'history'), section('Monthly spending limit', 'limit'));
-  await Promise.allSettled([pending.load(), collection(main), playlists(main), favourites(main), follows(main), history(main), limit(main)]);
+    section('Followed artists', 'follows'), section('History', 'history'), section('Monthly spending limit', 'limit'),
+    section('Apps', 'apps'));
+  await Promise.allSettled([pending.load(), collection(main), playlists(main), favourites(main), follows(main), history(main), limit(main),
+    apps(main)]);
 }
 
 async function collection(main) {
@@ -246,5 +248,49 @@ async function limit(main) {
     remove.hidden = false;
   } catch (error) {
     status.textContent = error.status === 404 ? 'No limit set.' : error.message;
+  }
+}
+
+/**
+ * App passwords for Subsonic apps: one per app, its secret shown once; when each was last
+ * used; "count plays in this app" (apps prefetch, so the listener is told before switching
+ * it on); revoke.
+ */
+async function apps(main) {
+  const panel = main.querySelector('#apps');
+  const prefetch = 'Apps download ahead of what you hear: with this on, a paid track an app fetches past its preview counts as a play, as in the web player, even if you skip it.';
+  panel.append(el('p', { class: 'muted' }, `Sign in to a Subsonic app (DSub, Symfonium, Feishin...) at ${location.origin} with your username and an app password, never your account password. Without "count plays", paid tracks you do not own play their preview only.`));
+  const name = el('input', { id: 'app-name', required: true, maxlength: 100, placeholder: 'e.g. Symfonium on my phone' });
+  const count = el('input', { id: 'app-count-plays', type: 'checkbox' });
+  const shown = el('p', { id: 'app-secret', role: 'status' });
+  const form = el('form', { id: 'app-form' },
+    el('label', { for: 'app-name' }, 'App name'), ' ', name, ' ', count, ' ',
+    el('label', { for: 'app-count-plays' }, 'Count plays in this app'), ' ', el('button', { type: 'submit' }, 'Make app password'));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (count.checked && !confirm(prefetch)) return;
+    try {
+      const made = await api('/api/v1/me/app-passwords', { method: 'POST', json: { name: name.value, countPlays: count.checked } });
+      await renderListenerLibrary(main);
+      main.querySelector('#app-secret').textContent = `Password for ${made.name} (shown once): ${made.secret} with username ${made.username}`;
+    } catch (error) { toast(error.message); }
+  });
+  const list = el('ul', { id: 'app-list' });
+  panel.append(form, shown, list);
+  const data = await api('/api/v1/me/app-passwords');
+  if (data.items.length === 0) list.append(el('li', { class: 'muted' }, 'No app passwords yet.'));
+  for (const item of data.items) {
+    const toggle = el('input', { type: 'checkbox', id: `app-count-${item.id}`, checked: item.countPlays || undefined });
+    toggle.addEventListener('change', async () => {
+      if (toggle.checked && !confirm(prefetch)) { toggle.checked = false; return; }
+      try {
+        await api(`/api/v1/me/app-passwords/${id(item.id)}`, { method: 'PATCH', json: { countPlays: toggle.checked } });
+      } catch (error) { toggle.checked = !toggle.checked; toast(error.message); }
+    });
+    list.append(el('li', { 'data-app': item.id },
+      el('strong', {}, item.name), ` — last used ${item.lastUsedAt ? dateTime(item.lastUsedAt) : 'never'} · `,
+      toggle, ' ', el('label', { for: `app-count-${item.id}` }, 'Count plays in this app'), ' ',
+      el('button', { type: 'button', class: 'secondary', 'aria-label': `Revoke ${item.name}`,
+        onclick: () => api(`/api/v1/me/app-passwords/${id(item.id)}`, { method: 'DELETE' }).then(() => renderListenerLibrary(main)).catch((error) => toast(error.message)) }, 'Revoke')));
   }
 }
