@@ -41,11 +41,11 @@ enum AtomFeed {
             <?xml version="1.0" encoding="utf-8"?>
             <feed xmlns="http://www.w3.org/2005/Atom">
               <id>urn:uuid:\(artist.id)</id>
-              <title>\(escape(artist.displayName)): releases on Tutti</title>
+              <title>\(XMLText.escape(artist.displayName)): releases on Tutti</title>
               <updated>\(timestamp(updated))</updated>
-              <author><name>\(escape(artist.displayName))</name></author>
-              <link rel="self" type="application/atom+xml" href="\(escape(base))/api/v1/artists/\(artist.id)/feed"/>
-              <link rel="alternate" type="application/json" href="\(escape(base))/api/v1/artists/\(artist.id)"/>
+              <author><name>\(XMLText.escape(artist.displayName))</name></author>
+              <link rel="self" type="application/atom+xml" href="\(XMLText.escape(base))/api/v1/artists/\(artist.id)/feed"/>
+              <link rel="alternate" type="application/json" href="\(XMLText.escape(base))/api/v1/artists/\(artist.id)"/>
               <generator>Tutti</generator>
 
             """
@@ -54,12 +54,12 @@ enum AtomFeed {
             xml += """
                   <entry>
                     <id>urn:uuid:\(release.id)</id>
-                    <title>\(escape(release.title))</title>
+                    <title>\(XMLText.escape(release.title))</title>
                     <published>\(timestamp(published))</published>
                     <updated>\(timestamp(max(published, release.updatedAt)))</updated>
-                    <link rel="alternate" type="application/json" href="\(escape(base))/api/v1/releases/\(release.id)"/>
+                    <link rel="alternate" type="application/json" href="\(XMLText.escape(base))/api/v1/releases/\(release.id)"/>
                     <category term="\(release.type.rawValue)"/>
-                    <summary>\(escape(release.description.isEmpty ? "A new \(release.type.rawValue) by \(artist.displayName)." : release.description))</summary>
+                    <summary>\(XMLText.escape(release.description.isEmpty ? "A new \(release.type.rawValue) by \(artist.displayName)." : release.description))</summary>
                   </entry>
 
                 """
@@ -71,24 +71,5 @@ enum AtomFeed {
     /// RFC 3339, UTC, whole seconds.
     static func timestamp(_ date: Date) -> String {
         date.formatted(.iso8601)
-    }
-
-    /// Text for XML content and attributes; drops the control characters XML 1.0 forbids.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
-            default:
-                if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF { continue }
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
     }
 }

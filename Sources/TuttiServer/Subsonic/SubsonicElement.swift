@@ -84,14 +84,14 @@ struct SubsonicElement: Sendable {
     func writeXML(into output: inout String) {
         output += "<" + name
         for (key, value) in attributes {
-            output += " " + key + "=\"" + Self.xmlEscaped(value.xmlText) + "\""
+            output += " " + key + "=\"" + XMLText.escape(value.xmlText) + "\""
         }
         if children.isEmpty && text == nil {
             output += "/>"
             return
         }
         output += ">"
-        if let text { output += Self.xmlEscaped(text) }
+        if let text { output += XMLText.escape(text) }
         writeChildrenXML(into: &output)
         output += "</" + name + ">"
     }
@@ -102,33 +102,11 @@ struct SubsonicElement: Sendable {
             case .one(let element): element.writeXML(into: &output)
             case .many(_, let elements): for element in elements { element.writeXML(into: &output) }
             case .values(let childName, let values):
-                for value in values { output += "<\(childName)>\(Self.xmlEscaped(value.xmlText))</\(childName)>" }
+                for value in values { output += "<\(childName)>\(XMLText.escape(value.xmlText))</\(childName)>" }
             case .value(let childName, let value):
-                output += "<\(childName)>\(Self.xmlEscaped(value.xmlText))</\(childName)>"
+                output += "<\(childName)>\(XMLText.escape(value.xmlText))</\(childName)>"
             }
         }
-    }
-
-    /// Escapes text for an attribute or element; characters XML 1.0 cannot carry are dropped.
-    static func xmlEscaped(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "\n": escaped += "&#10;"
-            case "\r": escaped += "&#13;"
-            case "\t": escaped += "&#9;"
-            default:
-                let value = scalar.value
-                if value < 0x20 || (0xFFFE...0xFFFF).contains(value) { continue }
-                escaped.unicodeScalars.append(scalar)
-            }
-        }
-        return escaped
     }
 
     // MARK: JSON
