@@ -88,7 +88,7 @@ enum BackupFiles {
     }
 
     static func sync(_ path: String) throws {
-        let descriptor = open(path, O_RDONLY)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw ValidationError("cannot open \(path) to sync it: \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
         guard fsync(descriptor) == 0 else { throw ValidationError("cannot sync \(path): \(String(cString: strerror(errno)))") }
@@ -297,7 +297,7 @@ struct BackupCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: local, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let manifest = try await fill(local, dataFolder: dataFolder, configuration: configuration, media: bucket)
         // The database and the key, then the manifest: only a whole backup has one.
-        let files = [manifest.database] + (manifest.urlSigningKey.map { [$0] } ?? [])
+        let files = [manifest.database] + [manifest.urlSigningKey, manifest.appPasswordKey].compactMap { $0 }
         try await BackupFiles.copyMedia(
             files.map { StoredFile(key: $0.key, bytes: $0.bytes, sha256: $0.sha256) }, from: .local(path: local), to: bucket,
             work: scratch + "/work", command: "tutti backup")
@@ -432,7 +432,7 @@ struct RestoreCommand: AsyncParsableCommand {
             try await store.download(manifestKey, to: folder + "/" + BackupManifest.fileName)
         }
         let manifest = try BackupManifest.read(from: folder)
-        let small = [manifest.database] + (manifest.urlSigningKey.map { [$0] } ?? [])
+        let small = [manifest.database] + [manifest.urlSigningKey, manifest.appPasswordKey].compactMap { $0 }
         try await BackupFiles.copyMedia(
             small.map { StoredFile(key: $0.key, bytes: $0.bytes, sha256: $0.sha256) }, from: bucket, to: .local(path: folder),
             work: scratch + "/work", command: "tutti restore")

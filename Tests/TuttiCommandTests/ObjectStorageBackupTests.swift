@@ -61,6 +61,11 @@ struct ObjectStorageBackupTests {
         let restoredFolder = Fixtures.scratch("restored").appendingPathComponent("data")
         let restored = try await Self.tutti(["restore", destination, "--data", restoredFolder.path])
         #expect(restored.status == 0, "tutti restore: \(restored.stdout) \(restored.stderr)")
+        // Both keys come back: links signed before, and apps' sign-ins, keep working.
+        for key in ["url-signing.key", "app-passwords.key"] {
+            let live = try Data(contentsOf: server.data.appendingPathComponent(key))
+            #expect(try Data(contentsOf: restoredFolder.appendingPathComponent(key)) == live, "\(key) restored from the bucket")
+        }
         let copy = try DatabasePool(path: restoredFolder.appendingPathComponent("tutti.sqlite").path, configuration: Ledger.configuration())
         let report = try Ledger.verify(copy)
         #expect(report.isIntact, "\(report)")
