@@ -50,7 +50,7 @@ public enum FormatSniffer {
 
     /// Recognises the file at `path`.
     public static func sniff(path: String) -> Result<AudioFormat, AudioError> {
-        let fd = open(path, O_RDONLY)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return .failure(.io(path: path, detail: String(cString: strerror(errno)))) }
         defer { close(fd) }
         func read(_ offset: Int, _ count: Int) -> [UInt8] {
