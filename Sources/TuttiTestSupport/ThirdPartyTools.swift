@@ -13,43 +13,15 @@ public enum ThirdPartyTools {
     /// thread until the program ends: from async code, `await` the other `run`.
     @available(*, noasync, message: "blocks its thread until the program ends: await the async run")
     public static func run(_ executable: String, _ arguments: [String]) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [executable] + arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Read both pipes while the process runs, so a chatty child never blocks on a full pipe.
-        // On threads of their own: a Dispatch worker blocked in read() would be one fewer for
-        // Swift's global executor, which shares them on Linux.
-        let outData = readToEnd(out.fileHandleForReading)
-        let errData = readToEnd(err.fileHandleForReading)
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData.value, as: UTF8.self), stderr: String(decoding: errData.value, as: UTF8.self))
-    }
-
-    /// Reads `handle` to its end on a new thread; the value waits for that thread.
-    private final class Reading: @unchecked Sendable {
-        private let done = DispatchSemaphore(value: 0)
-        private var data = Data()
-
-        init(_ handle: FileHandle) {
-            Thread.detachNewThread { [self] in
-                data = handle.readDataToEndOfFile()
-                done.signal()
-            }
+        // Both pipes are read while the program runs (a chatty child never blocks on a full
+        // pipe), on threads of their own: see ``Spawned``.
+        let child = try Spawned(executable, arguments, standardOutput: .collect, standardError: .collect)
+        let status: Int32 = switch child.waitUntilExit() {
+        case let .exited(code): code
+        case let .signalled(signal): 128 + signal
         }
-
-        var value: Data {
-            done.wait()
-            return data
-        }
+        return Output(status: status, stdout: String(decoding: child.output, as: UTF8.self), stderr: String(decoding: child.errorOutput, as: UTF8.self))
     }
-
-    private static func readToEnd(_ handle: FileHandle) -> Reading { Reading(handle) }
 
     /// Runs `executable` on a thread of its own, so tests with a server in the same process
     /// never block the threads that server needs (a blocked cooperative pool deadlocks both).

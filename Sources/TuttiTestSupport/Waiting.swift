@@ -57,3 +57,21 @@ public func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T)
         Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
     }
 }
+
+/// Runs `body(0..<count)` at once on `count` threads of their own and returns when all have
+/// returned. In place of `DispatchQueue.concurrentPerform`, whose iterations run on
+/// Dispatch's worker threads: on Linux those are the threads of Swift's global executor too,
+/// so clients blocked in socket reads there hold up the in-process servers of other suites.
+public func onOwnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) async throws {
+    try await onOwnThread {
+        let group = DispatchGroup()
+        for index in 0..<count {
+            group.enter()
+            Thread.detachNewThread {
+                body(index)
+                group.leave()
+            }
+        }
+        group.wait()
+    }
+}

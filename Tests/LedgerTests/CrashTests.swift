@@ -9,13 +9,10 @@ struct CrashTests {
     @Test("kill `tutti ledger bench` while it charges plays, reopen: verify passes and every play has its two transfers")
     func killedMidRun() async throws {
         let path = Fixtures.scratch().appendingPathComponent("ledger.sqlite").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Fixtures.tuttiExecutable)
-        process.arguments = ["ledger", "bench", "--database", path, "--plays", "5000000", "--listeners", "200", "--mode", "group", "--concurrency", "64"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["TUTTI_PARENT_PID": String(getpid())]) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try Spawned(
+            Fixtures.tuttiExecutable,
+            ["ledger", "bench", "--database", path, "--plays", "5000000", "--listeners", "200", "--mode", "group", "--concurrency", "64"],
+            environment: ["TUTTI_PARENT_PID": String(getpid())])
 
         // Wait until plays are being committed, then kill without warning.
         var observed = 0
@@ -26,9 +23,9 @@ struct CrashTests {
         }
         let wasRunning = process.isRunning
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await process.exit()
         #expect(wasRunning, "the bench ended before it could be killed")
-        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(process.termination == .signalled(SIGKILL))
         #expect(observed >= 2_000)
 
         let pool = try Ledger.openDatabase(path: path)
@@ -51,14 +48,11 @@ struct CrashTests {
     @Test("kill the bench while it charges plays divided by four-party split sheets: verify passes, each play has its four parts once, a replay pays nobody again")
     func killedMidSplitRun() async throws {
         let path = Fixtures.scratch().appendingPathComponent("ledger.sqlite").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Fixtures.tuttiExecutable)
-        process.arguments = ["ledger", "bench", "--database", path, "--plays", "5000000", "--listeners", "200", "--mode", "group",
-                             "--concurrency", "64", "--split-parties", "4"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["TUTTI_PARENT_PID": String(getpid())]) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try Spawned(
+            Fixtures.tuttiExecutable,
+            ["ledger", "bench", "--database", path, "--plays", "5000000", "--listeners", "200", "--mode", "group",
+                             "--concurrency", "64", "--split-parties", "4"],
+            environment: ["TUTTI_PARENT_PID": String(getpid())])
 
         var observed = 0
         let deadline = Date() + 300  // a wait limit so a broken build fails instead of hanging; not a measurement
@@ -68,9 +62,9 @@ struct CrashTests {
         }
         let wasRunning = process.isRunning
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await process.exit()
         #expect(wasRunning, "the bench ended before it could be killed")
-        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(process.termination == .signalled(SIGKILL))
         #expect(observed >= 2_000)
 
         let pool = try Ledger.openDatabase(path: path)

@@ -53,20 +53,18 @@ struct BackupCommandTests {
         let bearer = tokens
         let work = paid
         let clients = Task {
-            try await onOwnThread {
-                DispatchQueue.concurrentPerform(iterations: 8) { client in
-                    var round = 0
-                    while !stop.load(ordering: .relaxed) {
-                        let listener = (client + round) % bearer.count
-                        let track = work[(client / 4 + round) % work.count]
-                        round += 1
-                        let opened = RawConnection.exchange(
-                            port: port, "POST", "/api/v1/tracks/\(track.id)/plays", headers: ["Authorization": "Bearer \(bearer[listener])"])
-                        guard opened.status == 201, let session = Self.json(opened.body),
-                              let url = (session["audio"] as? [String: Any])?["standard"] as? String else { continue }
-                        if RawConnection.exchange(port: port, "GET", url, headers: ["Range": track.seek]).status == 206 {
-                            served.add(1, ordering: .relaxed)
-                        }
+            try await onOwnThreads(8) { client in
+                var round = 0
+                while !stop.load(ordering: .relaxed) {
+                    let listener = (client + round) % bearer.count
+                    let track = work[(client / 4 + round) % work.count]
+                    round += 1
+                    let opened = RawConnection.exchange(
+                        port: port, "POST", "/api/v1/tracks/\(track.id)/plays", headers: ["Authorization": "Bearer \(bearer[listener])"])
+                    guard opened.status == 201, let session = Self.json(opened.body),
+                          let url = (session["audio"] as? [String: Any])?["standard"] as? String else { continue }
+                    if RawConnection.exchange(port: port, "GET", url, headers: ["Range": track.seek]).status == 206 {
+                        served.add(1, ordering: .relaxed)
                     }
                 }
             }

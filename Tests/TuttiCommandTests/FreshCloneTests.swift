@@ -49,7 +49,7 @@ struct FreshCloneTests {
         #expect(tracks.count == 3, "\(demoFiles)")
         #expect(tracks.filter { $0["free"] as? Bool == true }.count == 1, "exactly one free demo track: \(tracks)")
         try await server.stop()  // SIGTERM, as Ctrl-C would
-        #expect(server.process.terminationStatus == 0, "\(server.text)")
+        #expect(server.process.termination == .exited(0), "\(server.text)")
 
         // The run wrote its state into the clone's data folder, and git does not see it.
         #expect(FileManager.default.fileExists(atPath: data.appendingPathComponent("tutti.sqlite").path))

@@ -67,7 +67,7 @@ struct MeteringCrashTests {
         let killAt = jobs.count / 3
         let pid = server.process.processIdentifier
         let clients = 8
-        try await onOwnThread { DispatchQueue.concurrentPerform(iterations: clients) { client in
+        try await onOwnThreads(clients) { client in
             for job in stride(from: client, to: work.count, by: clients).map({ work[$0] }) {
                 let opened = RawConnection.exchange(
                     port: port, "POST", "/api/v1/tracks/\(job.trackID)/plays", headers: ["Authorization": "Bearer \(bearer[job.listener])"])
@@ -77,9 +77,9 @@ struct MeteringCrashTests {
                 attempts.withLock { $0.append(Attempt(listener: job.listener, trackID: job.trackID, sessionID: session["id"] as! String, status: seek.status)) }
                 if answered.add(1, ordering: .relaxed).newValue == killAt { kill(pid, SIGKILL) }
             }
-        } }
+        }
         try await server.waitForExit()
-        #expect(server.process.terminationReason == .uncaughtSignal)
+        #expect(server.process.termination == .signalled(SIGKILL))
         let beforeRestart = attempts.withLock { $0 }
         let served = beforeRestart.filter { $0.status == 206 }
         #expect(served.count >= killAt - clients, "plays were being charged when the server died")

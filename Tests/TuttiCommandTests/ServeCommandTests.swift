@@ -6,12 +6,9 @@ import TuttiTestSupport
 /// `tutti serve` as a real process, the way `make run` starts it. Everything that waits for
 /// it (its start, its answers, its exit) runs off the threads the in-process tests share.
 final class ServerProcess: @unchecked Sendable {
-    let process = Process()
+    let process: Spawned
     let data: URL
-    private let output = Pipe()
     private(set) var port = 0
-    private var log = Data()
-    private let lock = NSLock()
 
     /// Starts `tutti serve` on `data` (default: a new scratch folder) on a free port, and
     /// waits until it listens.
@@ -24,21 +21,12 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// Starts `executable` (which must end up running `tutti serve` with `data`, in this
-    /// process: a script that `exec`s it will do) without waiting for it.
+    /// process: a script that `exec`s it will do) without waiting for it. Its standard
+    /// output and error are collected together (``text``).
     init(executable: String, arguments: [String], data: URL, currentDirectory: URL? = nil, environment: [String: String]? = nil) throws {
         self.data = data
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = currentDirectory
-        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        process.standardOutput = output
-        process.standardError = output
-        output.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let chunk = handle.availableData
-            guard let self else { return }
-            self.lock.withLock { self.log.append(chunk) }
-        }
-        try process.run()
+        process = try Spawned(executable, arguments, environment: environment ?? [:], currentDirectory: currentDirectory?.path,
+                              standardOutput: .collect)
     }
 
     /// Waits until the server says where it listens, and learns its port.
@@ -52,7 +40,7 @@ final class ServerProcess: @unchecked Sendable {
         }
     }
 
-    var text: String { lock.withLock { String(decoding: log, as: UTF8.self) } }
+    var text: String { String(decoding: process.output, as: UTF8.self) }
     var url: String { "http://127.0.0.1:\(port)" }
 
     func get(_ path: String) async throws -> (Int, Data) {
@@ -74,18 +62,17 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Sends SIGTERM and waits for the process to exit.
     func stop() async throws {
-        process.terminate()
+        process.send(SIGTERM)
         try await waitForExit()
     }
 
     /// Waits for the process to exit (after a signal sent to it).
     func waitForExit() async throws {
-        let process = self.process
-        try await onOwnThread { process.waitUntilExit() }
+        await process.exit()
     }
 
     deinit {
-        if process.isRunning { process.interrupt() }
+        process.send(SIGINT)
     }
 }
 
@@ -104,7 +91,7 @@ struct ServeCommandTests {
         #expect(try await ThirdPartyTools.run("curl", ["-sf", "-o", file, server.url + "/api/v1/tracks/\(id)/audio/standard"]).status == 0)
         try await ThirdPartyTools.expectValid(file)
         try await server.stop()  // SIGTERM
-        #expect(server.process.terminationStatus == 0, "\(server.text)")
+        #expect(server.process.termination == .exited(0), "\(server.text)")
     }
 
     /// What the slow client's thread has received, shared with the test.
@@ -169,7 +156,7 @@ struct ServeCommandTests {
         #expect(String(decoding: metrics, as: UTF8.self).contains("tutti_sendfile_responses_total 1\n"),
                 "the download is being sent with sendfile")
         let receivedAtStop = download.progress.load(ordering: .relaxed)
-        server.process.terminate()  // SIGTERM
+        server.process.send(SIGTERM)
         stopSent.signal()
         try await onOwnThread { reader.wait() }
         try await server.waitForExit()
@@ -185,7 +172,7 @@ struct ServeCommandTests {
         let file = server.data.appendingPathComponent("download.opus")
         try body.write(to: file)
         try await ThirdPartyTools.expectValid(file.path)
-        #expect(server.process.terminationStatus == 0, "\(server.text)")
+        #expect(server.process.termination == .exited(0), "\(server.text)")
     }
 }
 

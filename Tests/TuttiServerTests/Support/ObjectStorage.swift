@@ -81,7 +81,7 @@ extension TestService {
 /// listener's credentials not forwarded.
 final class FrontNginx: @unchecked Sendable {
     let port: Int
-    private let process: Process
+    private let process: Spawned
     private let folder: URL
 
     init(nodePort: Int, storeEndpoint: String) async throws {
@@ -110,25 +110,18 @@ final class FrontNginx: @unchecked Sendable {
             """
         let configPath = folder.appendingPathComponent("nginx.conf").path
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
-        process.arguments = ["-c", configPath, "-p", temp]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        process = try Spawned("/usr/sbin/nginx", ["-c", configPath, "-p", temp])
         let port = self.port
         try await waitUntil("nginx to listen on \(port)") {
             (try? RawConnection(port: port)) != nil
         }
     }
 
-    /// Kills nginx (SIGKILL: the test process's threads block SIGTERM, and a child started
-    /// from one inherits the mask, so nginx would never see it). It does not wait: SIGKILL
-    /// cannot be refused, Foundation reaps the child, and a wait here would hold one of the
-    /// threads every test and in-process server shares.
+    /// Kills nginx. It does not wait: SIGKILL cannot be refused, ``Spawned`` reaps the child
+    /// on a thread of its own, and a wait here would hold one of the threads every test and
+    /// in-process server shares.
     func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
+        process.send(SIGKILL)
     }
 
     deinit { stop() }
