@@ -36,21 +36,9 @@ struct SharingTags {
 }
 
 enum HTML {
-    /// Text for HTML content and attribute values.
+    /// Text for HTML content and attribute values: XML's escaping (``XMLText``), which HTML
+    /// reads the same (a line break or tab as a character reference is that character).
     static func escape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default:
-                if scalar.value < 0x20 && scalar != "\n" && scalar != "\t" { continue }
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
+        XMLText.escape(text)
     }
 }
