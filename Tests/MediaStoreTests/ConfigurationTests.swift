@@ -28,6 +28,12 @@ struct ConfigurationTests {
             return
         }
         #expect(forced.addressing == .virtualHost && forced.region == "us-east-1" && forced.port == nil)
+        #expect(forced.shortReadConnections == nil)
+        guard case let .s3(pooled) = try MediaStoreLocation(parsing: "s3://b-1?endpoint=http://h:1&short-read-connections=256", environment: [:]) else {
+            Issue.record("not s3")
+            return
+        }
+        #expect(pooled.shortReadConnections == 256)
     }
 
     @Test("bad locations are refused with a sentence saying why", arguments: [
@@ -38,6 +44,9 @@ struct ConfigurationTests {
         ("s3://bucket?endpoint=ftp://h", "endpoint must be http(s)"),
         ("s3://bucket?endpoint=http://h:9000/path", "endpoint must be http(s)"),
         ("s3://bucket?addressing=dns", "addressing is path or virtual"),
+        ("s3://bucket?short-read-connections=0", "short-read-connections is a whole number from 1 to 1024"),
+        ("s3://bucket?short-read-connections=many", "short-read-connections is a whole number"),
+        ("s3://bucket?short-read-connections=5000", "short-read-connections is a whole number"),
         ("s3://bucket:9000", "a port belongs in endpoint="),
         ("s3://bucket/../x", "not usable"),
         ("gs://bucket", "use a folder"),

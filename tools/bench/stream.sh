@@ -29,7 +29,8 @@
 # (its play session), "nginx-s3" (nginx proxying the object from SeaweedFS directly: the
 # reference for these rows) and "accel-s3" (nginx in front of a node with --accel-redirect:
 # the node checks the rights and hands nginx a presigned URL). The proxying node's RSS is
-# read before and after the 1,000-connection runs.
+# read before and after the 1,000-connection runs. S3_SHORT_READS=N gives the S3 nodes a pool
+# of N connections for short reads (--media ...&short-read-connections=N; default 64).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-3}
@@ -151,7 +152,7 @@ JSON
     rm -rf "$copy" "$copy.log"; mkdir -p "$copy"
     sqlite3 "$data/tutti.sqlite" ".backup '$copy/tutti.sqlite'"
     cp "$data/url-signing.key" "$copy/"
-    setsid "$tutti" serve --data "$copy" --port "$2" --log-level warning --media "$bucket" "${@:3}" > "$copy.log" 2>&1 &
+    setsid "$tutti" serve --data "$copy" --port "$2" --log-level warning --media "$bucket${S3_SHORT_READS:+&short-read-connections=$S3_SHORT_READS}" "${@:3}" > "$copy.log" 2>&1 &
     local pid=$!
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$2/health" >/dev/null && break; sleep 0.1; done
     echo "$pid"

@@ -39,7 +39,7 @@ public struct S3Configuration: Sendable {
     public var slowOperationTimeout: Int64 = 600
     /// Connections to the store at once. Every GET being streamed holds one until its body is
     /// read or dropped, so this bounds concurrent proxied streams (requests beyond it wait).
-    public var maximumConnections: Int = 1_024
+    public var maximumConnections: Int = Defaults.maximumConnections
     /// Range GETs of at most this many bytes are short reads: a player's probes and seeks,
     /// which a server gathers at once rather than streaming them at its client's pace.
     public var shortReadLength: Int64 = 128 * 1024
@@ -50,6 +50,11 @@ public struct S3Configuration: Sendable {
     /// 176 MiB of a node's RSS in the stream benchmark at 1,000 listeners). Read a short read's
     /// body at once: one held at a client's pace holds one of these few.
     public var shortReadConnections: Int = 64
+    /// The operator-facing limits' defaults.
+    public enum Defaults {
+        public static let maximumConnections = 1_024
+    }
+
     /// Host names to connect to at a fixed address instead of resolving them, as curl's
     /// `--resolve` (`["media.s3.example": "10.0.0.5"]`): a virtual-host endpoint whose bucket
     /// names have no DNS records. TLS still checks the certificate against the host name.

@@ -5,7 +5,7 @@ import Logging
 ///
 /// - a folder: `/srv/tutti`, `./data`, `file:///srv/tutti`: ``LocalMediaStore``;
 /// - a bucket: `s3://BUCKET[/PREFIX]?endpoint=URL&region=REGION&addressing=path|virtual`
-///   `&credentials-file=PATH&profile=NAME`: ``S3MediaStore``.
+///   `&credentials-file=PATH&profile=NAME&short-read-connections=N`: ``S3MediaStore``.
 ///
 /// Credentials never appear in the location (a `s3://KEY:SECRET@...` is refused): they come
 /// from `credentials-file` (the AWS shared-credentials format) or else from
@@ -30,9 +30,11 @@ public enum MediaStoreLocation: Sendable, Equatable {
         public var addressing: S3Configuration.Addressing
         public var credentialsFile: String?
         public var profile: String
+        /// ``S3Configuration/shortReadConnections``, if not its default.
+        public var shortReadConnections: Int? = nil
     }
 
-    static let s3Parameters = ["endpoint", "region", "addressing", "credentials-file", "profile"]
+    static let s3Parameters = ["endpoint", "region", "addressing", "credentials-file", "profile", "short-read-connections"]
 
     /// - Throws: ``MediaStoreError/misconfigured(_:)`` saying what is wrong and what would be right.
     public init(parsing text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(MediaStoreError) {
@@ -101,6 +103,13 @@ public enum MediaStoreLocation: Sendable, Equatable {
             }
             location.addressing = value
         }
+        if let text = parameters["short-read-connections"] {
+            let limit = S3Configuration.Defaults.maximumConnections
+            guard let count = Int(text), (1...limit).contains(count) else {
+                throw .misconfigured("--media: short-read-connections is a whole number from 1 to \(limit), not \(text)")
+            }
+            location.shortReadConnections = count
+        }
         return location
     }
 
@@ -111,9 +120,10 @@ public enum MediaStoreLocation: Sendable, Equatable {
             return try LocalMediaStore(root: path)
         case let .s3(location):
             let credentials = try location.credentials(environment: environment)
-            let configuration = S3Configuration(
+            var configuration = S3Configuration(
                 scheme: location.scheme, host: location.host, port: location.port, region: location.region,
                 bucket: location.bucket, addressing: location.addressing, credentials: credentials)
+            if let shortReads = location.shortReadConnections { configuration.shortReadConnections = shortReads }
             return S3MediaStore(client: S3Client(configuration: configuration, logger: logger), keyPrefix: location.keyPrefix)
         }
     }
