@@ -121,6 +121,16 @@ struct ConfigurationTests {
         #expect(S3Error.from(status: 503, body: Data("busy".utf8), operation: "PutObject", key: "k", requestID: nil).isTransient)
         #expect(S3Client.embeddedError(in: Data("<CompleteMultipartUploadResult/>".utf8), status: 200, operation: "x", key: nil) == nil)
         #expect(S3Client.embeddedError(in: document, status: 200, operation: "CopyObject", key: "a/b")?.code == .noSuchKey)
+
+        // A store that says it is full: the service answers 507 for it (Problem+MediaStore).
+        for code in ["QuotaExceeded", "EntityTooLarge"] {
+            let full = S3Error.from(status: 403, body: Data("<Error><Code>\(code)</Code><Message>no room</Message></Error>".utf8),
+                                    operation: "PutObject", key: "k", requestID: nil)
+            guard case .storageFull = MediaStoreError.from(full, operation: "write", key: "k") else {
+                Issue.record("\(code) is not storageFull: \(MediaStoreError.from(full, operation: "write", key: "k"))")
+                continue
+            }
+        }
     }
 
     @Test("Content-Range values")
