@@ -5,7 +5,7 @@ import Hummingbird
 import MediaStore
 
 /// Audio and pictures: stream (metered as PRODUCT.md "Other apps" says), download (owned
-/// tracks only) and getCoverArt. Failures answer the XML (or JSON) envelope.
+/// tracks only) and getCoverArt. Failures answer the XML envelope, whatever `f` asks.
 extension SubsonicController {
     /// `maxBitRate` (kb/s) below this picks the low rendition.
     static let standardKilobits = 128

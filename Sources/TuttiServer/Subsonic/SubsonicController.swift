@@ -52,6 +52,9 @@ struct SubsonicController {
     static let publicMethods: Set<String> = ["getOpenSubsonicExtensions"]
 
     /// Every method Tutti answers, by name.
+    /// The methods whose success is audio or a picture, not an envelope.
+    static let binaryMethods: Set<String> = ["stream", "download", "getCoverArt"]
+
     static let methods: [String: Handler] = [
         "ping": { _, call in call.ok() },
         "getLicense": { $0.license($1) },
@@ -109,8 +112,11 @@ struct SubsonicController {
         } catch {
             return SubsonicEnvelope(format: .xml).failure(SubsonicError(.generic, "The request's form body could not be read (at most 64 KiB)"))
         }
-        let envelope = SubsonicEnvelope(parameters)
         let name = Self.methodName(request.uri.path)
+        // Methods that answer with bytes say what went wrong in XML whatever `f` asks (the
+        // Subsonic API's rule for stream, download and getCoverArt: apps read the error as XML
+        // when they get no audio or picture).
+        let envelope = Self.binaryMethods.contains(name) ? SubsonicEnvelope(format: .xml) : SubsonicEnvelope(parameters)
         do {
             guard let handler = Self.methods[name] else {
                 throw SubsonicError(.notFound, "Unknown API method: \(name.prefix(80)). Tutti implements: \(Self.methods.keys.sorted().joined(separator: ", "))")

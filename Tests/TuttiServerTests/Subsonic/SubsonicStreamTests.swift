@@ -82,6 +82,15 @@ struct SubsonicStreamTests {
             #expect(Data(buffer: try await api.rest("stream", [("id", track.id), ("maxBitRate", "320")], as: artistApp).body) == track.standard)
             let missing = try await api.rest("stream", [("id", "no-such-track")], as: artistApp)
             #expect(String(buffer: missing.body).contains("code=\"70\""))
+            // A failure of a method that answers with bytes is XML even when the app asks for JSON.
+            for method in ["stream", "download", "getCoverArt"] {
+                let failed = try await api.rest(method, [("id", "no-such-track")], as: artistApp, json: true)
+                #expect(failed.headers[.contentType]?.hasPrefix("text/xml") == true, "\(method): \(failed.headers[.contentType] ?? "none")")
+                #expect(String(buffer: failed.body).contains("code=\"70\""), "\(method): \(String(buffer: failed.body))")
+            }
+            // Other methods answer in the format asked for.
+            let json = try await api.rest("getSong", [("id", "no-such-track")], as: artistApp, json: true)
+            #expect(json.headers[.contentType]?.hasPrefix("application/json") == true)
             #expect(try metered.ledger().verify().isIntact)
         }
     }
