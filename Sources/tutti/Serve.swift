@@ -126,6 +126,8 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // A server started by the test suite ends with it, even when the suite crashes.
+        Transcode.dieWithParentIfAsked()
         var logger = Logger(label: "tutti")
         logger.logLevel = logLevel
         var configuration = ServerConfiguration(

@@ -92,7 +92,7 @@ struct Transcode: ParsableCommand {
     /// parent's group does not take down. A watchdog thread ends the job once its parent is
     /// gone (the kernel then gives it another parent). Not the kernel's parent-death signal:
     /// that follows the parent *thread* that spawned the job, and the server's threads come
-    /// and go.
+    /// and go. `tutti serve` does the same when a test starts it with `TUTTI_PARENT_PID`.
     static func dieWithParentIfAsked() {
         guard let text = getenv("TUTTI_PARENT_PID").map({ String(cString: $0) }), let parent = pid_t(text) else { return }
         if getppid() != parent { Glibc.exit(1) }

@@ -25,8 +25,10 @@ final class ServerProcess: @unchecked Sendable {
     /// output and error are collected together (``text``).
     init(executable: String, arguments: [String], data: URL, currentDirectory: URL? = nil, environment: [String: String]? = nil) throws {
         self.data = data
-        process = try Spawned(executable, arguments, environment: environment ?? [:], currentDirectory: currentDirectory?.path,
-                              standardOutput: .collect)
+        // TUTTI_PARENT_PID: the server ends if this test process does (a crashed run left six
+        // servers running otherwise).
+        process = try Spawned(executable, arguments, environment: ["TUTTI_PARENT_PID": String(getpid())].merging(environment ?? [:]) { $1 },
+                              currentDirectory: currentDirectory?.path, standardOutput: .collect)
     }
 
     /// Waits until the server says where it listens, and learns its port.
@@ -78,6 +80,21 @@ final class ServerProcess: @unchecked Sendable {
 
 @Suite("tutti serve as a process")
 struct ServeCommandTests {
+    @Test("a server started with TUTTI_PARENT_PID ends when that process is killed (a crashed test run leaves no server behind)")
+    func endsWithItsParent() async throws {
+        let data = Fixtures.scratch("orphan-\(UUID().uuidString.prefix(8))").path
+        // A shell starts the server in the background, as its parent, and waits; the path is
+        // passed in the environment so that only the server's command line names it.
+        let shell = try Spawned(
+            "/bin/sh", ["-c", "TUTTI_PARENT_PID=$$ \"$TUTTI\" serve --data \"$DATA\" --port 0 & wait"],
+            environment: ["TUTTI": Fixtures.tuttiExecutable, "DATA": data])
+        let servers = try await Processes.waitForAny(data, "the server to start")
+        #expect(servers.count == 1)
+        shell.send(SIGKILL)
+        await shell.exit()
+        try await Processes.waitUntilNone(data, "the server to end once its parent was killed", timeout: Deadline.long)
+    }
+
     @Test("the demo catalog comes up with accounts printed, its free track downloads whole, and SIGTERM stops the server cleanly")
     func demoCatalog() async throws {
         let server = try await ServerProcess.start(arguments: ["--demo", Fixtures.repository.appendingPathComponent("media/demo").path])
