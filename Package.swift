@@ -108,11 +108,13 @@ let package = Package(
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
             ]
         ),
+        // Starting child processes with posix_spawn: the server's jobs and the tests' tools.
+        .target(name: "Spawning"),
         // The Hummingbird application: contexts, controllers, middleware, services.
         .target(
             name: "TuttiServer",
             dependencies: [
-                "AudioCore", "Catalog", "Ledger", "Governance", "ImageCore", "ZipArchives", "MediaStore",
+                "AudioCore", "Catalog", "Ledger", "Governance", "ImageCore", "ZipArchives", "MediaStore", "Spawning",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -148,7 +150,7 @@ let package = Package(
         // Helpers the test targets share: fixtures, a reference Opus reader, third-party tools.
         .target(
             name: "TuttiTestSupport",
-            dependencies: ["COpusfile"]
+            dependencies: ["COpusfile", "Spawning"]
         ),
         .testTarget(
             name: "AudioCoreTests",

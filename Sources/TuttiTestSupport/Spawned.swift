@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Spawning
 
 #if canImport(Glibc)
 import Glibc
@@ -12,11 +12,10 @@ import Glibc
 /// descriptor the test process has open, while other threads open and close hundreds (the
 /// suite's servers, its thousand-connection tests): twice a full `make test` crashed inside
 /// it (a bad pointer in `memcpy` under `Process.run`, with descriptors numbered past 1,360).
-/// Here the child gets its standard streams and nothing else
-/// (`posix_spawn_file_actions_addclosefrom_np`), an empty signal mask (the test process's
-/// threads block SIGTERM, which a child would otherwise inherit) and default signal
-/// handling, and nothing in this process runs on a Dispatch or cooperative thread: output is
-/// read and the child reaped on threads of their own.
+/// Here the child is started as the server starts its jobs (``Spawn``: its standard streams
+/// and nothing else, default signal handling, an empty signal mask), and nothing in this
+/// process runs on a Dispatch or cooperative thread: output is read and the child reaped on
+/// threads of their own.
 public final class Spawned: @unchecked Sendable {
     /// Where one of the child's output streams goes.
     public enum Destination: Sendable {
@@ -43,8 +42,15 @@ public final class Spawned: @unchecked Sendable {
         var openStreams = 0
     }
 
-    private let state = Mutex(State())
-    private let reaped = NSCondition()
+    /// Guards `state`; signalled when the child is reaped or a collected stream ends.
+    private let condition = NSCondition()
+    private var state = State()
+
+    private func locked<T>(_ body: (inout State) -> T) -> T {
+        condition.lock()
+        defer { condition.unlock() }
+        return body(&state)
+    }
 
     /// Starts `executable` (a path, or a name looked up on PATH) with `arguments`.
     /// `environment` is added to this process's; standard input is /dev/null; standard
@@ -53,9 +59,6 @@ public final class Spawned: @unchecked Sendable {
         _ executable: String, _ arguments: [String], environment: [String: String] = [:], currentDirectory: String? = nil,
         standardOutput: Destination = .discard, standardError: Destination? = nil
     ) throws {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
         // A pipe for each stream collected: [read end, write end].
         var pipes: [Int32: [Int32]] = [:]
         for (descriptor, destination) in [(Int32(1), standardOutput), (Int32(2), standardError)] {
@@ -63,59 +66,39 @@ public final class Spawned: @unchecked Sendable {
             var ends: [Int32] = [-1, -1]
             guard pipe(&ends) == 0 else {
                 pipes.values.forEach { $0.forEach { close($0) } }
-                throw SpawnError(what: "pipe", code: errno)
+                throw SpawnFailure(executable: "\(executable) (pipe)", code: errno)
             }
             // Neither end may leak into other children started meanwhile (pipe2 is not in
             // Glibc's Swift module; the window before this is what remains).
             ends.forEach { _ = fcntl($0, F_SETFD, FD_CLOEXEC) }
             pipes[descriptor] = ends
         }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        let spawn = Spawn()
+        posix_spawn_file_actions_addopen(&spawn.actions, 0, "/dev/null", O_RDONLY, 0)
         for (descriptor, destination) in [(Int32(1), standardOutput), (Int32(2), standardError)] {
             switch destination {
-            case nil: posix_spawn_file_actions_adddup2(&actions, 1, 2)
-            case .discard?: posix_spawn_file_actions_addopen(&actions, descriptor, "/dev/null", O_WRONLY, 0)
-            case .collect?: posix_spawn_file_actions_adddup2(&actions, pipes[descriptor]![1], descriptor)
-            case let .file(path)?: posix_spawn_file_actions_addopen(&actions, descriptor, path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            case nil: posix_spawn_file_actions_adddup2(&spawn.actions, 1, 2)
+            case .discard?: posix_spawn_file_actions_addopen(&spawn.actions, descriptor, "/dev/null", O_WRONLY, 0)
+            case .collect?: posix_spawn_file_actions_adddup2(&spawn.actions, pipes[descriptor]![1], descriptor)
+            case let .file(path)?: posix_spawn_file_actions_addopen(&spawn.actions, descriptor, path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
             }
         }
-        if let closeFrom = SpawnFunctions.addCloseFrom { _ = closeFrom(&actions, 3) }
-        if let currentDirectory {
-            guard let changeDirectory = SpawnFunctions.addChangeDirectory else {
-                throw SpawnError(what: "posix_spawn_file_actions_addchdir_np (missing from this C library)", code: ENOSYS)
-            }
-            _ = changeDirectory(&actions, currentDirectory)
+        if let currentDirectory, !spawn.changeDirectory(to: currentDirectory) {
+            pipes.values.forEach { $0.forEach { close($0) } }
+            throw SpawnFailure(executable: "posix_spawn_file_actions_addchdir_np \(currentDirectory)", code: ENOSYS)
         }
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigfillset(&defaults)
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid = pid_t()
-        let result = executable.contains("/")
-            ? posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
-            : posix_spawnp(&pid, executable, &actions, &attributes, argv, envp)
+        let result = spawn.run(
+            executable, arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, searchPath: true)
         pipes.values.forEach { close($0[1]) }
-        guard result == 0 else {
+        let pid: pid_t
+        switch result {
+        case let .success(started): pid = started
+        case let .failure(failure):
             pipes.values.forEach { close($0[0]) }
-            throw SpawnError(what: "posix_spawn \(executable)", code: result)
+            throw failure
         }
         processIdentifier = pid
-        state.withLock { $0.openStreams = pipes.count }
+        state.openStreams = pipes.count
         for (descriptor, ends) in pipes {
             Thread.detachNewThread { [self] in readOutput(ends[0], stream: descriptor) }
         }
@@ -137,10 +120,10 @@ public final class Spawned: @unchecked Sendable {
         } else {
             .signalled(status & 0x7f)
         }
-        reaped.lock()
-        state.withLock { $0.termination = termination }
-        reaped.broadcast()
-        reaped.unlock()
+        condition.lock()
+        state.termination = termination
+        condition.broadcast()
+        condition.unlock()
     }
 
     private func readOutput(_ descriptor: Int32, stream: Int32) {
@@ -150,46 +133,43 @@ public final class Spawned: @unchecked Sendable {
             let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
             if count <= 0 { break }
-            state.withLock {
+            locked {
                 if stream == 1 { $0.output.append(contentsOf: buffer[..<count]) } else { $0.errorOutput.append(contentsOf: buffer[..<count]) }
             }
         }
-        reaped.lock()
-        state.withLock { $0.openStreams -= 1 }
-        reaped.broadcast()
-        reaped.unlock()
+        condition.lock()
+        state.openStreams -= 1
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// What the child wrote to standard output (and to standard error, when that follows
     /// it) so far, if it is collected.
-    public var output: Data { state.withLock { $0.output } }
+    public var output: Data { locked { $0.output } }
 
     /// What the child wrote to standard error so far, if it is collected on its own.
-    public var errorOutput: Data { state.withLock { $0.errorOutput } }
+    public var errorOutput: Data { locked { $0.errorOutput } }
 
-    public var isRunning: Bool { state.withLock { $0.termination == nil } }
+    public var isRunning: Bool { locked { $0.termination == nil } }
 
     /// How the child ended, nil while it runs.
-    public var termination: Termination? { state.withLock { $0.termination } }
+    public var termination: Termination? { locked { $0.termination } }
 
     /// Sends `signal` to the child, unless it has already been reaped (its pid could be
     /// another process's by then).
     public func send(_ signal: Int32) {
-        reaped.lock()
-        defer { reaped.unlock() }
-        if state.withLock({ $0.termination == nil }) { kill(processIdentifier, signal) }
+        locked { if $0.termination == nil { kill(processIdentifier, signal) } }
     }
 
     /// Blocks until the child has ended and its collected output is complete.
     @available(*, noasync, message: "blocks its thread: await exit()")
     @discardableResult
     public func waitUntilExit() -> Termination {
-        reaped.lock()
-        defer { reaped.unlock() }
+        condition.lock()
+        defer { condition.unlock() }
         while true {
-            let (termination, done) = state.withLock { ($0.termination, $0.openStreams == 0) }
-            if let termination, done { return termination }
-            reaped.wait()
+            if let termination = state.termination, state.openStreams == 0 { return termination }
+            condition.wait()
         }
     }
 
@@ -200,20 +180,4 @@ public final class Spawned: @unchecked Sendable {
             Thread.detachNewThread { [self] in continuation.resume(returning: waitUntilExit()) }
         }
     }
-}
-
-public struct SpawnError: Error, CustomStringConvertible {
-    public let what: String
-    public let code: Int32
-    public var description: String { "\(what): \(String(cString: strerror(code)))" }
-}
-
-/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34) and `..._addchdir_np` (2.29),
-/// which its Swift module does not export (they need _GNU_SOURCE).
-enum SpawnFunctions {
-    typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-    typealias ChangeDirectory = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
-
-    static let addCloseFrom: CloseFrom? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map { unsafeBitCast($0, to: CloseFrom.self) }
-    static let addChangeDirectory: ChangeDirectory? = dlsym(nil, "posix_spawn_file_actions_addchdir_np").map { unsafeBitCast($0, to: ChangeDirectory.self) }
 }

@@ -1,5 +1,6 @@
 import Logging
 import NIOPosix
+import Spawning
 import Synchronization
 
 #if canImport(Glibc)
@@ -54,56 +55,26 @@ struct ChildProcess: Sendable {
         return outcome
     }
 
-    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which its Swift
-    /// module does not export (it needs _GNU_SOURCE); nil where the C library lacks it.
-    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
-    }()
-
     private func spawn() throws -> (pid_t, Int32) {
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else { throw ChildProcessError.call("pipe", errno) }
         // Neither end may leak into other children the server starts meanwhile.
         _ = fcntl(pipeEnds[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(pipeEnds[1], F_SETFD, FD_CLOEXEC)
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, standardOutput ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 2)
-        // Nothing else of the server's: a descriptor some code opened without O_CLOEXEC (a
-        // library's, a file being written) would otherwise live as long as the child, keeping
-        // a deleted file's space or a socket's peer waiting.
-        if let closeFrom = Self.addCloseFrom { _ = closeFrom(&actions, 3) }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // Its own process group, so a kill reaches anything it starts; default signal handling.
-        var defaults = sigset_t()
-        sigfillset(&defaults)
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid = pid_t()
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        let spawn = Spawn()
+        posix_spawn_file_actions_addopen(&spawn.actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&spawn.actions, 1, standardOutput ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&spawn.actions, pipeEnds[1], 2)
+        spawn.ownProcessGroup()
+        let result = spawn.run(executable, arguments, environment: environment)
         close(pipeEnds[1])
-        guard result == 0 else {
+        switch result {
+        case let .success(pid):
+            return (pid, pipeEnds[0])
+        case let .failure(failure):
             close(pipeEnds[0])
-            throw ChildProcessError.call("posix_spawn \(executable)", result)
+            throw ChildProcessError.call("posix_spawn \(executable)", failure.code)
         }
-        return (pid, pipeEnds[0])
     }
 
     /// Reads lines until the pipe closes; returns the last 20.
