@@ -28,37 +28,70 @@ export class ApiError extends Error {
   }
 }
 
-function authorized(headers = {}) {
+/** The headers with the bearer token: `token`, or the session's when it is undefined. */
+function authorized(headers = {}, token = session.get()?.token) {
   const result = new Headers(headers);
-  const current = session.get();
-  if (current) result.set('Authorization', `Bearer ${current.token}`);
+  if (token) result.set('Authorization', `Bearer ${token}`);
   return result;
 }
 
-async function failure(response) {
+/** Forgets the session when a 401 answers its own token (not an older one, e.g. a request sent before a log-out). */
+function forgetIfRefused(status, token) {
+  if (status === 401 && token && session.get()?.token === token) session.clear();
+}
+
+async function failure(response, token) {
   let problem = {};
   try { problem = await response.json(); } catch { /* not JSON */ }
-  if (response.status === 401 && session.get()) session.clear();
+  forgetIfRefused(response.status, token);
   return new ApiError(response.status, problem);
 }
 
-/** Calls the API; JSON in and out. Throws an ApiError for any non-2xx answer. */
-export async function api(path, { method = 'GET', json, headers } = {}) {
-  const request = { method, headers: authorized(headers) };
+/** The API requests waiting for their answers, each with the token it was sent with. */
+const underWay = new Map();
+
+/**
+ * Resolves once every request sent with `token` has its answer (or after `limit` ms): ending a
+ * session waits for them, so none is refused for a token revoked while it was on its way.
+ */
+export async function answered(token, limit = 10_000) {
+  const deadline = Date.now() + limit;
+  for (;;) {
+    const waiting = [...underWay].filter(([, sentWith]) => sentWith === token).map(([request]) => request);
+    const left = deadline - Date.now();
+    if (!waiting.length || left <= 0) return;
+    await Promise.race([Promise.allSettled(waiting), new Promise((resolve) => { setTimeout(resolve, left); })]);
+  }
+}
+
+/**
+ * Calls the API; JSON in and out. Throws an ApiError for any non-2xx answer. `token` sends that
+ * token instead of the session's.
+ */
+export async function api(path, { method = 'GET', json, headers, token = session.get()?.token } = {}) {
+  const request = { method, headers: authorized(headers, token) };
   if (json !== undefined) {
     request.headers.set('Content-Type', 'application/json');
     request.body = JSON.stringify(json);
   }
-  const response = await fetch(path, request);
-  if (!response.ok) throw await failure(response);
+  const sent = fetch(path, request);
+  underWay.set(sent, token);
+  let response;
+  try {
+    response = await sent;
+  } finally {
+    underWay.delete(sent);
+  }
+  if (!response.ok) throw await failure(response, token);
   if (response.status === 204) return null;
   return response.json();
 }
 
 /** Fetches a file that needs the bearer token and hands it to the browser as a download. */
 export async function download(path, fallbackName, headers) {
-  const response = await fetch(path, { headers: authorized(headers) });
-  if (!response.ok) throw await failure(response);
+  const token = session.get()?.token;
+  const response = await fetch(path, { headers: authorized(headers, token) });
+  if (!response.ok) throw await failure(response, token);
   const disposition = response.headers.get('Content-Disposition') || '';
   const match = /filename="([^"]+)"/.exec(disposition);
   const url = URL.createObjectURL(await response.blob());
@@ -79,8 +112,9 @@ export async function download(path, fallbackName, headers) {
 function send(method, path, body, contentType, onProgress) {
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
+    const token = session.get()?.token;
     request.open(method, path);
-    authorized().forEach((value, name) => request.setRequestHeader(name, value));
+    authorized({}, token).forEach((value, name) => request.setRequestHeader(name, value));
     if (contentType) request.setRequestHeader('Content-Type', contentType);
     request.responseType = 'json';
     request.upload.addEventListener('progress', (event) => {
@@ -90,7 +124,7 @@ function send(method, path, body, contentType, onProgress) {
       if (request.status >= 200 && request.status < 300) {
         resolve(request.response);
       } else {
-        if (request.status === 401 && session.get()) session.clear();
+        forgetIfRefused(request.status, token);
         reject(new ApiError(request.status, request.response || {}));
       }
     });

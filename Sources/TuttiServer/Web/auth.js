@@ -1,5 +1,5 @@
 // Sign-up, log-in and log-out.
-import { api, session, ApiError } from './api.js';
+import { answered, api, session, ApiError } from './api.js';
 import { el, toast } from './format.js';
 
 function errorLine() {
@@ -70,13 +70,20 @@ export function renderSignUp(main) {
     el('p', {}, 'Already have one? ', el('a', { href: '#/signin' }, 'Log in')));
 }
 
+/**
+ * Forgets the session at once (the views that need it leave, later requests go without it),
+ * then revokes its token once the requests already sent with it have their answers.
+ */
 export async function logOut() {
-  try {
-    await api('/api/v1/sessions/current', { method: 'DELETE' });
-  } catch {
-    // The token is forgotten here whatever the server says.
-  }
+  const token = session.get()?.token;
   session.clear();
   toast('You are logged out.');
   location.hash = '#/';
+  if (!token) return;
+  await answered(token);
+  try {
+    await api('/api/v1/sessions/current', { method: 'DELETE', token });
+  } catch {
+    // The token is forgotten here whatever the server says.
+  }
 }
