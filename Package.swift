@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "Catalog", targets: ["Catalog"]),
         .library(name: "Governance", targets: ["Governance"]),
+        .library(name: "TuttiStorage", targets: ["TuttiStorage"]),
         .library(name: "TuttiServer", targets: ["TuttiServer"]),
         .library(name: "MediaStore", targets: ["MediaStore"]),
         .library(name: "ImageCore", targets: ["ImageCore"]),
@@ -94,6 +95,13 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // Every module's storage opened once (today SQLite through GRDB): what the server and the
+        // CLI hold instead of a database connection.
+        .target(
+            name: "TuttiStorage",
+            dependencies: ["Catalog", "Ledger", "Governance", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]
+        ),
         // Where media files live: the local data folder or an S3-compatible bucket (AWS Signature
         // Version 4 on swift-crypto, requests on AsyncHTTPClient); no Hummingbird.
         .target(
@@ -114,10 +122,9 @@ let package = Package(
         .target(
             name: "TuttiServer",
             dependencies: [
-                "AudioCore", "Catalog", "Ledger", "Governance", "ImageCore", "ZipArchives", "MediaStore", "Spawning",
+                "AudioCore", "Catalog", "Ledger", "Governance", "TuttiStorage", "ImageCore", "ZipArchives", "MediaStore", "Spawning",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -132,19 +139,22 @@ let package = Package(
             // The web pages, compiled into the binary (served by WebController; listed in WebAssets).
             resources: ["index.html", "app.css", "icon.svg", "app.js", "api.js", "format.js", "auth.js", "catalog.js",
                         "player.js", "waveform.js", "wallet.js", "artist.js", "charts.js",
-                        "governance.js", "release.js", "profile.js", "studio.js", "library.js", "embed.js", "splits.js"].map { .embedInCode("Web/\($0)") }
+                        "governance.js", "release.js", "profile.js", "studio.js", "library.js", "embed.js", "splits.js"].map { .embedInCode("Web/\($0)") },
+            // The server reaches storage through TuttiStorage's types only: a GRDB member used
+            // here without `import GRDB` does not compile (and ModuleSeamTests refuses the import).
+            swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]
         ),
         .executableTarget(
             name: "tutti",
             dependencies: [
-                "AudioCore", "Catalog", "Ledger", "Governance", "TuttiServer", "ImageCore", "MediaStore",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "AudioCore", "Catalog", "Ledger", "Governance", "TuttiStorage", "TuttiServer", "ImageCore", "MediaStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]
         ),
 
         // Helpers the test targets share: fixtures, a reference Opus reader, third-party tools.
@@ -197,7 +207,7 @@ let package = Package(
         .testTarget(
             name: "TuttiServerTests",
             dependencies: [
-                "TuttiServer", "Catalog", "AudioCore", "Ledger", "Governance", "MediaStore", "TuttiTestSupport",
+                "TuttiServer", "Catalog", "AudioCore", "Ledger", "Governance", "TuttiStorage", "MediaStore", "TuttiTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

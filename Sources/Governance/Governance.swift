@@ -14,7 +14,7 @@ import Synchronization
 /// runs them on a thread pool. Closing is serialised inside this object; ``isCloseDue(at:)``
 /// is a cheap in-memory check a caller can make before every play.
 public final class Governance: Sendable {
-    public let database: any DatabaseWriter
+    package let database: any DatabaseWriter
     public let ledger: Ledger
     public let rules: GovernanceRules
     let clock: @Sendable () -> Date
@@ -47,7 +47,7 @@ public final class Governance: Sendable {
     }
 
     /// Adds governance's migrations (named `governance-...`, tables `governance_...`).
-    public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
+    package static func registerMigrations(_ migrator: inout DatabaseMigrator) {
         GovernanceSchema.register(&migrator)
     }
 

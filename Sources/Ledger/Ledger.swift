@@ -15,7 +15,7 @@ import GRDB
 /// transaction, one sync.
 public final class Ledger: Sendable {
     /// The database, shared with the rest of the service.
-    public let database: any DatabaseWriter
+    package let database: any DatabaseWriter
     /// The time of bookings; tests pass a clock they control.
     let clock: @Sendable () -> Date
     let playQueue: PlayChargeQueue
@@ -49,7 +49,7 @@ public final class Ledger: Sendable {
     ///     within the noise on the bench and lets the log grow larger, so it is not the default).
     ///     Fewer, larger checkpoints copy a page rewritten by several commits into the database
     ///     file once instead of once per checkpoint, and sync twice per checkpoint less often.
-    public convenience init(
+    package convenience init(
         database: any DatabaseWriter, clock: @escaping @Sendable () -> Date = { Date() },
         maximumPlaysPerCommit: Int = 2_048, syncsPlaysOffWriter: Bool = false,
         logPagesBeforeRestart: Int = 4_096, backgroundCheckpointPages: Int? = nil
@@ -91,7 +91,7 @@ public final class Ledger: Sendable {
     /// Opens (creating if needed) a database holding only the ledger: a `DatabasePool` in WAL
     /// mode with ``configuration()``, migrated. For the command line and tests; the server
     /// opens its shared pool itself.
-    public static func openDatabase(path: String) throws(LedgerError) -> DatabasePool {
+    package static func openDatabase(path: String) throws(LedgerError) -> DatabasePool {
         do {
             let pool = try DatabasePool(path: path, configuration: configuration())
             var migrator = DatabaseMigrator()

@@ -2,13 +2,13 @@ import ArgumentParser
 import Catalog
 import Crypto
 import Foundation
-import GRDB
 import Ledger
 import MediaStore
 import TuttiServer
 
 #if canImport(Glibc)
 import Glibc
+import TuttiStorage
 #endif
 
 /// What a backup folder holds, written last (a folder without it is not a backup): the
@@ -200,24 +200,14 @@ enum BackupFiles {
 
     /// Verifies the ledger in the database file at `path` (read-only) and returns its head.
     static func ledgerHead(_ path: String) throws -> (BackupManifest.LedgerHead, VerificationReport) {
-        var configuration = Ledger.configuration()
-        configuration.readonly = true
-        let pool = try DatabaseQueue(path: path, configuration: configuration)
-        defer { try? pool.close() }
-        let report = try Ledger.verify(pool)
+        let report = try Storage.verifyLedger(atPath: path)
         return (BackupManifest.LedgerHead(transfers: report.transfers, headSequence: report.headSequence, headHash: report.headHash, totalAmount: report.totalAmount), report)
     }
 
     /// Every media file the database at `path` names: originals, renditions, images
     /// (read-only; nothing is migrated).
     static func storedFiles(_ path: String) async throws -> [StoredFile] {
-        var configuration = TuttiDatabase.configuration()
-        configuration.readonly = true
-        let pool = try DatabasePool(path: path, configuration: configuration)
-        let files = (try await Tracks(database: pool, now: { Date() }).storedFiles()
-            + (try await Images(database: pool, now: { Date() }).storedFiles())).sorted { $0.key < $1.key }
-        try pool.close()
-        return files
+        try await Storage.storedFiles(atPath: path)
     }
 }
 
@@ -312,7 +302,7 @@ struct BackupCommand: AsyncParsableCommand {
     private func fill(_ partial: String, dataFolder: String, configuration: ServerConfiguration, media target: MediaStoreLocation? = nil) async throws -> BackupManifest {
         // 1. The database, one snapshot; its ledger must verify.
         let databaseCopy = partial + "/tutti.sqlite"
-        try TuttiDatabase.backup(from: configuration.databasePath, to: databaseCopy)
+        try Storage.backup(from: configuration.databasePath, to: databaseCopy)
         let (head, report) = try BackupFiles.ledgerHead(databaseCopy)
         guard report.isIntact else {
             throw ValidationError("the ledger in the snapshot does not verify (\(report.firstFailure.map { "\($0)" } ?? "")): run tutti ledger verify; no backup was kept")
@@ -512,9 +502,8 @@ struct RestoreCommand: AsyncParsableCommand {
                 files, from: source ?? .local(path: folder), to: try BackupFiles.mediaLocation(media, default: partial), work: partial + "/work/restore", command: "tutti restore")
             // The restored database, as the service will open it: migrated to this tutti's
             // schema if the backup is older, then verified again.
-            let database = try TuttiDatabase.open(path: partial + "/tutti.sqlite", others: [Ledger.registerMigrations])
-            let report = try Ledger.verify(database)
-            try database.close()
+            try Storage.migrateSQLite(path: partial + "/tutti.sqlite")
+            let report = try Storage.verifyLedger(atPath: partial + "/tutti.sqlite")
             guard report.isIntact, report.headSequence == manifest.ledger.headSequence, report.headHash == manifest.ledger.headHash else {
                 throw ValidationError("the restored ledger does not verify or does not end at the backup's head: \(report)")
             }

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Governance
 import Ledger
 import TuttiServer
+import TuttiStorage
 
 struct GovernanceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,12 +23,10 @@ struct GovernanceCommand: AsyncParsableCommand {
             guard FileManager.default.fileExists(atPath: configuration.databasePath) else {
                 throw ValidationError("no Tutti database in \(data) (expected \(configuration.databasePath))")
             }
-            let database = try TuttiDatabase.open(
-                path: configuration.databasePath, others: [Ledger.registerMigrations, Governance.registerMigrations])
             let rules = GovernanceRules(
                 quorumBasisPoints: configuration.governanceQuorumBasisPoints,
                 minimumVotingPeriod: configuration.governanceMinimumVotingPeriod)
-            return try Governance(ledger: Ledger(database: database), rules: rules)
+            return try Storage.openSQLite(path: configuration.databasePath, governanceRules: rules).governance
         }
     }
 

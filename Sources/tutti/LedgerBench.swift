@@ -1,10 +1,10 @@
 import ArgumentParser
 import Catalog
 import FoundationEssentials
-import GRDB
 import Ledger
 #if canImport(Glibc)
 import Glibc
+import TuttiStorage
 #endif
 
 extension LedgerCommand {
@@ -82,16 +82,14 @@ extension LedgerCommand {
             Transcode.dieWithParentIfAsked()  // a test that starts a long bench and dies must not leave it writing
             let path = options.database
             do {
-                let ledger = try Ledger(
-                    database: sessions
-                        ? TuttiDatabase.open(path: path, others: [Ledger.registerMigrations]) : Ledger.openDatabase(path: path),
-                    syncsPlaysOffWriter: !syncInCommit, logPagesBeforeRestart: logPages,
+                let database = try LedgerBenchDatabase.open(
+                    path: path, withCatalog: sessions, syncsPlaysOffWriter: !syncInCommit, logPagesBeforeRestart: logPages,
                     backgroundCheckpointPages: checkpointPages)
                 if sqliteCheckpoints {
                     // Installs SQLite's own WAL hook on the writer in place of the ledger's.
-                    try await ledger.database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_autocheckpoint = 1000") }
+                    try await database.useSQLiteCheckpoints()
                 }
-                let result = try await measure(ledger)
+                let result = try await measure(database)
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
                 print(String(decoding: try encoder.encode(result), as: UTF8.self))
@@ -154,7 +152,8 @@ extension LedgerCommand {
 
         /// The plan: play i goes to listener i mod L as that listener's k-th play (k = i / L),
         /// on the listener's track k / playsToOwn, so no listener ever owns a track mid-run.
-        func measure(_ ledger: Ledger) async throws -> Result {
+        func measure(_ database: LedgerBenchDatabase) async throws -> Result {
+            let ledger = database.ledger
             let runID = UUID().uuidString.lowercased().prefix(8)
             let pricing = try ledger.pricing(at: Date()).pricing
             let listenerIDs = (0..<listeners).map { _ in UUID().uuidString.lowercased() }
@@ -177,7 +176,7 @@ extension LedgerCommand {
             }
             if splitParties > 1 { try Self.proposeSplitSheets(ledger, tracks: trackIDs, artists: artistIDs, parties: splitParties) }
             let playSessions = sessions
-                ? try await Self.sessionCatalog(ledger.database, listeners: listenerIDs, artists: artistIDs, tracks: trackIDs) : nil
+                ? try await database.sessionCatalog(listeners: listenerIDs, artists: artistIDs, tracks: trackIDs) : nil
 
             let mode = self.mode
             let (plays, listeners, concurrency, randomPlayIDs) = (self.plays, self.listeners, self.concurrency, self.randomPlayIDs)
@@ -249,7 +248,7 @@ extension LedgerCommand {
                 pragmas: try ledger.durabilitySettings(), playIDs: randomPlayIDs ? "random" : "time-ordered", sessions: sessions,
                 checkpoints: sqliteCheckpoints ? nil : ledger.checkpointStatistics(),
                 logSyncs: mode == .group ? ledger.logSyncStatistics() : nil,
-                sqliteVersion: try await ledger.database.read { try String.fetchOne($0, sql: "SELECT sqlite_version()") } ?? "?",
+                sqliteVersion: try await database.sqliteVersion(),
                 verified: verify ? try ledger.verify().isIntact : nil,
                 bytesWrittenPerPlay: writtenBefore.flatMap { before in writtenAfter.map { Double($0 - before) / Double(plays) } },
                 splitParties: splitParties)
@@ -267,27 +266,6 @@ extension LedgerCommand {
                 })
                 for other in others { try ledger.answerSplitSheet(sheet.id, party: other, decision: .accepted) }
             }
-        }
-
-        /// Users and tracks for the plays' sessions to refer to, written directly (no passwords
-        /// to hash, no audio to transcode): the bench measures the sessions' writes, not sign-up.
-        static func sessionCatalog(_ database: any DatabaseWriter, listeners: [String], artists: [String], tracks: [String]) async throws -> PlaySessions {
-            try await database.write { db in
-                let now = Date()
-                for (role, ids) in [("listener", listeners), ("artist", artists)] {
-                    for id in ids {
-                        try db.execute(
-                            sql: "INSERT INTO users (id, username, displayName, passwordHash, role, createdAt) VALUES (?, ?, ?, '-', ?, ?)",
-                            arguments: [id, "bench-\(id)", "bench", role, now])
-                    }
-                }
-                for (index, id) in tracks.enumerated() {
-                    let track = Track.record(id: id, artistID: artists[index % artists.count], title: "bench", status: .ready,
-                                             published: true, originalPath: "-", at: now)
-                    _ = try Tracks.insert(track, placement: .single, now: now, db)
-                }
-            }
-            return PlaySessions(database: database, now: { Date() })
         }
 
         static func seconds(_ duration: Duration) -> Double {

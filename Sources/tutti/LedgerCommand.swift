@@ -1,7 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
-import GRDB
 import Ledger
+import TuttiStorage
 
 struct LedgerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -57,8 +57,7 @@ extension LedgerCommand {
         func run() throws {
             let report: VerificationReport
             do {
-                let pool = try DatabasePool(path: path, configuration: Ledger.configuration())
-                report = try Ledger.verify(pool, anchors: anchors.map(Self.parseAnchor))
+                report = try Storage.verifyLedger(atPath: path, anchors: anchors.map(Self.parseAnchor))
             } catch {
                 printError("tutti ledger verify: \(path): \(error)")
                 throw ExitCode(2)

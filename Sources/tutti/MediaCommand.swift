@@ -8,6 +8,8 @@ import TuttiServer
 
 #if canImport(Glibc)
 import Glibc
+import NIOCore
+import TuttiStorage
 #endif
 
 struct MediaCommand: AsyncParsableCommand {
@@ -62,9 +64,7 @@ struct MediaCommand: AsyncParsableCommand {
                 throw ValidationError("no database at \(configuration.databasePath): --data must be the service's data folder")
             }
             let (sourceLocation, destinationLocation) = try locations()
-            let database = try TuttiDatabase.open(path: configuration.databasePath)
-            let files = (try await Tracks(database: database, now: configuration.now).storedFiles()
-                + (try await Images(database: database, now: configuration.now).storedFiles())).sorted { $0.key < $1.key }
+            let files = try await Storage.openSQLite(path: configuration.databasePath, now: configuration.now).storedFiles()
             let source: any MediaStore
             let destination: any MediaStore
             do {

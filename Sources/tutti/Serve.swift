@@ -6,6 +6,7 @@ import TuttiServer
 
 #if canImport(Glibc)
 import Glibc
+import Hummingbird
 #endif
 
 struct Serve: AsyncParsableCommand {

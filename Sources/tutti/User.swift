@@ -2,6 +2,7 @@ import ArgumentParser
 import Catalog
 import HummingbirdBcrypt
 import TuttiServer
+import TuttiStorage
 
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,8 +37,7 @@ struct UserCommand: AsyncParsableCommand {
             do { try CredentialRules.checkPassword(password) } catch { throw ValidationError("\(error)") }
             let configuration = ServerConfiguration(dataDirectory: data)
             try TuttiApplication.createDirectories(configuration)
-            let database = try TuttiDatabase.open(path: configuration.databasePath)
-            let accounts = Accounts(database: database, now: configuration.now)
+            let accounts = try Storage.openSQLite(path: configuration.databasePath, now: configuration.now).accounts
             let user = try await accounts.createUser(
                 username: username, displayName: displayName, role: Role(rawValue: role)!,
                 passwordHash: Bcrypt.hash(password, cost: configuration.bcryptCost))

@@ -4,6 +4,7 @@ import FoundationEssentials
 import Governance
 import Ledger
 import TuttiServer
+import TuttiStorage
 
 struct WalletCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -60,8 +61,8 @@ extension WalletCommand {
             guard FileManager.default.fileExists(atPath: configuration.databasePath) else {
                 throw failure("no Tutti database in \(data) (expected \(configuration.databasePath))")
             }
-            let database = try TuttiDatabase.open(path: configuration.databasePath, others: [Ledger.registerMigrations, Governance.registerMigrations])
-            let accounts = Accounts(database: database, now: configuration.now)
+            let storage = try Storage.openSQLite(path: configuration.databasePath, now: configuration.now)
+            let accounts = storage.accounts
             let target = Identifier.isValid(user) ? try await accounts.user(id: user) : try await accounts.user(username: user)
             guard let target else { throw failure("no account '\(user)'") }
             guard let admin = try await accounts.user(username: actor) else { throw failure("no account '\(actor)' for --actor") }
@@ -69,7 +70,7 @@ extension WalletCommand {
             guard admin.id != target.id else { throw failure("an admin cannot credit their own wallet") }
             let transferID = "admin-credit:" + (idempotencyKey ?? Identifier.make())
             do {
-                let ledger = try Ledger(database: database)
+                let ledger = storage.ledger
                 let transfer = try ledger.adminCredit(
                     transferID: transferID, user: target.id, amount: units, actor: admin.id, reason: TextField.clean(reason))
                 let balance = try ledger.balance(of: .listenerWallet(target.id)).balance

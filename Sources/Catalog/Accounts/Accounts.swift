@@ -9,7 +9,7 @@ public struct Accounts: Sendable {
     private let database: any DatabaseWriter
     private let now: @Sendable () -> Date
 
-    public init(database: any DatabaseWriter, now: @escaping @Sendable () -> Date) {
+    package init(database: any DatabaseWriter, now: @escaping @Sendable () -> Date) {
         self.database = database
         self.now = now
     }
@@ -29,6 +29,15 @@ public struct Accounts: Sendable {
 
     public func user(id: String) async throws -> User? {
         try await database.read { db in try User.fetchOne(db, key: id) }
+    }
+
+    /// The users of `ids` that exist, by id.
+    public func users(_ ids: some Collection<String>) async throws -> [String: User] {
+        let unique = Array(Set(ids))
+        guard !unique.isEmpty else { return [:] }
+        return try await database.read { db in
+            try User.filter(keys: unique).fetchAll(db).reduce(into: [:]) { $0[$1.id] = $1 }
+        }
     }
 
     public func user(username: String) async throws -> User? {

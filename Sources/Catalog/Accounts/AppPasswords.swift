@@ -64,7 +64,7 @@ public struct AppPasswords: Sendable {
     /// Live app passwords one account may hold.
     public static let maximumPerUser = 50
 
-    public init(database: any DatabaseWriter, sealer: AppPasswordSealer, now: @escaping @Sendable () -> Date) {
+    package init(database: any DatabaseWriter, sealer: AppPasswordSealer, now: @escaping @Sendable () -> Date) {
         self.database = database
         self.sealer = sealer
         self.now = now

@@ -69,7 +69,7 @@ public enum AlbumListing: Sendable, Equatable {
 public struct CatalogBrowse: Sendable {
     let database: any DatabaseReader
 
-    public init(database: any DatabaseReader) {
+    package init(database: any DatabaseReader) {
         self.database = database
     }
 

@@ -10,7 +10,7 @@ import Synchronization
 ///
 /// For writes made at the rate of plays (a play session's opening, first audio, counting),
 /// which would otherwise cost one sync each on the database's single writer.
-public final class GroupCommit: Sendable {
+package final class GroupCommit: Sendable {
     private let database: any DatabaseWriter
     private let maximumBatch: Int
     private let line = Mutex(Line())
@@ -27,14 +27,14 @@ public final class GroupCommit: Sendable {
         let fail: @Sendable (any Error) -> Void
     }
 
-    public init(database: any DatabaseWriter, maximumBatch: Int = 256) {
+    package init(database: any DatabaseWriter, maximumBatch: Int = 256) {
         self.database = database
         self.maximumBatch = maximumBatch
     }
 
     /// Runs `body` in a write transaction shared with concurrent callers; returns its result
     /// once that transaction is durable.
-    public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    package func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let job = Job(
                 run: { db in

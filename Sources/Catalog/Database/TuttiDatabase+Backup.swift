@@ -10,7 +10,7 @@ extension TuttiDatabase {
     ///
     /// The copy is written with a rollback journal, synced, and left without a `-wal` file:
     /// one self-contained file. `destination` must not exist.
-    public static func backup(from source: String, to destination: String) throws {
+    package static func backup(from source: String, to destination: String) throws {
         guard !FileManager.default.fileExists(atPath: destination) else {
             throw CocoaError(.fileWriteFileExists, userInfo: [NSFilePathErrorKey: destination])
         }

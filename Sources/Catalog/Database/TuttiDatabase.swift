@@ -4,9 +4,9 @@ import GRDB
 ///
 /// Every module that keeps state registers its migrations here, so one file holds the
 /// catalog and the ledger and one transaction can span both.
-public enum TuttiDatabase {
+package enum TuttiDatabase {
     /// A migration registrar of one module, e.g. `Ledger.registerMigrations`.
-    public typealias Migrations = (inout DatabaseMigrator) -> Void
+    package typealias Migrations = (inout DatabaseMigrator) -> Void
 
     /// Opens (creating if needed) the database at `path`, applying `Catalog`'s migrations and
     /// then `others` in order.
@@ -16,7 +16,7 @@ public enum TuttiDatabase {
     ///
     /// - Parameter prepare: More set-up for every connection, after the service's own
     ///   (tests use it to trace the statements an open runs).
-    public static func open(
+    package static func open(
         path: String, others: [Migrations] = [], prepare: (@Sendable (Database) throws -> Void)? = nil
     ) throws -> DatabasePool {
         var configuration = configuration()
@@ -31,7 +31,7 @@ public enum TuttiDatabase {
 
     /// `Catalog`'s migrations, then `others`, in order. With `catalogThrough`, the catalog's
     /// stop at that migration: the schema of an older release, for migration tests.
-    public static func migrator(others: [Migrations] = [], catalogThrough last: String? = nil) -> DatabaseMigrator {
+    package static func migrator(others: [Migrations] = [], catalogThrough last: String? = nil) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         CatalogMigrations.register(&migrator, through: last)
         for register in others { register(&migrator) }
@@ -40,7 +40,7 @@ public enum TuttiDatabase {
 
     /// Full durability (money lives here): every commit is on disk when it returns;
     /// throughput comes from committing many changes per transaction, not weaker syncs.
-    public static func configuration() -> Configuration {
+    package static func configuration() -> Configuration {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)

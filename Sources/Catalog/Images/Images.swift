@@ -55,7 +55,7 @@ public struct Images: Sendable {
     private let database: any DatabaseWriter
     private let now: @Sendable () -> Date
 
-    public init(database: any DatabaseWriter, now: @escaping @Sendable () -> Date) {
+    package init(database: any DatabaseWriter, now: @escaping @Sendable () -> Date) {
         self.database = database
         self.now = now
     }

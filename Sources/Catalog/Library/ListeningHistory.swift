@@ -36,7 +36,7 @@ public struct HistoryPage: Sendable {
 public struct ListeningHistory: Sendable {
     let database: any DatabaseWriter
 
-    public init(database: any DatabaseWriter) {
+    package init(database: any DatabaseWriter) {
         self.database = database
     }
 

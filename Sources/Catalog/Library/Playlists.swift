@@ -56,7 +56,7 @@ public struct Playlists: Sendable {
     let database: any DatabaseWriter
     let now: @Sendable () -> Date
 
-    public init(database: any DatabaseWriter, now: @escaping @Sendable () -> Date) {
+    package init(database: any DatabaseWriter, now: @escaping @Sendable () -> Date) {
         self.database = database
         self.now = now
     }

@@ -17,7 +17,7 @@ public final class PlaySessions: Sendable {
     private let cache = Mutex<[String: PlaySession]>([:])
     private static let cacheLimit = 50_000
 
-    public init(database: any DatabaseWriter, now: @escaping @Sendable () -> Date) {
+    package init(database: any DatabaseWriter, now: @escaping @Sendable () -> Date) {
         self.database = database
         self.writes = GroupCommit(database: database)
         self.now = now

@@ -24,7 +24,7 @@ public struct ReleaseUploads: Sendable {
     private let database: any DatabaseWriter
     private let now: @Sendable () -> Date
 
-    public init(database: any DatabaseWriter, now: @escaping @Sendable () -> Date) {
+    package init(database: any DatabaseWriter, now: @escaping @Sendable () -> Date) {
         self.database = database
         self.now = now
     }

@@ -5,7 +5,7 @@ import GRDB
 public struct CatalogSearch: Sendable {
     let database: any DatabaseReader
 
-    public init(database: any DatabaseReader) {
+    package init(database: any DatabaseReader) {
         self.database = database
     }
 

@@ -38,7 +38,7 @@ public struct Tracks: Sendable {
     private let database: any DatabaseWriter
     private let now: @Sendable () -> Date
 
-    public init(database: any DatabaseWriter, now: @escaping @Sendable () -> Date) {
+    package init(database: any DatabaseWriter, now: @escaping @Sendable () -> Date) {
         self.database = database
         self.now = now
     }
@@ -77,7 +77,7 @@ public struct Tracks: Sendable {
     /// track numbers are set from `placement`) and inserts it. A new single is published
     /// with the track's own flag; otherwise the release's flag wins (see ``PublicationRules``).
     /// Returns the track as stored.
-    public static func insert(_ track: Track, placement: TrackPlacement, now: Date, _ db: Database) throws -> Track {
+    package static func insert(_ track: Track, placement: TrackPlacement, now: Date, _ db: Database) throws -> Track {
         var track = track
         let place = try Placing.resolve(placement, artistID: track.artistID, title: track.title, status: track.status,
                                         published: track.published, now: now, db)
@@ -240,6 +240,15 @@ public struct Tracks: Sendable {
     public func storedKeys() async throws -> Set<String> {
         try await database.read { db in
             Set(try String.fetchAll(db, sql: "SELECT originalPath FROM tracks UNION SELECT path FROM renditions"))
+        }
+    }
+
+    /// Titles of `ids` by id, deleted tracks included: plays and payments keep their history.
+    public func titles(of ids: some Collection<String>) async throws -> [String: String] {
+        let unique = Array(Set(ids))
+        guard !unique.isEmpty else { return [:] }
+        return try await database.read { db in
+            try Track.filter(keys: unique).fetchAll(db).reduce(into: [:]) { $0[$1.id] = $1.title }
         }
     }
 

@@ -3,13 +3,13 @@ import GRDB
 extension Ledger {
     /// Adds the ledger's migrations (named `ledger-...`, tables `ledger_...`) to `migrator`.
     /// Migration 1 creates the cooperative's accounts and pricing version 1 (the defaults).
-    public static func registerMigrations(_ migrator: inout DatabaseMigrator) {
+    package static func registerMigrations(_ migrator: inout DatabaseMigrator) {
         LedgerSchema.register(&migrator)
         LedgerSchema.registerSplits(&migrator)
     }
 
     /// A configuration for the database the ledger lives in: see ``prepare(_:)``.
-    public static func configuration() -> Configuration {
+    package static func configuration() -> Configuration {
         var configuration = Configuration()
         prepare(&configuration)
         return configuration
@@ -23,7 +23,7 @@ extension Ledger {
     ///
     /// A `DatabasePool` resets its writer to `synchronous = NORMAL` after this runs; the
     /// `Ledger` initialiser sets `FULL` again on the writer and checks it.
-    public static func prepare(_ configuration: inout Configuration) {
+    package static func prepare(_ configuration: inout Configuration) {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in

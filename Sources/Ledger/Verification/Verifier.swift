@@ -18,7 +18,7 @@ extension Ledger {
     /// Reads every transfer once, streaming. Throws only if the database cannot be read;
     /// what is wrong with the ledger is in the report. No stored value, however edited,
     /// makes it trap: every number is read strictly and every sum checked for overflow.
-    public static func verify(_ reader: any DatabaseReader, anchors: [ChainAnchor] = []) throws(LedgerError) -> VerificationReport {
+    package static func verify(_ reader: any DatabaseReader, anchors: [ChainAnchor] = []) throws(LedgerError) -> VerificationReport {
         do {
             return try reader.read { db in
                 var verifier = Verifier(db: db, anchors: anchors)

@@ -1,17 +1,18 @@
 import Catalog
 import Crypto
 import FoundationEssentials
-import GRDB
 import Governance
 import HummingbirdBcrypt
 import Ledger
 import MediaStore
 import NIOPosix
+import TuttiStorage
 
 /// The parts every controller shares: storage, domain services, metrics.
 struct AppServices: Sendable {
     let configuration: ServerConfiguration
-    let database: DatabasePool
+    /// Every module's storage (``TuttiStorage/Storage``); the fields below are its parts.
+    let storage: Storage
     let accounts: Accounts
     let tracks: Tracks
     let releases: Releases
@@ -54,28 +55,27 @@ struct AppServices: Sendable {
     let appPasswords: AppPasswords
     /// Read-only views of the published catalog for the Subsonic API.
     let browse: CatalogBrowse
+    /// The listener's favourites, ratings and spending limits.
+    let library: Library
+    let playlists: Playlists
+    let history: ListeningHistory
 
     init(
-        configuration: ServerConfiguration, database: DatabasePool, metrics: TuttiMetrics, store: any MediaStore,
+        configuration: ServerConfiguration, storage: Storage, metrics: TuttiMetrics, store: any MediaStore,
         threadPool: NIOThreadPool = .singleton
     ) throws {
         self.configuration = configuration
-        self.database = database
-        accounts = Accounts(database: database, now: configuration.now)
-        tracks = Tracks(database: database, now: configuration.now)
-        releases = Releases(database: database, now: configuration.now)
-        profiles = ArtistProfiles(database: database, now: configuration.now)
-        search = CatalogSearch(database: database)
-        jobs = JobQueue(database: database, now: configuration.now)
-        ledger = try Ledger(database: database, clock: configuration.now)
-        governance = try Governance(
-            ledger: ledger,
-            rules: GovernanceRules(
-                quorumBasisPoints: configuration.governanceQuorumBasisPoints,
-                minimumVotingPeriod: configuration.governanceMinimumVotingPeriod),
-            clock: configuration.now)
+        self.storage = storage
+        accounts = storage.accounts
+        tracks = storage.tracks
+        releases = storage.releases
+        profiles = storage.profiles
+        search = storage.search
+        jobs = storage.jobs
+        ledger = storage.ledger
+        governance = storage.governance
         governanceSignal = JobSignal()
-        playSessions = PlaySessions(database: database, now: configuration.now)
+        playSessions = storage.playSessions
         urlSigner = try PlayURLSigner(keyPath: configuration.urlSigningKeyPath)
         self.metrics = metrics
         media = MediaFiles(store: store, threadPool: threadPool)
@@ -84,14 +84,15 @@ struct AppServices: Sendable {
         playLimiter = RateLimiter(attempts: configuration.playSessionsPerMinute, window: 60, now: configuration.now)
         jobSignal = JobSignal()
         self.threadPool = threadPool
-        images = Images(database: database, now: configuration.now)
-        trackReplacement = TrackReplacement(database: database, now: configuration.now)
-        releaseUploads = ReleaseUploads(database: database, now: configuration.now)
+        images = storage.images
+        trackReplacement = storage.trackReplacement
+        releaseUploads = storage.releaseUploads
         imageService = ImageService(configuration: configuration, store: store, images: images, metrics: metrics)
-        appPasswords = AppPasswords(
-            database: database, sealer: AppPasswordSealer(keyBytes: try KeyFile.loadOrCreate(configuration.appPasswordKeyPath)),
-            now: configuration.now)
-        browse = CatalogBrowse(database: database)
+        appPasswords = storage.appPasswords(sealer: AppPasswordSealer(keyBytes: try KeyFile.loadOrCreate(configuration.appPasswordKeyPath)))
+        browse = storage.browse
+        library = storage.library
+        playlists = storage.playlists
+        history = storage.history
     }
 
     /// bcrypt-hashes a password on the thread pool.

@@ -1,6 +1,8 @@
+import Catalog
 import FoundationEssentials
 import Logging
 import MediaStore
+import Prometheus
 import ServiceLifecycle
 
 /// Owns the media store while the server runs: sweeps it every

@@ -1,5 +1,4 @@
 import Catalog
-import GRDB
 import Governance
 import Hummingbird
 import HummingbirdAuth
@@ -8,6 +7,7 @@ import Logging
 import MediaStore
 import NIOPosix
 import ServiceLifecycle
+import TuttiStorage
 
 #if canImport(Glibc)
 import Glibc
@@ -52,9 +52,13 @@ public enum TuttiApplication {
     /// The router alone (and the services behind it), for tests and the OpenAPI check.
     static func prepare(configuration: ServerConfiguration, threadPool: NIOThreadPool = .singleton) throws -> (AppServices, Router<TuttiRequestContext>) {
         try createDirectories(configuration)
-        let database = try TuttiDatabase.open(path: configuration.databasePath, others: [Ledger.registerMigrations, Governance.registerMigrations])
+        let storage = try Storage.openSQLite(
+            path: configuration.databasePath, now: configuration.now,
+            governanceRules: GovernanceRules(
+                quorumBasisPoints: configuration.governanceQuorumBasisPoints,
+                minimumVotingPeriod: configuration.governanceMinimumVotingPeriod))
         let store = try configuration.mediaLocation.makeStore(environment: configuration.mediaEnvironment)
-        let services = try AppServices(configuration: configuration, database: database, metrics: TuttiMetrics(), store: store, threadPool: threadPool)
+        let services = try AppServices(configuration: configuration, storage: storage, metrics: TuttiMetrics(), store: store, threadPool: threadPool)
         return (services, router(services))
     }
 

@@ -2,6 +2,7 @@ import Catalog
 import FoundationEssentials
 import Hummingbird
 import Ledger
+import Logging
 
 /// The treasurer's work: crediting payments confirmed by hand, listing and booking payouts.
 /// Every booking names the admin who made it and is idempotent by `Idempotency-Key`.

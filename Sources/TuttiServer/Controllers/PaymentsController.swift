@@ -2,6 +2,7 @@ import Catalog
 import FoundationEssentials
 import Hummingbird
 import Ledger
+import Logging
 import NIOCore
 
 /// Top-ups confirmed by the payment provider: a signed webhook per event.

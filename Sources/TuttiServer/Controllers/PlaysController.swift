@@ -1,10 +1,12 @@
+import AudioCore
 import Catalog
 import FoundationEssentials
-import GRDB
 import HTTPTypes
 import Hummingbird
 import Ledger
 import Logging
+import Prometheus
+import TuttiStorage
 
 /// Play sessions: a listener opens one per listening of a track and streams from the signed
 /// URLs it returns; the server counts the play (see ``PlayMeter``). Also the download of
@@ -125,7 +127,7 @@ struct PlaysController {
             let response = try await answer()
             do {
                 current = try await services.playSessions.markFirstAudio(current, at: services.configuration.now())
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            } catch where Storage.isFull(error) {
                 // The preview is free, so it is sent even when the disk is too full to record
                 // its first audio. The hold before a charge then starts from the first request
                 // recorded once there is room: later than the listener's real start, never earlier.

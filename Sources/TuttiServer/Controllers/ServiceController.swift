@@ -1,5 +1,7 @@
 import Hummingbird
+import Ledger
 import NIOCore
+import TuttiStorage
 
 /// Health, metrics and the API description.
 struct ServiceController {
@@ -17,7 +19,7 @@ struct ServiceController {
     }
 
     @Sendable func health(_ request: Request, context: TuttiRequestContext) async throws -> Health {
-        try await services.database.read { db in try db.execute(sql: "SELECT 1") }
+        try await services.storage.checkReachable()
         return Health(status: "ok", database: "ok")
     }
 

@@ -2,6 +2,7 @@ import Catalog
 import FoundationEssentials
 import Hummingbird
 import Ledger
+import Logging
 
 /// Royalty splits (PRODUCT.md, "Royalty splits"): a release's owner proposes a split sheet,
 /// each party accepts or declines with their own account, and each party sees its earnings,

@@ -1,10 +1,12 @@
 import Catalog
+import Foundation
 import FoundationEssentials
 import HTTPTypes
 import Hummingbird
 import Ledger
 import Logging
 import MediaStore
+import Prometheus
 
 /// Serves each rendition at its own URL with HTTP range requests (RFC 9110 §14),
 /// conditional requests (§13) and the headers browsers, ffmpeg, mpv and VLC need to play

@@ -5,7 +5,9 @@ import Hummingbird
 import MediaStore
 
 #if canImport(Glibc)
+import Foundation
 import Glibc
+import NIOPosix
 #endif
 
 /// Uploads, the catalog of tracks, and artists' edits.

@@ -1,12 +1,13 @@
 import AudioCore
 import Catalog
-import Ledger
 import FoundationEssentials
+import Ledger
 import Logging
 import MediaStore
 import ServiceLifecycle
 
 #if canImport(Glibc)
+import Foundation
 import Glibc
 #endif
 

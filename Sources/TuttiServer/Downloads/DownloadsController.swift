@@ -11,6 +11,7 @@ import ZipArchives
 
 #if canImport(Glibc)
 import Glibc
+import NIOPosix
 #endif
 
 /// What owners get for what they paid: a track as Ogg Opus tagged with its release's details

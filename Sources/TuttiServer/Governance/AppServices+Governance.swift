@@ -2,6 +2,7 @@ import FoundationEssentials
 import Governance
 import Hummingbird
 import Logging
+import NIOPosix
 
 extension AppServices {
     /// Runs a blocking governance call on the thread pool, never on an event loop; its

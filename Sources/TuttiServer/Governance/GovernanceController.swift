@@ -3,6 +3,7 @@ import FoundationEssentials
 import Governance
 import Hummingbird
 import Ledger
+import Logging
 
 /// Artist-governed pricing (PRODUCT.md, "Governance"): members propose new pricing values
 /// and vote; admins suspend and restore memberships; everyone may read the pricing history.

@@ -6,6 +6,8 @@ import MediaStore
 
 #if canImport(Glibc)
 import Glibc
+import HTTPTypes
+import NIOPosix
 #endif
 
 /// Turns an uploaded picture into a cover or an avatar: cheap checks in the server (size,

@@ -289,4 +289,5 @@ struct TranscodeRunner: Service {
     }
 }
 
+import Prometheus
 import Synchronization

@@ -14,7 +14,7 @@ struct ArtistFeedController {
 
     @Sendable func feed(_ request: Request, context: TuttiRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let library = Library(database: services.database, now: services.configuration.now)
+        let library = services.library
         guard let found = try await library.feed(artistID: id, limit: Self.entries) else {
             throw CatalogError.notFound(kind: "artist", id: id)
         }

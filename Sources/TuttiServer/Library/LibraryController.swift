@@ -1,6 +1,5 @@
 import Catalog
 import FoundationEssentials
-import GRDB
 import Hummingbird
 import Ledger
 
@@ -9,8 +8,8 @@ import Ledger
 /// anyone else (admins included) gets 404, as for something that does not exist.
 struct LibraryController {
     let services: AppServices
-    var library: Library { Library(database: services.database, now: services.configuration.now) }
-    var history: ListeningHistory { ListeningHistory(database: services.database) }
+    var library: Library { services.library }
+    var history: ListeningHistory { services.history }
 
     static let favouriteKinds: [(path: String, kind: FavouriteKind)] = [("tracks", .track), ("releases", .release), ("artists", .artist)]
 
@@ -136,13 +135,7 @@ struct LibraryController {
         let (statuses, version) = try await services.inLedger { ledger throws(LedgerError) in
             (try ledger.trackStatuses(listener: listener.id, at: instant), try ledger.pricing(at: instant))
         }
-        let details = try await services.database.read { db in
-            try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: """
-                SELECT t.id, t.title, t.releaseID, u.displayName AS artistName FROM tracks t JOIN users u ON u.id = t.artistID
-                WHERE t.id IN (SELECT value FROM json_each(?))
-                """, arguments: [String(decoding: try JSONEncoder().encode(statuses.map(\.trackID)), as: UTF8.self)])
-                .map { row in (row["id"] as String, (title: row["title"] as String, releaseID: row["releaseID"] as String, artistName: row["artistName"] as String)) })
-        }
+        let details = try await library.collectionDetails(of: statuses.map(\.trackID))
         let pricing = version.pricing
         let tracks = statuses.map { status in
             let detail = details[status.trackID]
@@ -154,18 +147,8 @@ struct LibraryController {
         }
         let owned = Set(statuses.filter(\.owned).map(\.trackID))
         let releaseIDs = Set(owned.compactMap { details[$0]?.releaseID })
-        let releases = try await services.database.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT r.id, r.title, u.displayName AS artistName, group_concat(t.id) AS trackIDs, count(t.id) AS trackCount
-                FROM releases r JOIN users u ON u.id = r.artistID JOIN tracks t ON t.releaseID = r.id AND t.deletedAt IS NULL
-                WHERE r.id IN (SELECT value FROM json_each(?)) AND r.deletedAt IS NULL
-                GROUP BY r.id ORDER BY r.title, r.id
-                """, arguments: [String(decoding: try JSONEncoder().encode(Array(releaseIDs)), as: UTF8.self)])
-            .compactMap { row -> CollectionReleaseResource? in
-                let trackIDs = (row["trackIDs"] as String).split(separator: ",").map(String.init)
-                guard trackIDs.allSatisfy(owned.contains) else { return nil }
-                return CollectionReleaseResource(id: row["id"], title: row["title"], artistName: row["artistName"], trackCount: row["trackCount"])
-            }
+        let releases = try await library.wholeReleases(among: releaseIDs, owned: owned).map {
+            CollectionReleaseResource(id: $0.id, title: $0.title, artistName: $0.artistName, trackCount: $0.trackCount)
         }
         return CollectionResource(tracks: tracks, releases: releases, pricingVersion: version.version)
     }

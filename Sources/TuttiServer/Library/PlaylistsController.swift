@@ -6,7 +6,7 @@ import Hummingbird
 /// anyone (signed in or not), a private one is "not found" to everyone but its owner.
 struct PlaylistsController {
     let services: AppServices
-    var playlists: Playlists { Playlists(database: services.database, now: services.configuration.now) }
+    var playlists: Playlists { services.playlists }
 
     func addRoutes(public group: RouterGroup<TuttiRequestContext>, signedIn: RouterGroup<SignedInContext>) {
         signedIn.post("playlists", use: create)

@@ -2,11 +2,12 @@ import Catalog
 import FoundationEssentials
 import Hummingbird
 import Ledger
+import Logging
 
 /// The listener's monthly spending limit, and "own it now".
 struct SpendingController {
     let services: AppServices
-    var library: Library { Library(database: services.database, now: services.configuration.now) }
+    var library: Library { services.library }
 
     func addRoutes(signedIn: RouterGroup<SignedInContext>) {
         signedIn.get("listeners/{id}/spending-limit", use: limit)

@@ -5,6 +5,7 @@ import Hummingbird
 import Ledger
 import Logging
 import NIOCore
+import Prometheus
 
 /// Counts plays: the server alone decides, from what it delivered and when (PRODUCT.md,
 /// "What counts as a play").

@@ -1,10 +1,11 @@
 import AudioCore
 import Catalog
 import FoundationEssentials
-import GRDB
 import Hummingbird
 import Ledger
+import Logging
 import NIOCore
+import TuttiStorage
 
 /// An RFC 9457 problem: every error Tutti's API returns has this shape.
 public struct Problem: Error, HTTPResponseError, Sendable {
@@ -92,7 +93,7 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return Problem(for: error)
         case let error as DecodingError:
             return Problem(.badRequest, title: "Malformed request body", detail: Self.describe(error))
-        case let error as DatabaseError where error.resultCode == .SQLITE_FULL:
+        case let error where Storage.isFull(error):
             context.logger.warning("disk full: a database write was refused", metadata: ["error": "\(error)"])
             return .storageFull(nothing: "nothing was saved")
         case let error as UploadFileError where error.isOutOfSpace:

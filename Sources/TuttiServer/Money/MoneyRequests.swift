@@ -1,26 +1,17 @@
 import Catalog
 import FoundationEssentials
-import GRDB
 import HTTPTypes
 import Hummingbird
 
 extension AppServices {
     /// Titles of `ids`, deleted tracks included: plays and payments keep their history.
     func trackTitles(_ ids: some Collection<String>) async throws -> [String: String] {
-        let unique = Array(Set(ids))
-        guard !unique.isEmpty else { return [:] }
-        return try await database.read { db in
-            try Track.filter(keys: unique).fetchAll(db).reduce(into: [:]) { $0[$1.id] = $1.title }
-        }
+        try await tracks.titles(of: ids)
     }
 
     /// The users of `ids` that exist, by id.
     func users(_ ids: some Collection<String>) async throws -> [String: User] {
-        let unique = Array(Set(ids))
-        guard !unique.isEmpty else { return [:] }
-        return try await database.read { db in
-            try User.filter(keys: unique).fetchAll(db).reduce(into: [:]) { $0[$1.id] = $1 }
-        }
+        try await accounts.users(ids)
     }
 }
 

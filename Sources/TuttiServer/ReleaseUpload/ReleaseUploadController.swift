@@ -7,6 +7,7 @@ import MediaStore
 
 #if canImport(Glibc)
 import Glibc
+import NIOPosix
 #endif
 
 /// A whole release in one request; its processing, track by track; a failed track replaced

@@ -5,6 +5,7 @@ import Logging
 
 #if canImport(Glibc)
 import Glibc
+import NIOPosix
 #endif
 
 /// Reads an upload's tags (title, album, TRACKNUMBER, DISCNUMBER) with `tutti probe

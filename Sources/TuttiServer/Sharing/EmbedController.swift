@@ -151,7 +151,7 @@ struct EmbedController {
             return OEmbedResource(type: "link", title: profile.user.displayName, author_name: profile.user.displayName,
                                   author_url: "\(origin)/api/v1/artists/\(id)", provider_url: origin + "/")
         default:
-            let playlists = Playlists(database: services.database, now: services.configuration.now)
+            let playlists = services.playlists
             guard let playlist = try await playlists.playlist(id: id, viewer: nil) else { throw notFound }
             return OEmbedResource(type: "link", title: playlist.playlist.title, author_name: playlist.ownerName, author_url: nil,
                                   provider_url: origin + "/")

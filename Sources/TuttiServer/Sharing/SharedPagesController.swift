@@ -58,7 +58,7 @@ struct SharedPagesController {
 
     @Sendable func playlistPage(_ request: Request, context: TuttiRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let playlists = Playlists(database: services.database, now: services.configuration.now)
+        let playlists = services.playlists
         guard let detail = try await playlists.playlist(id: id, viewer: nil) else { return try page(nil, request: request) }
         let origin = ArtistFeedController.base(request)
         let available = detail.entries.filter(\.available)

@@ -6,6 +6,7 @@ import Synchronization
 
 #if canImport(Glibc)
 import Glibc
+import Prometheus
 #endif
 
 /// A media file mapped into memory and kept open, unmapped and closed when the last user

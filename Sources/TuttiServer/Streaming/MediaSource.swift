@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import MediaStore
 import NIOCore
+import Prometheus
 
 /// Where the bytes of a stored file come from when the server sends them.
 enum MediaSource: Sendable {

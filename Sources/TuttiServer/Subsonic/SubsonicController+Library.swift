@@ -5,8 +5,8 @@ import Hummingbird
 /// The listener's library through the Subsonic API: stars are Tutti's favourites, playlists
 /// its playlists, scrobbles its history (never a charge).
 extension SubsonicController {
-    var library: Library { Library(database: services.database, now: services.configuration.now) }
-    var playlistStore: Playlists { Playlists(database: services.database, now: services.configuration.now) }
+    var library: Library { services.library }
+    var playlistStore: Playlists { services.playlists }
 
     /// star / unstar: `id` (a song, album or artist), `albumId`, `artistId`, each repeatable.
     func star(_ call: Call, adding: Bool) async throws -> Response {

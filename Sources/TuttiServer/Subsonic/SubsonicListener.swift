@@ -22,7 +22,7 @@ struct SubsonicListener: Sendable {
     static func load(_ caller: SubsonicController.Caller, songs: [BrowseSong] = [], services: AppServices) async throws -> SubsonicListener {
         let user = caller.user
         let instant = services.configuration.now()
-        let starred = try await Library(database: services.database, now: services.configuration.now).favouriteTimes(of: user.id)
+        let starred = try await services.library.favouriteTimes(of: user.id)
         let (owned, previewSeconds) = try await services.inLedger { ledger throws(LedgerError) in
             (Set(try ledger.trackStatuses(listener: user.id, at: instant).filter(\.owned).map(\.trackID)),
              try ledger.pricing(at: instant).pricing.previewSeconds)

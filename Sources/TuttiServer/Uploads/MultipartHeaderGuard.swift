@@ -1,3 +1,4 @@
+import HTTPTypes
 import NIOCore
 
 /// Finds a byte above 0x7F in a part's header name before MultipartKit's parser sees it.

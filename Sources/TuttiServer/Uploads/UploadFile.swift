@@ -6,6 +6,7 @@ import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
+import HTTPTypes
 #endif
 
 /// The temporary file an upload streams into, with its running hash.
