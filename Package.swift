@@ -39,6 +39,7 @@ let package = Package(
         // The S3 client of MediaStore (shares SwiftNIO with Hummingbird; HummingbirdTesting pulls it in already).
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         systemLibrary("COpus", pkgConfig: "opus", apt: ["libopus-dev"]),
@@ -100,6 +101,18 @@ let package = Package(
         .target(
             name: "TuttiStorage",
             dependencies: ["Catalog", "Ledger", "Governance", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]
+        ),
+        // The PostgreSQL backend of the storage protocols (postgres-nio's pooled client), for
+        // several nodes sharing one database.
+        .target(
+            name: "PostgresStorage",
+            dependencies: [
+                "Ledger",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: [.enableUpcomingFeature("MemberImportVisibility")]
         ),
         // Where media files live: the local data folder or an S3-compatible bucket (AWS Signature
@@ -173,6 +186,11 @@ let package = Package(
         .testTarget(
             name: "ZipArchivesTests",
             dependencies: ["ZipArchives", "CLibZ", "TuttiTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
+        // Each storage protocol's contract, run against SQLite and a PostgreSQL the suite starts.
+        .testTarget(
+            name: "StorageContractTests",
+            dependencies: ["Ledger", "PostgresStorage", "TuttiTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "TuttiCommandTests",

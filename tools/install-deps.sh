@@ -27,6 +27,9 @@ packages=(
   # nginx: the front the object storage tests put before a node (X-Accel-Redirect to the
   # store) and the reference tools/bench/stream.sh serves files with
   nginx
+  # PostgreSQL 15, the backend for several nodes: the storage contract tests start their own
+  # server (initdb and pg_ctl in a scratch folder, as the postgres user when run as root)
+  postgresql-15 postgresql-client-15
 )
 packages+=("$@")
 

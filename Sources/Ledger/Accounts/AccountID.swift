@@ -48,7 +48,7 @@ public enum AccountID: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Rebuilds an account from its stored kind and owner.
-    init?(kind rawKind: String, owner: String) {
+    package init?(kind rawKind: String, owner: String) {
         guard let kind = Kind(rawValue: rawKind) else { return nil }
         switch kind {
         case .listenerWallet: self = .listenerWallet(owner)
@@ -65,7 +65,7 @@ public enum AccountID: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Refuses an empty or oversized user id before it reaches the database.
-    func validate() throws(LedgerError) {
+    package func validate() throws(LedgerError) {
         switch self {
         case .listenerWallet(let user), .artistEarnings(let user):
             try Identifiers.check(user, "user id")
@@ -82,6 +82,12 @@ public struct AccountBalance: Sendable, Equatable {
     public let creditsPosted: Int64
     /// Credits minus debits.
     public var balance: Int64 { creditsPosted - debitsPosted }
+
+    package init(account: AccountID, debitsPosted: Int64, creditsPosted: Int64) {
+        self.account = account
+        self.debitsPosted = debitsPosted
+        self.creditsPosted = creditsPosted
+    }
 }
 
 /// Limits on the caller-supplied identifiers (user, track, transfer and play ids).

@@ -1,3 +1,5 @@
+import GRDB
+
 extension Ledger {
     /// Books `transfers` as one linked set: all of them commit in one transaction, or none.
     ///
@@ -14,6 +16,11 @@ extension Ledger {
         guard !transfers.isEmpty else { throw .invalidRequest("no transfers to submit") }
         for transfer in transfers { try transfer.validate() }
         return try write { try $0.book(transfers) }
+    }
+
+    /// The stored transfer with this id, if any.
+    public func transfer(id: String) throws(LedgerError) -> Transfer? {
+        try read { db in try Row.fetchOne(db, sql: TransferRow.select + " WHERE t.id = ?", arguments: [id]).map(TransferRow.decode) }
     }
 
     /// Money the payment provider confirmed, into a listener's wallet (paymentsClearing → wallet).
@@ -46,3 +53,6 @@ extension Ledger {
         return transfer
     }
 }
+
+/// The SQLite implementation of the ledger's storage.
+extension Ledger: LedgerStore {}

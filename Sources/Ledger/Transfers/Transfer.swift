@@ -21,17 +21,34 @@ public struct Transfer: Sendable, Equatable, Identifiable {
     public let hash: [UInt8]
 
     /// Whether `request` asks for exactly this transfer (the idempotent-retry test).
-    func matches(_ request: TransferRequest, linkedGroup group: String?) -> Bool {
+    package func matches(_ request: TransferRequest, linkedGroup group: String?) -> Bool {
         request.id == id && request.debit == debit && request.credit == credit && request.amount == amount
             && request.code == code && request.details == details && group == linkedGroup
     }
 
     /// `hash` in lowercase hexadecimal.
+    package init(
+        sequence: Int64, id: String, debit: AccountID, credit: AccountID, amount: Int64, code: TransferCode,
+        linkedGroup: String?, details: TransferDetails, timestamp: Date, previousHash: [UInt8], hash: [UInt8]
+    ) {
+        self.sequence = sequence
+        self.id = id
+        self.debit = debit
+        self.credit = credit
+        self.amount = amount
+        self.code = code
+        self.linkedGroup = linkedGroup
+        self.details = details
+        self.timestamp = timestamp
+        self.previousHash = previousHash
+        self.hash = hash
+    }
+
     public var hashHex: String { Hex.encode(hash) }
 }
 
-enum Hex {
-    static func encode(_ bytes: some Sequence<UInt8>) -> String {
+package enum Hex {
+    package static func encode(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         for byte in bytes {

@@ -1,17 +1,32 @@
 import Crypto
 
 /// The fields of a transfer that its hash covers, in their stored form.
-struct HashedFields {
-    var sequence: Int64
-    var id: String
-    var debit: AccountID
-    var credit: AccountID
-    var amount: Int64
-    var code: String
-    var linkedGroup: String?
-    var details: TransferDetails
+package struct HashedFields {
+    package var sequence: Int64
+    package var id: String
+    package var debit: AccountID
+    package var credit: AccountID
+    package var amount: Int64
+    package var code: String
+    package var linkedGroup: String?
+    package var details: TransferDetails
     /// Milliseconds since 1970-01-01T00:00:00Z.
-    var timestampMilliseconds: Int64
+    package var timestampMilliseconds: Int64
+
+    package init(
+        sequence: Int64, id: String, debit: AccountID, credit: AccountID, amount: Int64, code: String, linkedGroup: String?,
+        details: TransferDetails, timestampMilliseconds: Int64
+    ) {
+        self.sequence = sequence
+        self.id = id
+        self.debit = debit
+        self.credit = credit
+        self.amount = amount
+        self.code = code
+        self.linkedGroup = linkedGroup
+        self.details = details
+        self.timestampMilliseconds = timestampMilliseconds
+    }
 }
 
 /// The hash chain: `hash = SHA-256(previousHash ‖ canonical encoding of the fields)`.
@@ -20,11 +35,11 @@ struct HashedFields {
 /// with a type byte; strings carry their UTF-8 length (4 bytes, big-endian) before their
 /// bytes; integers are 8 bytes big-endian; an absent optional is one 0 byte. So no two
 /// different transfers encode to the same bytes, whatever their text contains.
-enum TransferHash {
-    static let genesis = [UInt8](repeating: 0, count: 32)
+package enum TransferHash {
+    package static let genesis = [UInt8](repeating: 0, count: 32)
     static let formatTag = "tutti.ledger.transfer.v1"
 
-    static func compute(previous: [UInt8], _ fields: HashedFields) -> [UInt8] {
+    package static func compute(previous: [UInt8], _ fields: HashedFields) -> [UInt8] {
         var encoder = CanonicalEncoder()
         encoder.string(formatTag)
         encoder.int(fields.sequence)

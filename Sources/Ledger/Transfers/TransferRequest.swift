@@ -23,7 +23,7 @@ public struct TransferRequest: Sendable, Equatable {
     static let reservedPrefix = "play:"
 
     /// Checks the shape of a request; requests `byLedger` may use the play codes and ids.
-    func validate(byLedger: Bool = false) throws(LedgerError) {
+    package func validate(byLedger: Bool = false) throws(LedgerError) {
         try Identifiers.check(id, "transfer id")
         if !byLedger {
             guard !id.hasPrefix(Self.reservedPrefix) else {

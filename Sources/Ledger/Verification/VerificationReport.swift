@@ -47,16 +47,18 @@ public struct VerificationReport: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public internal(set) var transfers = 0
-    public internal(set) var accounts = 0
-    public internal(set) var plays = 0
+    public package(set) var transfers = 0
+    public package(set) var accounts = 0
+    public package(set) var plays = 0
     /// Sum of all transfer amounts, in minor units: what was debited, and credited, in all.
-    public internal(set) var totalAmount: Int64 = 0
+    public package(set) var totalAmount: Int64 = 0
     /// The last transfer's sequence and hash (hex): publish them to anchor the chain.
-    public internal(set) var headSequence: Int64 = 0
-    public internal(set) var headHash: String?
+    public package(set) var headSequence: Int64 = 0
+    public package(set) var headHash: String?
     /// Every failure found, in the order found (at most ``maximumFailures``).
-    public internal(set) var failures: [Failure] = []
+    public package(set) var failures: [Failure] = []
+
+    package init() {}
 
     /// Failures kept: after the first few, the rest adds little.
     public static let maximumFailures = 100
@@ -68,7 +70,7 @@ public struct VerificationReport: Sendable, Equatable, CustomStringConvertible {
         failures.filter { $0.sequence != nil }.min { ($0.sequence ?? 0) < ($1.sequence ?? 0) } ?? failures.first
     }
 
-    mutating func fail(_ check: Check, sequence: Int64? = nil, transferID: String? = nil, account: AccountID? = nil,
+    package mutating func fail(_ check: Check, sequence: Int64? = nil, transferID: String? = nil, account: AccountID? = nil,
                        playID: String? = nil, _ detail: String) {
         guard failures.count < Self.maximumFailures else { return }
         failures.append(Failure(check: check, sequence: sequence, transferID: transferID, account: account, playID: playID, detail: detail))

@@ -1,0 +1,136 @@
+import Foundation
+import Ledger
+import PostgresStorage
+import Testing
+import TuttiTestSupport
+
+/// What PostgreSQL itself enforces for the ledger, whatever a node does, and what survives
+/// a crash of the database server. (SQLite's triggers have their own tests in LedgerTests.)
+@Suite("The ledger on PostgreSQL", .postgres(settings: ["synchronous_commit": "on"]), .serialized)
+struct PostgresLedgerTests {
+    static func server() throws -> PostgresServer {
+        try #require(PostgresServer.current)
+    }
+
+    static func withStore<T>(_ server: PostgresServer, database name: String? = nil, _ body: (PostgresLedgerStore, String) async throws -> T) async throws -> T {
+        let name = if let name { name } else { try await server.createDatabase("ledger") }
+        let database = PostgresDatabase(unixSocketPath: server.socketPath, user: server.user, database: name)
+        do {
+            let store = PostgresLedgerStore(client: database.client)
+            try await store.migrate()
+            let value = try await body(store, name)
+            await database.close()
+            return value
+        } catch {
+            await database.close()
+            throw error
+        }
+    }
+
+    @Test("the database refuses to edit history: UPDATE, DELETE and TRUNCATE of transfers, a fork or gap in the chain, an account below zero or shrinking")
+    func databaseRefusals() async throws {
+        let server = try Self.server()
+        try await Self.withStore(server) { store, name in
+            try await store.submit([LedgerStoreContractTests.topUp("t1", "lena", 1_000)])
+            try await store.submit([LedgerStoreContractTests.topUp("t2", "lena", 500)])
+            let refusals = [
+                ("UPDATE ledger_transfers SET amount = 1 WHERE sequence = 1", "append-only"),
+                ("DELETE FROM ledger_transfers WHERE sequence = 2", "append-only"),
+                ("TRUNCATE ledger_transfers CASCADE", "append-only"),
+                // A second transfer after #1 (a fork), and one after a missing #3 (a gap).
+                ("""
+                 INSERT INTO ledger_transfers (sequence, id, debit_account_id, credit_account_id, amount, code, created_at_ms, previous_hash, hash)
+                 SELECT 2, 'fork', 2, 1, 5, 'adjustment', 0, hash, hash FROM ledger_transfers WHERE sequence = 1
+                 """, "duplicate key"),
+                ("""
+                 INSERT INTO ledger_transfers (sequence, id, debit_account_id, credit_account_id, amount, code, created_at_ms, previous_hash, hash)
+                 SELECT 4, 'gap', 2, 1, 5, 'adjustment', 0, hash, hash FROM ledger_transfers WHERE sequence = 2
+                 """, "does not follow the head"),
+                ("UPDATE ledger_accounts SET debits_posted = debits_posted + 2000 WHERE kind = 'listener_wallet'", "check"),
+                ("UPDATE ledger_accounts SET credits_posted = 0 WHERE kind = 'listener_wallet'", "only grow"),
+                ("DELETE FROM ledger_accounts WHERE kind = 'listener_wallet'", "never deleted"),
+            ]
+            for (sql, expected) in refusals {
+                let output = try await server.psql(name, sql)
+                #expect(output.status != 0, "PostgreSQL accepted: \(sql)")
+                #expect(output.stderr.lowercased().contains(expected), "\(sql): \(output.stderr)")
+            }
+            let report = try await store.verify(anchors: [])
+            #expect(report.isIntact && report.transfers == 2, "\(report)")
+            #expect(try await store.balance(of: .listenerWallet("lena")).balance == 1_500)
+        }
+    }
+
+    @Test("verify finds a transfer altered behind the triggers' back (by a superuser who disabled them)")
+    func verifyFindsAlteredRows() async throws {
+        let server = try Self.server()
+        try await Self.withStore(server) { store, name in
+            for index in 1...3 { try await store.submit([LedgerStoreContractTests.topUp("t\(index)", "lena", 100)]) }
+            let altered = try await server.psql(name, """
+                ALTER TABLE ledger_transfers DISABLE TRIGGER USER;
+                UPDATE ledger_transfers SET amount = 90 WHERE sequence = 2;
+                ALTER TABLE ledger_transfers ENABLE TRIGGER USER;
+                """)
+            #expect(altered.status == 0, "\(altered.stderr)")
+            let report = try await store.verify(anchors: [])
+            #expect(report.failures.contains { $0.check == .hashChain && $0.sequence == 2 }, "\(report)")
+            #expect(report.failures.contains { $0.check == .accountTotals }, "\(report)")
+        }
+    }
+
+    @Test("two nodes (two pooled clients) booking on one database at once: one chain, each booking once")
+    func twoNodes() async throws {
+        let server = try Self.server()
+        let name = try await server.createDatabase("nodes")
+        let nodes = (0..<2).map { _ in PostgresDatabase(unixSocketPath: server.socketPath, user: server.user, database: name) }
+        do {
+            let stores = nodes.map { PostgresLedgerStore(client: $0.client) }
+            // Both migrate at once, as two nodes starting together do.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for store in stores { group.addTask { try await store.migrate() } }
+                try await group.waitForAll()
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (node, store) in stores.enumerated() {
+                    for writer in 0..<4 {
+                        group.addTask {
+                            for index in 0..<25 {
+                                // Both nodes book every id: a request retried on the other node.
+                                let request = LedgerStoreContractTests.topUp("w\(writer)-\(index)", "listener-\(writer)", Int64(index + 1))
+                                let booked = try await store.submit([request])
+                                #expect(booked.count == 1 && booked[0].amount == request.amount, "node \(node)")
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let report = try await stores[0].verify(anchors: [])
+            #expect(report.isIntact, "\(report)")
+            #expect(report.transfers == 100 && report.totalAmount == 4 * (1...25).reduce(0, +))
+            #expect(try await stores[1].verify(anchors: []).headHash == report.headHash)
+        } catch {
+            for node in nodes { await node.close() }
+            throw error
+        }
+        for node in nodes { await node.close() }
+    }
+
+    @Test("every acknowledged booking survives a crash of PostgreSQL (immediate stop, recovery from its log)")
+    func survivesCrash() async throws {
+        let server = try Self.server()
+        let name = try await Self.withStore(server) { store, name in
+            for index in 1...50 { try await store.submit([LedgerStoreContractTests.topUp("t\(index)", "lena", Int64(index))]) }
+            return name
+        }
+        try await server.crash()
+        try await server.restart()
+        try await Self.withStore(server, database: name) { store, _ in
+            let report = try await store.verify(anchors: [])
+            #expect(report.isIntact && report.transfers == 50, "\(report)")
+            #expect(try await store.balance(of: .listenerWallet("lena")).balance == (1...50).reduce(0, +))
+            // The chain goes on where it was.
+            #expect(try await store.submit([LedgerStoreContractTests.topUp("t51", "lena", 51)]).first?.sequence == 51)
+        }
+    }
+}
