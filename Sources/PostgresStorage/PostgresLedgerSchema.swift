@@ -10,6 +10,7 @@ enum PostgresLedgerSchema {
 
     static func register(_ migrator: inout PostgresMigrator) {
         migrator.register("ledger-1-accounts-transfers", accountsAndTransfers)
+        migrator.register("ledger-2-pricing-plays", pricingAndPlays)
     }
 
     private static func list(_ values: [String]) -> String {
@@ -107,5 +108,61 @@ enum PostgresLedgerSchema {
             statements.append("INSERT INTO ledger_accounts (id, kind, owner, debits_must_not_exceed_credits, created_at_ms) VALUES (\(id), '\(kind.rawValue)', '', false, 0)")
         }
         return statements
+    }
+
+    /// Pricing versions (the cooperative's votes; version 1 is Resonate's default) and
+    /// counted plays, both append-only. A listener's plays of a track are numbered 1, 2, 3...
+    /// once each (a unique key): a play can never be charged twice at one price step.
+    static var pricingAndPlays: [String] {
+        let defaults = Pricing.resonate
+        return [
+            """
+            CREATE TABLE ledger_pricing_versions (
+                version INTEGER PRIMARY KEY CHECK (version >= 1),
+                effective_from_ms BIGINT NOT NULL UNIQUE,
+                preview_seconds INTEGER NOT NULL CHECK (preview_seconds >= 0),
+                base_price BIGINT NOT NULL CHECK (base_price >= 0),
+                multiplier BIGINT NOT NULL CHECK (multiplier >= 1),
+                plays_to_own INTEGER NOT NULL CHECK (plays_to_own >= 1),
+                artist_share_bp INTEGER NOT NULL CHECK (artist_share_bp BETWEEN 0 AND 10000),
+                proposal_id TEXT UNIQUE,
+                created_at_ms BIGINT NOT NULL
+            )
+            """,
+            "CREATE TRIGGER ledger_pricing_versions_no_update BEFORE UPDATE ON ledger_pricing_versions FOR EACH ROW EXECUTE FUNCTION ledger_refuse('ledger_pricing_versions is append-only')",
+            "CREATE TRIGGER ledger_pricing_versions_no_delete BEFORE DELETE ON ledger_pricing_versions FOR EACH ROW EXECUTE FUNCTION ledger_refuse('ledger_pricing_versions is append-only')",
+            "CREATE TRIGGER ledger_pricing_versions_no_truncate BEFORE TRUNCATE ON ledger_pricing_versions FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse('ledger_pricing_versions is append-only')",
+            """
+            INSERT INTO ledger_pricing_versions
+                (version, effective_from_ms, preview_seconds, base_price, multiplier, plays_to_own, artist_share_bp, proposal_id, created_at_ms)
+            VALUES (1, \(Timestamp.distantPast), \(defaults.previewSeconds), \(defaults.basePrice), \(defaults.multiplier),
+                    \(defaults.playsToOwn), \(defaults.artistShareBasisPoints), NULL, 0)
+            """,
+            """
+            CREATE TABLE ledger_plays (
+                sequence BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                play_id TEXT NOT NULL UNIQUE,
+                listener_id TEXT NOT NULL,
+                artist_id TEXT NOT NULL,
+                track_id TEXT NOT NULL,
+                play_number INTEGER NOT NULL CHECK (play_number >= 1),
+                price BIGINT NOT NULL CHECK (price >= 0),
+                artist_part BIGINT NOT NULL CHECK (artist_part >= 0),
+                cooperative_part BIGINT NOT NULL CHECK (cooperative_part >= 0),
+                pricing_version INTEGER NOT NULL REFERENCES ledger_pricing_versions(version),
+                completes_ownership BOOLEAN NOT NULL,
+                wallet_balance_after BIGINT NOT NULL CHECK (wallet_balance_after >= 0),
+                played_at_ms BIGINT NOT NULL,
+                recorded_at_ms BIGINT NOT NULL,
+                UNIQUE (listener_id, track_id, play_number),
+                CHECK (artist_part + cooperative_part = price),
+                CHECK (listener_id <> artist_id)
+            )
+            """,
+            "CREATE INDEX ledger_plays_artist ON ledger_plays (artist_id, played_at_ms)",
+            "CREATE TRIGGER ledger_plays_no_update BEFORE UPDATE ON ledger_plays FOR EACH ROW EXECUTE FUNCTION ledger_refuse('ledger_plays is append-only')",
+            "CREATE TRIGGER ledger_plays_no_delete BEFORE DELETE ON ledger_plays FOR EACH ROW EXECUTE FUNCTION ledger_refuse('ledger_plays is append-only')",
+            "CREATE TRIGGER ledger_plays_no_truncate BEFORE TRUNCATE ON ledger_plays FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse('ledger_plays is append-only')",
+        ]
     }
 }

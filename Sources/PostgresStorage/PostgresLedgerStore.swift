@@ -16,16 +16,23 @@ public final class PostgresLedgerStore: LedgerStore {
     let client: PostgresClient
     let clock: @Sendable () -> Date
     let logger: Logger
+    /// Plays waiting for the next group commit.
+    let plays: PostgresPlayQueue
 
     /// The advisory lock key of the chain's writer ("tutti-ledger" in ASCII, truncated).
     static let chainLockKey: Int64 = 0x7475_7474_692d_6c65
 
     /// A store over `client`, which must be running (`client.run()`) and whose database has
     /// the ledger's tables (``migrate()``).
-    public init(client: PostgresClient, clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "tutti.ledger.postgres")) {
+    /// - Parameter maximumPlaysPerCommit: The most play charges one group commit takes.
+    public init(
+        client: PostgresClient, clock: @escaping @Sendable () -> Date = { Date() }, maximumPlaysPerCommit: Int = 2_048,
+        logger: Logger = Logger(label: "tutti.ledger.postgres")
+    ) {
         self.client = client
         self.clock = clock
         self.logger = logger
+        plays = PostgresPlayQueue(maximumBatch: maximumPlaysPerCommit)
     }
 
     /// The ledger's migrations, for a migrator that runs every module's.

@@ -148,6 +148,121 @@ struct LedgerStoreContractTests {
         }
     }
 
+    static func play(_ id: String, _ listener: String, track: String = "track-1", artist: String = "ada") -> PlayChargeRequest {
+        PlayChargeRequest(playID: id, listenerID: listener, artistID: artist, trackID: track, at: Date())
+    }
+
+    @Test("stream to own: each counted play costs twice the last until the ninth, which makes the track the listener's; then plays are free", arguments: Backend.allCases)
+    func streamToOwn(backend: Backend) async throws {
+        try await backend.withLedgerStore { store in
+            let version = try await store.pricing(at: Date())
+            #expect(version.version == 1 && version.pricing == .resonate)
+            try await store.submit([Self.topUp("t1", "lena", 10_000_000)])
+            var charges: [PlayCharge] = []
+            for number in 1...9 {
+                guard case .charged(let charge) = try await store.chargePlay(Self.play("play-\(number)", "lena")) else {
+                    Issue.record("play \(number) was not charged")
+                    return
+                }
+                charges.append(charge)
+            }
+            #expect(charges.map(\.price) == (0..<9).map { 2_000 << $0 })
+            #expect(charges.map(\.playNumber) == Array(1...9))
+            #expect(charges.map(\.ownsTrackNow) == Array(repeating: false, count: 8) + [true])
+            #expect(charges.allSatisfy { $0.artistPart == $0.price * 7 / 10 && $0.artistPart + $0.cooperativePart == $0.price })
+            #expect(try await store.chargePlay(Self.play("play-10", "lena")) == .free(reason: .owned))
+            // Another track starts again at the base price.
+            guard case .charged(let other) = try await store.chargePlay(Self.play("other-1", "lena", track: "track-2")) else {
+                Issue.record("the other track's first play was not charged")
+                return
+            }
+            #expect(other.price == 2_000 && other.playNumber == 1)
+            let spent = charges.map(\.price).reduce(0, +) + other.price
+            #expect(try await store.balance(of: .listenerWallet("lena")).balance == 10_000_000 - spent)
+            #expect(charges.last?.walletBalanceAfter == 10_000_000 - charges.map(\.price).reduce(0, +))
+            #expect(try await store.balance(of: .artistEarnings("ada")).balance == (charges + [other]).map(\.artistPart).reduce(0, +))
+            #expect(try await store.balance(of: .treasury).balance == (charges + [other]).map(\.cooperativePart).reduce(0, +))
+            let report = try await store.verify(anchors: [])
+            #expect(report.isIntact, "\(report)")
+            #expect(report.transfers == 1 + 2 * 10)
+        }
+    }
+
+    @Test("a retried play id answers its first charge; the id for another listener or track is refused; an artist's own plays are free", arguments: Backend.allCases)
+    func playRetries(backend: Backend) async throws {
+        try await backend.withLedgerStore { store in
+            try await store.submit([Self.topUp("t1", "lena", 100_000)])
+            let first = try await store.chargePlay(Self.play("p1", "lena"))
+            #expect(try await store.chargePlay(Self.play("p1", "lena")) == first)
+            await #expect(throws: LedgerError.conflictingPlay(playID: "p1")) { try await store.chargePlay(Self.play("p1", "sam")) }
+            await #expect(throws: LedgerError.conflictingPlay(playID: "p1")) { try await store.chargePlay(Self.play("p1", "lena", track: "track-9")) }
+            #expect(try await store.chargePlay(Self.play("own", "ada")) == .free(reason: .ownTrack))
+            #expect(try await store.balance(of: .listenerWallet("lena")).balance == 98_000)
+            let report = try await store.verify(anchors: [])
+            #expect(report.isIntact && report.transfers == 3, "\(report)")
+        }
+    }
+
+    @Test("a wallet short of the price refuses the play and records nothing; topped up, the same play id is charged as the first", arguments: Backend.allCases)
+    func playWithoutFunds(backend: Backend) async throws {
+        try await backend.withLedgerStore { store in
+            await #expect(throws: LedgerError.insufficientFunds(account: .listenerWallet("lena"), needed: 2_000, available: 0)) {
+                try await store.chargePlay(Self.play("p1", "lena"))
+            }
+            try await store.submit([Self.topUp("t1", "lena", 1_999)])
+            await #expect(throws: LedgerError.insufficientFunds(account: .listenerWallet("lena"), needed: 2_000, available: 1_999)) {
+                try await store.chargePlay(Self.play("p1", "lena"))
+            }
+            try await store.submit([Self.topUp("t2", "lena", 1)])
+            guard case .charged(let charge) = try await store.chargePlay(Self.play("p1", "lena")) else {
+                Issue.record("the play was not charged")
+                return
+            }
+            #expect(charge.playNumber == 1 && charge.walletBalanceAfter == 0)
+            let report = try await store.verify(anchors: [])
+            #expect(report.isIntact && report.transfers == 4, "\(report)")
+        }
+    }
+
+    @Test("plays in concurrent group commits: each charged once at its step, the chain whole, every wallet as its charges say", arguments: Backend.allCases)
+    func concurrentPlays(backend: Backend) async throws {
+        try await backend.withLedgerStore { store in
+            let listeners = (0..<6).map { "listener-\($0)" }
+            for listener in listeners { try await store.submit([Self.topUp("top-\(listener)", listener, 100_000_000)]) }
+            // Each listener plays three tracks nine times, the tracks at once, each track's
+            // plays in order (as a player does), and every play is sent twice (a retry).
+            let charged = try await withThrowingTaskGroup(of: [PlayCharge].self) { group in
+                for listener in listeners {
+                    for track in 0..<3 {
+                        group.addTask {
+                            var charges: [PlayCharge] = []
+                            for number in 1...9 {
+                                let request = Self.play("\(listener)-\(track)-\(number)", listener, track: "track-\(track)", artist: "artist-\(track)")
+                                async let first = store.chargePlay(request)
+                                async let retry = store.chargePlay(request)
+                                let (a, b) = try await (first, retry)
+                                #expect(a == b)
+                                guard case .charged(let charge) = a else { continue }
+                                #expect(charge.playNumber == number)
+                                charges.append(charge)
+                            }
+                            return charges
+                        }
+                    }
+                }
+                return try await group.reduce([], +)
+            }
+            #expect(charged.count == 6 * 3 * 9)
+            for listener in listeners {
+                let spent = charged.filter { $0.listenerID == listener }.map(\.price).reduce(0, +)
+                #expect(try await store.balance(of: .listenerWallet(listener)).balance == 100_000_000 - spent)
+            }
+            let report = try await store.verify(anchors: [])
+            #expect(report.isIntact, "\(report)")
+            #expect(report.transfers == 6 + 2 * charged.count)
+        }
+    }
+
     @Test("both backends build the same chain from the same transfers at the same times")
     func sameChainOnBoth() async throws {
         var heads: [String] = []

@@ -16,5 +16,5 @@ package enum Timestamp {
     }
 
     /// `Date.distantPast` in milliseconds: when the default pricing version takes effect.
-    static let distantPast: Int64 = Int64((Date.distantPast.timeIntervalSince1970 * 1000).rounded())
+    package static let distantPast: Int64 = Int64((Date.distantPast.timeIntervalSince1970 * 1000).rounded())
 }

@@ -169,11 +169,11 @@ extension LedgerTransaction {
 ///
 /// Plays recorded before this format have ids made from the play id (``legacyArtist(_:)``);
 /// readers of a play's transfers try the current id, then the legacy one.
-enum PlayTransferID {
-    static func artist(_ playSequence: Int64) -> String { "play:#\(digits(playSequence)):artist" }
-    static func cooperative(_ playSequence: Int64) -> String { "play:#\(digits(playSequence)):cooperative" }
+package enum PlayTransferID {
+    package static func artist(_ playSequence: Int64) -> String { "play:#\(digits(playSequence)):artist" }
+    package static func cooperative(_ playSequence: Int64) -> String { "play:#\(digits(playSequence)):cooperative" }
     /// The part of the party at `position` on the play's split sheet.
-    static func party(_ playSequence: Int64, position: Int) -> String { "play:#\(digits(playSequence)):party:\(position)" }
+    package static func party(_ playSequence: Int64, position: Int) -> String { "play:#\(digits(playSequence)):party:\(position)" }
     static func legacyArtist(_ playID: String) -> String { "play:\(playID):artist" }
     static func legacyCooperative(_ playID: String) -> String { "play:\(playID):cooperative" }
 

@@ -24,7 +24,7 @@ public struct PlayChargeRequest: Sendable, Equatable {
         self.releaseID = releaseID
     }
 
-    func validate() throws(LedgerError) {
+    package func validate() throws(LedgerError) {
         try Identifiers.check(playID, "play id")
         try Identifiers.check(listenerID, "listener id")
         try Identifiers.check(artistID, "artist id")

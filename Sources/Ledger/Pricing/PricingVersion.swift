@@ -9,6 +9,13 @@ public struct PricingVersion: Sendable, Equatable {
     public let pricing: Pricing
     /// The governance proposal that created it; nil for the defaults.
     public let proposalID: String?
+
+    package init(version: Int, effectiveFrom: Date, pricing: Pricing, proposalID: String?) {
+        self.version = version
+        self.effectiveFrom = effectiveFrom
+        self.pricing = pricing
+        self.proposalID = proposalID
+    }
 }
 
 /// All versions of a database, oldest first, read once per write transaction.

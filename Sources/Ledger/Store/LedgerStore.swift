@@ -1,3 +1,5 @@
+import Foundation
+
 /// The ledger's storage, in the ledger's words: what every backend keeps the same way.
 ///
 /// Two implementations: ``Ledger`` on SQLite (GRDB) and `PostgresLedgerStore` (module
@@ -7,8 +9,9 @@
 /// whole or not at all, and no wallet or earnings account goes below zero. One contract test
 /// suite runs against both (StorageContractTests).
 ///
-/// The protocol covers transfers, balances and verification so far; plays, pricing, splits
-/// and spending limits join it as the PostgreSQL backend takes them on (issue 20).
+/// The protocol covers transfers, balances, play charges, pricing and verification so far;
+/// split sheets, spending limits, pricing votes and the read models join it as the PostgreSQL
+/// backend takes them on (issue 20).
 public protocol LedgerStore: Sendable {
     /// Books `transfers` as one linked set: all in one transaction, or none. See ``Ledger/submit(_:)``.
     @discardableResult
@@ -19,6 +22,13 @@ public protocol LedgerStore: Sendable {
 
     /// The stored transfer with this id, if any.
     func transfer(id: String) async throws(LedgerError) -> Transfer?
+
+    /// Charges a counted play (the next of the listener's plays of the track, at the price in
+    /// force when it was played), or says why it is free. See ``Ledger/chargePlay(_:)``.
+    func chargePlay(_ request: PlayChargeRequest) async throws(LedgerError) -> PlayChargeResult
+
+    /// The pricing version in force at `instant`.
+    func pricing(at instant: Date) async throws(LedgerError) -> PricingVersion
 
     /// Checks every invariant over the whole history: totals, account totals, no account below
     /// zero, the hash chain and the sequence, and `anchors`.

@@ -130,7 +130,7 @@ struct SubsonicController {
             return envelope.failure(Self.subsonicError(error))
         } catch let problem as Problem {
             return envelope.failure(SubsonicError(problem.status == .notFound ? .notFound : problem.status == .forbidden ? .notAuthorized : .generic,
-                                                  problem.detail ?? problem.title))
+                                                  problem.detail.isEmpty ? problem.title : problem.detail))
         } catch {
             context.logger.error("subsonic method failed", metadata: ["method": "\(name)", "error": "\(error)"])
             return envelope.failure(SubsonicError(.generic, "The server could not answer this request; try again later"))
