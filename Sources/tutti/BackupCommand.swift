@@ -5,10 +5,10 @@ import Foundation
 import Ledger
 import MediaStore
 import TuttiServer
+import TuttiStorage
 
 #if canImport(Glibc)
 import Glibc
-import TuttiStorage
 #endif
 
 /// What a backup folder holds, written last (a folder without it is not a backup): the

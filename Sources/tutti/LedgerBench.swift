@@ -2,9 +2,9 @@ import ArgumentParser
 import Catalog
 import FoundationEssentials
 import Ledger
+import TuttiStorage
 #if canImport(Glibc)
 import Glibc
-import TuttiStorage
 #endif
 
 extension LedgerCommand {

@@ -4,12 +4,12 @@ import Catalog
 import Crypto
 import FoundationEssentials
 import MediaStore
+import NIOCore
 import TuttiServer
+import TuttiStorage
 
 #if canImport(Glibc)
 import Glibc
-import NIOCore
-import TuttiStorage
 #endif
 
 struct MediaCommand: AsyncParsableCommand {

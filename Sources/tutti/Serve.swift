@@ -1,12 +1,12 @@
 import ArgumentParser
 import FoundationEssentials
+import Hummingbird
 import Logging
 import MediaStore
 import TuttiServer
 
 #if canImport(Glibc)
 import Glibc
-import Hummingbird
 #endif
 
 struct Serve: AsyncParsableCommand {

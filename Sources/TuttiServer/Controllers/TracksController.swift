@@ -1,13 +1,13 @@
 import AudioCore
 import Catalog
+import Foundation
 import FoundationEssentials
 import Hummingbird
 import MediaStore
+import NIOPosix
 
 #if canImport(Glibc)
-import Foundation
 import Glibc
-import NIOPosix
 #endif
 
 /// Uploads, the catalog of tracks, and artists' edits.

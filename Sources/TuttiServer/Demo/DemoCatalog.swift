@@ -1,5 +1,6 @@
 import AudioCore
 import Catalog
+import Foundation
 import FoundationEssentials
 import Ledger
 import Logging
@@ -7,7 +8,6 @@ import MediaStore
 import ServiceLifecycle
 
 #if canImport(Glibc)
-import Foundation
 import Glibc
 #endif
 

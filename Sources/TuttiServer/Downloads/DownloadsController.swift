@@ -6,12 +6,12 @@ import Hummingbird
 import Ledger
 import MediaStore
 import NIOCore
+import NIOPosix
 import Synchronization
 import ZipArchives
 
 #if canImport(Glibc)
 import Glibc
-import NIOPosix
 #endif
 
 /// What owners get for what they paid: a track as Ogg Opus tagged with its release's details

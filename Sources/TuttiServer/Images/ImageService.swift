@@ -1,13 +1,13 @@
 import Catalog
 import FoundationEssentials
+import HTTPTypes
 import ImageCore
 import Logging
 import MediaStore
+import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
-import HTTPTypes
-import NIOPosix
 #endif
 
 /// Turns an uploaded picture into a cover or an avatar: cheap checks in the server (size,

@@ -4,10 +4,10 @@ import FoundationEssentials
 import Hummingbird
 import ImageCore
 import MediaStore
+import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
-import NIOPosix
 #endif
 
 /// A whole release in one request; its processing, track by track; a failed track replaced

@@ -2,10 +2,10 @@ import AudioCore
 import Catalog
 import FoundationEssentials
 import Logging
+import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
-import NIOPosix
 #endif
 
 /// Reads an upload's tags (title, album, TRACKNUMBER, DISCNUMBER) with `tutti probe

@@ -2,11 +2,11 @@ import Hummingbird
 import MediaStore
 import NIOCore
 import NIOPosix
+import Prometheus
 import Synchronization
 
 #if canImport(Glibc)
 import Glibc
-import Prometheus
 #endif
 
 /// A media file mapped into memory and kept open, unmapped and closed when the last user

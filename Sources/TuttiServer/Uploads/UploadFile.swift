@@ -1,12 +1,12 @@
 import AudioCore
 import Crypto
 import FoundationEssentials
+import HTTPTypes
 import NIOCore
 import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
-import HTTPTypes
 #endif
 
 /// The temporary file an upload streams into, with its running hash.
