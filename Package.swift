@@ -160,7 +160,7 @@ let package = Package(
         .executableTarget(
             name: "tutti",
             dependencies: [
-                "AudioCore", "Catalog", "Ledger", "Governance", "TuttiStorage", "TuttiServer", "ImageCore", "MediaStore",
+                "AudioCore", "Catalog", "Ledger", "Governance", "TuttiStorage", "PostgresStorage", "TuttiServer", "ImageCore", "MediaStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),

@@ -86,23 +86,31 @@ enum PostgresLedgerSchema {
             "CREATE TRIGGER ledger_transfers_no_update BEFORE UPDATE ON ledger_transfers FOR EACH ROW EXECUTE FUNCTION ledger_refuse('ledger_transfers is append-only')",
             "CREATE TRIGGER ledger_transfers_no_delete BEFORE DELETE ON ledger_transfers FOR EACH ROW EXECUTE FUNCTION ledger_refuse('ledger_transfers is append-only')",
             "CREATE TRIGGER ledger_transfers_no_truncate BEFORE TRUNCATE ON ledger_transfers FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse('ledger_transfers is append-only')",
-            // A transfer follows the head: the next sequence, naming the head's hash (the
-            // genesis for the first). With the sequence as primary key, two writers that both
-            // read the same head cannot both append: the chain never forks.
+            // A transfer follows the head: the next sequence, naming the hash of the one before
+            // (the genesis for the first). Checked once per statement over the rows it inserted
+            // (a transition table), so a group commit's hundreds of transfers cost one join, not
+            // a trigger call each. With the sequence as primary key, two writers that both read
+            // the same head cannot both append: the chain never forks.
             """
             CREATE FUNCTION ledger_transfers_follow_head() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE
+                broken BIGINT;
             BEGIN
-                IF NEW.sequence = 1 THEN
-                    IF NEW.previous_hash <> decode(repeat('00', 32), 'hex') THEN
-                        RAISE EXCEPTION 'the first transfer must follow the genesis hash' USING ERRCODE = 'integrity_constraint_violation';
-                    END IF;
-                ELSIF NOT EXISTS (SELECT 1 FROM ledger_transfers WHERE sequence = NEW.sequence - 1 AND hash = NEW.previous_hash) THEN
-                    RAISE EXCEPTION 'transfer #% does not follow the head of the chain', NEW.sequence USING ERRCODE = 'integrity_constraint_violation';
+                SELECT n.sequence INTO broken
+                FROM inserted n LEFT JOIN ledger_transfers p ON p.sequence = n.sequence - 1
+                WHERE (n.sequence = 1 AND n.previous_hash <> decode(repeat('00', 32), 'hex'))
+                   OR (n.sequence > 1 AND (p.sequence IS NULL OR p.hash <> n.previous_hash))
+                ORDER BY n.sequence LIMIT 1;
+                IF broken IS NOT NULL THEN
+                    RAISE EXCEPTION 'transfer #% does not follow the head of the chain', broken USING ERRCODE = 'integrity_constraint_violation';
                 END IF;
-                RETURN NEW;
+                RETURN NULL;
             END $$
             """,
-            "CREATE TRIGGER ledger_transfers_follow_head BEFORE INSERT ON ledger_transfers FOR EACH ROW EXECUTE FUNCTION ledger_transfers_follow_head()",
+            """
+            CREATE TRIGGER ledger_transfers_follow_head AFTER INSERT ON ledger_transfers
+                REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION ledger_transfers_follow_head()
+            """,
         ]
         for (kind, id) in singletonAccountIDs.sorted(by: { $0.value < $1.value }) {
             statements.append("INSERT INTO ledger_accounts (id, kind, owner, debits_must_not_exceed_credits, created_at_ms) VALUES (\(id), '\(kind.rawValue)', '', false, 0)")
@@ -140,7 +148,8 @@ enum PostgresLedgerSchema {
             """,
             """
             CREATE TABLE ledger_plays (
-                sequence BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                -- Numbered by the writer that holds the chain's lock, as transfers are.
+                sequence BIGINT PRIMARY KEY CHECK (sequence >= 1),
                 play_id TEXT NOT NULL UNIQUE,
                 listener_id TEXT NOT NULL,
                 artist_id TEXT NOT NULL,

@@ -22,6 +22,11 @@ extension PostgresLedgerStore {
         return try await plays.charge(request) { requests in await self.commitPlays(requests) }.get()
     }
 
+    /// Group commits of plays made by this store so far, and the plays they took.
+    public func playCommitStatistics() -> (commits: Int, plays: Int) {
+        plays.statistics
+    }
+
     /// The pricing version in force at `instant`.
     public func pricing(at instant: Date) async throws(LedgerError) -> PricingVersion {
         let milliseconds = try Timestamp.milliseconds(instant)
@@ -36,19 +41,26 @@ extension PostgresLedgerStore {
 struct PricingVersions {
     let versions: [(effectiveFrom: Int64, version: PricingVersion)]
 
+    static let query: PostgresQuery = """
+        SELECT version, effective_from_ms, preview_seconds, base_price, multiplier, plays_to_own, artist_share_bp, proposal_id
+        FROM ledger_pricing_versions ORDER BY effective_from_ms
+        """
+
     static func load(_ connection: PostgresConnection, logger: Logger) async throws -> PricingVersions {
-        let rows = try await connection.query("""
-            SELECT version, effective_from_ms, preview_seconds, base_price, multiplier, plays_to_own, artist_share_bp, proposal_id
-            FROM ledger_pricing_versions ORDER BY effective_from_ms
-            """, logger: logger)
+        let future: EventLoopFuture<PostgresQueryResult> = connection.query(query, logger: logger)
+        return try PricingVersions(try await future.get())
+    }
+
+    init(_ rows: PostgresQueryResult) throws {
         var versions: [(Int64, PricingVersion)] = []
-        for try await (version, from, preview, base, multiplier, playsToOwn, share, proposal)
-            in rows.decode((Int32, Int64, Int32, Int64, Int64, Int32, Int32, String?).self) {
+        for row in rows {
+            let (version, from, preview, base, multiplier, playsToOwn, share, proposal) =
+                try row.decode((Int32, Int64, Int32, Int64, Int64, Int32, Int32, String?).self)
             let pricing = Pricing(previewSeconds: Int(preview), basePrice: base, multiplier: multiplier, playsToOwn: Int(playsToOwn),
                                   artistShareBasisPoints: Int(share))
             versions.append((from, PricingVersion(version: Int(version), effectiveFrom: Timestamp.date(from), pricing: pricing, proposalID: proposal)))
         }
-        return PricingVersions(versions: versions)
+        self.versions = versions
     }
 
     func inForce(at milliseconds: Int64) throws(LedgerError) -> PricingVersion {
@@ -59,7 +71,9 @@ struct PricingVersions {
     }
 }
 
-/// The plays waiting for the next group commit, and the one loop that commits them.
+/// The plays waiting for the next group commit, and the one loop that commits them. (Letting
+/// the next batch start as soon as the one before had sent its COMMIT was measured slower on
+/// two cores: 7.2k against 8.7k plays/s, BENCHMARKS.md.)
 final class PostgresPlayQueue: Sendable {
     struct Waiter {
         let request: PlayChargeRequest
@@ -69,6 +83,13 @@ final class PostgresPlayQueue: Sendable {
     private struct State {
         var waiting: [Waiter] = []
         var committing = false
+        var commits = 0
+        var plays = 0
+    }
+
+    /// Group commits made so far and the plays they took.
+    var statistics: (commits: Int, plays: Int) {
+        state.withLock { ($0.commits, $0.plays) }
     }
 
     typealias Commit = @Sendable ([PlayChargeRequest]) async -> [Result<PlayChargeResult, LedgerError>]
@@ -104,6 +125,8 @@ final class PostgresPlayQueue: Sendable {
                 }
                 let taken = Array(state.waiting.prefix(maximumBatch))
                 state.waiting.removeFirst(taken.count)
+                state.commits += 1
+                state.plays += taken.count
                 return taken
             }
             guard !batch.isEmpty else { return }
@@ -120,9 +143,12 @@ extension PostgresLedgerStore {
         let now: Int64
         do { now = try Timestamp.milliseconds(clock()) } catch { return requests.map { _ in .failure(error) } }
         do {
-            return try await writing { connection in try await self.bookPlays(requests, now: now, connection) }
-        } catch {
+            return try await client.withConnection { connection in try await self.bookPlays(requests, now: now, connection) }
+        } catch let error as LedgerError {
             return requests.map { _ in .failure(error) }
+        } catch {
+            let failure = LedgerError.database(Self.describe(error))
+            return requests.map { _ in .failure(failure) }
         }
     }
 
@@ -142,37 +168,125 @@ extension PostgresLedgerStore {
         let walletRowID: Int64?
     }
 
-    private func bookPlays(_ requests: [PlayChargeRequest], now: Int64, _ connection: PostgresConnection) async throws -> [Result<PlayChargeResult, LedgerError>] {
-        let pricing = try await PricingVersions.load(connection, logger: logger)
+    /// What a batch reads once the chain's lock is held: independent queries, sent together
+    /// on the transaction's connection (postgres-nio queues them; one round trip in all).
+    private struct Snapshot {
+        var pricing: PricingVersions
+        var recorded: [String: PlayCharge]
+        var latest: [String: Latest]
+        var wallets: [String: Wallet]
+        /// Earnings account rows of the batch's artists (created if missing).
+        var artistRows: [String: Int64]
+        var lastPlaySequence: Int64
+        var head: (sequence: Int64, hash: [UInt8])
+    }
+
+    /// Begins the batch's transaction, takes the chain's lock and reads the batch's state, all
+    /// sent at once: postgres-nio writes queries in the order they are sent and the server runs
+    /// them in that order, so each read runs after the lock is held, with a snapshot of its own
+    /// taken then (READ COMMITTED), and the batch costs one round trip here instead of nine.
+    private func snapshot(_ requests: [PlayChargeRequest], now: Int64, _ connection: PostgresConnection) async throws -> Snapshot {
         let listeners = Array(Set(requests.map(\.listenerID)))
-        var recorded: [String: PlayCharge] = [:]
-        for charge in try await playsByID(requests.map(\.playID), connection) { recorded[charge.playID] = charge }
-        var latest: [String: Latest] = [:]
+        let artists = Array(Set(requests.filter { $0.listenerID != $0.artistID }.map(\.artistID)))
         let pairs = Array(Set(requests.map { PairKey(listener: $0.listenerID, track: $0.trackID) }))
-        let latestRows = try await connection.query("""
-            SELECT DISTINCT ON (p.listener_id, p.track_id) p.listener_id, p.track_id, p.play_number, p.completes_ownership
-            FROM ledger_plays p JOIN unnest(\(pairs.map(\.listener)), \(pairs.map(\.track))) AS k(listener_id, track_id)
-              ON p.listener_id = k.listener_id AND p.track_id = k.track_id
-            ORDER BY p.listener_id, p.track_id, p.play_number DESC
-            """, logger: logger)
-        for try await (listener, track, number, owned) in latestRows.decode((String, String, Int32, Bool).self) {
-            latest[PairKey(listener: listener, track: track).text] = Latest(counted: Int(number), owned: owned)
-        }
-        var wallets: [String: Wallet] = [:]
-        let walletRows = try await connection.query("""
+        let artistKind = AccountID.Kind.artistEarnings.rawValue
+        let send = { (query: PostgresQuery) -> EventLoopFuture<PostgresQueryResult> in connection.query(query, logger: self.logger) }
+        let begin = send("BEGIN")
+        let lock = send("SELECT pg_advisory_xact_lock(\(Self.chainLockKey))")
+        let pricing = send(PricingVersions.query)
+        let recorded = send(PostgresQuery(unsafeSQL: Self.playColumns + " WHERE play_id = ANY($1)", binds: try Self.bindings(requests.map(\.playID))))
+        let latest = send("""
+            SELECT k.listener_id, k.track_id, p.play_number, p.completes_ownership
+            FROM unnest(\(pairs.map(\.listener)), \(pairs.map(\.track))) AS k(listener_id, track_id)
+            CROSS JOIN LATERAL (
+                SELECT play_number, completes_ownership FROM ledger_plays
+                WHERE listener_id = k.listener_id AND track_id = k.track_id ORDER BY play_number DESC LIMIT 1
+            ) p
+            """)
+        let wallets = send("""
             SELECT id, owner, debits_posted, credits_posted FROM ledger_accounts
             WHERE kind = \(AccountID.Kind.listenerWallet.rawValue) AND owner = ANY(\(listeners))
-            """, logger: logger)
-        for try await (rowID, owner, debits, credits) in walletRows.decode((Int64, String, Int64, Int64).self) {
-            wallets[owner] = Wallet(rowID: rowID, balance: credits - debits)
-        }
+            """)
+        // An artist's earnings account is created with the batch that first names them (left
+        // empty if none of the batch's plays turns out charged).
+        let artistRows = send("""
+            WITH created AS (
+                INSERT INTO ledger_accounts (kind, owner, debits_must_not_exceed_credits, created_at_ms)
+                SELECT \(artistKind), owner, true, \(now) FROM unnest(\(artists)) AS a(owner)
+                ON CONFLICT (kind, owner) DO NOTHING
+                RETURNING id, owner
+            )
+            SELECT id, owner FROM created
+            UNION ALL SELECT id, owner FROM ledger_accounts WHERE kind = \(artistKind) AND owner = ANY(\(artists))
+            """)
+        let lastPlay = send("SELECT COALESCE(max(sequence), 0)::BIGINT FROM ledger_plays")
+        let head = send("SELECT sequence, hash FROM ledger_transfers ORDER BY sequence DESC LIMIT 1")
 
+        _ = try await begin.get()
+        _ = try await lock.get()
+        var snapshot = Snapshot(
+            pricing: try PricingVersions(try await pricing.get()), recorded: [:], latest: [:], wallets: [:], artistRows: [:],
+            lastPlaySequence: 0, head: (0, TransferHash.genesis))
+        for row in try await recorded.get() {
+            let charge = try Self.decodePlay(row)
+            snapshot.recorded[charge.playID] = charge
+        }
+        for row in try await latest.get() {
+            let (listener, track, number, owned) = try row.decode((String, String, Int32, Bool).self)
+            snapshot.latest[PairKey(listener: listener, track: track).text] = Latest(counted: Int(number), owned: owned)
+        }
+        for row in try await wallets.get() {
+            let (rowID, owner, debits, credits) = try row.decode((Int64, String, Int64, Int64).self)
+            snapshot.wallets[owner] = Wallet(rowID: rowID, balance: credits - debits)
+        }
+        for row in try await artistRows.get() {
+            let (rowID, owner) = try row.decode((Int64, String).self)
+            snapshot.artistRows[owner] = rowID
+        }
+        for row in try await lastPlay.get() { snapshot.lastPlaySequence = try row.decode(Int64.self) }
+        for row in try await head.get() {
+            let (sequence, hash) = try row.decode((Int64, ByteBuffer).self)
+            snapshot.head = (sequence, Array(hash.readableBytesView))
+        }
+        return snapshot
+    }
+
+    static func bindings(_ values: [String]) throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(values)
+        return bindings
+    }
+
+    private func bookPlays(_ requests: [PlayChargeRequest], now: Int64, _ connection: PostgresConnection) async throws -> [Result<PlayChargeResult, LedgerError>] {
+        do {
+            let state = try await snapshot(requests, now: now, connection)
+            let (results, pending) = decide(requests, state)
+            // The write and the COMMIT go together: one round trip. A failed write makes the
+            // server end the transaction with a rollback, and the failure is the write's.
+            let write: EventLoopFuture<PostgresQueryResult>? = pending.isEmpty ? nil : connection.query(try record(pending, state, now: now), logger: logger)
+            let commit: EventLoopFuture<PostgresQueryResult> = connection.query("COMMIT", logger: logger)
+            if let write { _ = try await write.get() }
+            let committed = try await commit.get()
+            guard committed.metadata.command == "COMMIT" else { throw LedgerError.database("the batch's transaction ended with \(committed.metadata.command)") }
+            return results
+        } catch {
+            // Whatever was sent is answered in order; then nothing of the batch stays.
+            let rollback: EventLoopFuture<PostgresQueryResult> = connection.query("ROLLBACK", logger: logger)
+            _ = try? await rollback.get()
+            throw error
+        }
+    }
+
+    /// Every play of the batch decided in order against the snapshot and the batch's earlier
+    /// plays: the results, and the new charges to write.
+    private func decide(_ requests: [PlayChargeRequest], _ snapshot: Snapshot) -> ([Result<PlayChargeResult, LedgerError>], [PendingPlay]) {
+        var state = snapshot
         var results: [Result<PlayChargeResult, LedgerError>] = []
         var pending: [PendingPlay] = []
         results.reserveCapacity(requests.count)
         for request in requests {
             // A play id already recorded (before, or earlier in this batch) answers as it was.
-            if let existing = recorded[request.playID] {
+            if let existing = state.recorded[request.playID] {
                 guard existing.listenerID == request.listenerID, existing.artistID == request.artistID, existing.trackID == request.trackID else {
                     results.append(.failure(.conflictingPlay(playID: request.playID)))
                     continue
@@ -188,13 +302,13 @@ extension PostgresLedgerStore {
             let version: PricingVersion
             do {
                 playedAt = try Timestamp.milliseconds(request.at)
-                version = try pricing.inForce(at: playedAt)
+                version = try state.pricing.inForce(at: playedAt)
             } catch {
                 results.append(.failure(error))
                 continue
             }
             let key = PairKey(listener: request.listenerID, track: request.trackID).text
-            let before = latest[key] ?? Latest(counted: 0, owned: false)
+            let before = state.latest[key] ?? Latest(counted: 0, owned: false)
             if before.owned || before.counted >= version.pricing.playsToOwn {
                 results.append(.success(.free(reason: .owned)))
                 continue
@@ -202,7 +316,7 @@ extension PostgresLedgerStore {
             let playNumber = before.counted + 1
             let price = version.pricing.price(ofPlay: playNumber)
             let (artistPart, cooperativePart) = version.pricing.split(price)
-            let wallet = wallets[request.listenerID]
+            let wallet = state.wallets[request.listenerID]
             let available = wallet?.balance ?? 0
             guard available >= price else {
                 results.append(.failure(.insufficientFunds(account: .listenerWallet(request.listenerID), needed: price, available: available)))
@@ -213,63 +327,33 @@ extension PostgresLedgerStore {
                 playNumber: playNumber, price: price, artistPart: artistPart, cooperativePart: cooperativePart,
                 pricingVersion: version.version, walletBalanceAfter: available - price,
                 ownsTrackNow: playNumber == version.pricing.playsToOwn, playedAt: Timestamp.date(playedAt))
-            if var wallet { wallet.balance -= price; wallets[request.listenerID] = wallet }
-            latest[key] = Latest(counted: playNumber, owned: charge.ownsTrackNow)
-            recorded[request.playID] = charge
+            if var wallet { wallet.balance -= price; state.wallets[request.listenerID] = wallet }
+            state.latest[key] = Latest(counted: playNumber, owned: charge.ownsTrackNow)
+            state.recorded[request.playID] = charge
             pending.append(PendingPlay(charge: charge, playedAt: playedAt, walletRowID: wallet?.rowID))
             results.append(.success(.charged(charge)))
         }
-        guard !pending.isEmpty else { return results }
-        try await record(pending, now: now, connection)
-        return results
+        return (results, pending)
     }
 
     /// Writes the batch's new plays, their transfers at the head of the chain and the
-    /// accounts' totals: one statement each.
-    private func record(_ pending: [PendingPlay], now: Int64, _ connection: PostgresConnection) async throws {
-        let charges = pending.map(\.charge)
-        let inserted = try await connection.query("""
-            INSERT INTO ledger_plays (play_id, listener_id, artist_id, track_id, play_number, price, artist_part, cooperative_part,
-                pricing_version, completes_ownership, wallet_balance_after, played_at_ms, recorded_at_ms)
-            SELECT play_id, listener_id, artist_id, track_id, play_number, price, artist_part, cooperative_part,
-                pricing_version, completes_ownership, wallet_balance_after, played_at_ms, \(now)
-            FROM unnest(\(charges.map(\.playID)), \(charges.map(\.listenerID)), \(charges.map(\.artistID)), \(charges.map(\.trackID)),
-                \(charges.map { Int32($0.playNumber) }), \(charges.map(\.price)), \(charges.map(\.artistPart)), \(charges.map(\.cooperativePart)),
-                \(charges.map { Int32($0.pricingVersion) }), \(charges.map(\.ownsTrackNow)), \(charges.map(\.walletBalanceAfter)),
-                \(pending.map(\.playedAt)))
-                WITH ORDINALITY AS p(play_id, listener_id, artist_id, track_id, play_number, price, artist_part, cooperative_part,
-                    pricing_version, completes_ownership, wallet_balance_after, played_at_ms, position)
-            ORDER BY position
-            RETURNING sequence, play_id
-            """, logger: logger)
-        var sequences: [String: Int64] = [:]
-        for try await (sequence, playID) in inserted.decode((Int64, String).self) { sequences[playID] = sequence }
-
-        // Artists' earnings accounts, created on their first play.
-        let artists = Array(Set(pending.filter { $0.charge.artistPart > 0 && $0.walletRowID != nil }.map(\.charge.artistID)))
-        var artistRows: [String: Int64] = [:]
-        if !artists.isEmpty {
-            let kind = AccountID.Kind.artistEarnings.rawValue
-            try await connection.query("""
-                INSERT INTO ledger_accounts (kind, owner, debits_must_not_exceed_credits, created_at_ms)
-                SELECT \(kind), owner, true, \(now) FROM unnest(\(artists)) AS a(owner)
-                ON CONFLICT (kind, owner) DO NOTHING
-                """, logger: logger)
-            let rows = try await connection.query("SELECT id, owner FROM ledger_accounts WHERE kind = \(kind) AND owner = ANY(\(artists))", logger: logger)
-            for try await (rowID, owner) in rows.decode((Int64, String).self) { artistRows[owner] = rowID }
-        }
-
-        var head = try await chainHeadForPlays(connection)
-        var columns = TransferColumns()
+    /// accounts' totals in one statement (data-modifying CTEs; the transfers' trigger checks
+    /// the chain at its end).
+    private func record(_ pending: [PendingPlay], _ state: Snapshot, now: Int64) throws -> PostgresQuery {
+        var plays = PlayColumns()
+        var transfers = TransferColumns()
         var postings: [Int64: (debits: Int64, credits: Int64)] = [:]
+        var head = state.head
+        var playSequence = state.lastPlaySequence
         let treasuryRowID = PostgresLedgerSchema.singletonAccountIDs[.treasury]!
         for play in pending {
-            guard let walletRowID = play.walletRowID else { continue }  // a price of zero and no wallet: nothing moves
             let charge = play.charge
-            guard let playSequence = sequences[charge.playID] else { throw LedgerError.database("play '\(charge.playID)' was not inserted") }
+            playSequence += 1
+            plays.append(charge, sequence: playSequence, playedAt: play.playedAt)
+            guard let walletRowID = play.walletRowID else { continue }  // a price of zero and no wallet: nothing moves
             var parts: [(id: String, credit: AccountID, rowID: Int64, amount: Int64, code: TransferCode)] = []
             if charge.artistPart > 0 {
-                guard let rowID = artistRows[charge.artistID] else { throw LedgerError.database("no earnings account for '\(charge.artistID)'") }
+                guard let rowID = state.artistRows[charge.artistID] else { throw LedgerError.database("no earnings account for '\(charge.artistID)'") }
                 parts.append((PlayTransferID.artist(playSequence), .artistEarnings(charge.artistID), rowID, charge.artistPart, .playArtistShare))
             }
             if charge.cooperativePart > 0 {
@@ -282,59 +366,62 @@ extension PostgresLedgerStore {
                 let hash = TransferHash.compute(previous: head.hash, HashedFields(
                     sequence: sequence, id: part.id, debit: .listenerWallet(charge.listenerID), credit: part.credit, amount: part.amount,
                     code: part.code.rawValue, linkedGroup: group, details: details, timestampMilliseconds: now))
-                columns.append(sequence: sequence, id: part.id, debit: walletRowID, credit: part.rowID, amount: part.amount,
-                               code: part.code.rawValue, group: group, track: charge.trackID, play: charge.playID,
-                               version: Int32(charge.pricingVersion), previous: head.hash, hash: hash)
+                transfers.append(sequence: sequence, id: part.id, debit: walletRowID, credit: part.rowID, amount: part.amount,
+                                 code: part.code.rawValue, group: group, track: charge.trackID, play: charge.playID,
+                                 version: Int32(charge.pricingVersion), previous: head.hash, hash: hash)
                 postings[part.rowID, default: (0, 0)].credits += part.amount
                 head = (sequence, hash)
             }
             postings[walletRowID, default: (0, 0)].debits += charge.price
         }
-        guard !columns.sequences.isEmpty else { return }
-        try await connection.query("""
-            INSERT INTO ledger_transfers (sequence, id, debit_account_id, credit_account_id, amount, code, linked_group,
-                track_id, play_id, pricing_version, created_at_ms, previous_hash, hash)
-            SELECT sequence, id, debit, credit, amount, code, NULLIF(linked_group, ''), track_id, play_id, pricing_version, \(now), previous_hash, hash
-            FROM unnest(\(columns.sequences), \(columns.ids), \(columns.debits), \(columns.credits), \(columns.amounts), \(columns.codes),
-                \(columns.groups), \(columns.tracks), \(columns.plays), \(columns.versions), \(columns.previousHashes), \(columns.hashes))
-                AS t(sequence, id, debit, credit, amount, code, linked_group, track_id, play_id, pricing_version, previous_hash, hash)
-            ORDER BY sequence
-            """, logger: logger)
         let sorted = postings.sorted { $0.key < $1.key }
-        try await connection.query("""
+        return """
+            WITH new_plays AS (
+                INSERT INTO ledger_plays (sequence, play_id, listener_id, artist_id, track_id, play_number, price, artist_part,
+                    cooperative_part, pricing_version, completes_ownership, wallet_balance_after, played_at_ms, recorded_at_ms)
+                SELECT sequence, play_id, listener_id, artist_id, track_id, play_number, price, artist_part, cooperative_part,
+                    pricing_version, completes_ownership, wallet_balance_after, played_at_ms, \(now)
+                FROM unnest(\(plays.sequences), \(plays.ids), \(plays.listeners), \(plays.artists), \(plays.tracks), \(plays.numbers),
+                    \(plays.prices), \(plays.artistParts), \(plays.cooperativeParts), \(plays.versions), \(plays.owned),
+                    \(plays.balancesAfter), \(plays.playedAt))
+                    AS p(sequence, play_id, listener_id, artist_id, track_id, play_number, price, artist_part, cooperative_part,
+                        pricing_version, completes_ownership, wallet_balance_after, played_at_ms)
+                ORDER BY sequence
+            ), new_transfers AS (
+                INSERT INTO ledger_transfers (sequence, id, debit_account_id, credit_account_id, amount, code, linked_group,
+                    track_id, play_id, pricing_version, created_at_ms, previous_hash, hash)
+                SELECT sequence, id, debit, credit, amount, code, NULLIF(linked_group, ''), track_id, play_id, pricing_version, \(now),
+                    previous_hash, hash
+                FROM unnest(\(transfers.sequences), \(transfers.ids), \(transfers.debits), \(transfers.credits), \(transfers.amounts),
+                    \(transfers.codes), \(transfers.groups), \(transfers.tracks), \(transfers.plays), \(transfers.versions),
+                    \(transfers.previousHashes), \(transfers.hashes))
+                    AS t(sequence, id, debit, credit, amount, code, linked_group, track_id, play_id, pricing_version, previous_hash, hash)
+                ORDER BY sequence
+            )
             UPDATE ledger_accounts a SET debits_posted = a.debits_posted + p.debits, credits_posted = a.credits_posted + p.credits
             FROM unnest(\(sorted.map(\.key)), \(sorted.map(\.value.debits)), \(sorted.map(\.value.credits))) AS p(id, debits, credits)
             WHERE a.id = p.id
-            """, logger: logger)
+            """
     }
 
-    private func chainHeadForPlays(_ connection: PostgresConnection) async throws -> (sequence: Int64, hash: [UInt8]) {
-        let rows = try await connection.query("SELECT sequence, hash FROM ledger_transfers ORDER BY sequence DESC LIMIT 1", logger: logger)
-        for try await (sequence, hash) in rows.decode((Int64, ByteBuffer).self) { return (sequence, Array(hash.readableBytesView)) }
-        return (0, TransferHash.genesis)
-    }
 
-    /// The recorded plays of `ids`.
-    private func playsByID(_ ids: [String], _ connection: PostgresConnection) async throws -> [PlayCharge] {
-        let rows = try await connection.query("""
-            SELECT play_id, listener_id, artist_id, track_id, play_number, price, artist_part, cooperative_part,
-                   pricing_version, completes_ownership, wallet_balance_after, played_at_ms
-            FROM ledger_plays WHERE play_id = ANY(\(ids))
-            """, logger: logger)
-        var found: [PlayCharge] = []
-        for try await row in rows {
-            let c = row.makeRandomAccess()
-            found.append(PlayCharge(
-                playID: try c["play_id"].decode(String.self), listenerID: try c["listener_id"].decode(String.self),
-                artistID: try c["artist_id"].decode(String.self), trackID: try c["track_id"].decode(String.self),
-                playNumber: Int(try c["play_number"].decode(Int32.self)), price: try c["price"].decode(Int64.self),
-                artistPart: try c["artist_part"].decode(Int64.self), cooperativePart: try c["cooperative_part"].decode(Int64.self),
-                pricingVersion: Int(try c["pricing_version"].decode(Int32.self)),
-                walletBalanceAfter: try c["wallet_balance_after"].decode(Int64.self),
-                ownsTrackNow: try c["completes_ownership"].decode(Bool.self),
-                playedAt: Timestamp.date(try c["played_at_ms"].decode(Int64.self))))
-        }
-        return found
+    static let playColumns = """
+        SELECT play_id, listener_id, artist_id, track_id, play_number, price, artist_part, cooperative_part,
+               pricing_version, completes_ownership, wallet_balance_after, played_at_ms
+        FROM ledger_plays
+        """
+
+    static func decodePlay(_ row: PostgresRow) throws -> PlayCharge {
+        let c = row.makeRandomAccess()
+        return PlayCharge(
+            playID: try c["play_id"].decode(String.self), listenerID: try c["listener_id"].decode(String.self),
+            artistID: try c["artist_id"].decode(String.self), trackID: try c["track_id"].decode(String.self),
+            playNumber: Int(try c["play_number"].decode(Int32.self)), price: try c["price"].decode(Int64.self),
+            artistPart: try c["artist_part"].decode(Int64.self), cooperativePart: try c["cooperative_part"].decode(Int64.self),
+            pricingVersion: Int(try c["pricing_version"].decode(Int32.self)),
+            walletBalanceAfter: try c["wallet_balance_after"].decode(Int64.self),
+            ownsTrackNow: try c["completes_ownership"].decode(Bool.self),
+            playedAt: Timestamp.date(try c["played_at_ms"].decode(Int64.self)))
     }
 }
 
@@ -343,6 +430,39 @@ private struct PairKey: Hashable {
     let listener: String
     let track: String
     var text: String { listener + "\u{0}" + track }
+}
+
+/// Plays to insert in one statement, column by column (for `unnest`).
+private struct PlayColumns {
+    var sequences: [Int64] = []
+    var ids: [String] = []
+    var listeners: [String] = []
+    var artists: [String] = []
+    var tracks: [String] = []
+    var numbers: [Int32] = []
+    var prices: [Int64] = []
+    var artistParts: [Int64] = []
+    var cooperativeParts: [Int64] = []
+    var versions: [Int32] = []
+    var owned: [Bool] = []
+    var balancesAfter: [Int64] = []
+    var playedAt: [Int64] = []
+
+    mutating func append(_ charge: PlayCharge, sequence: Int64, playedAt milliseconds: Int64) {
+        sequences.append(sequence)
+        ids.append(charge.playID)
+        listeners.append(charge.listenerID)
+        artists.append(charge.artistID)
+        tracks.append(charge.trackID)
+        numbers.append(Int32(charge.playNumber))
+        prices.append(charge.price)
+        artistParts.append(charge.artistPart)
+        cooperativeParts.append(charge.cooperativePart)
+        versions.append(Int32(charge.pricingVersion))
+        owned.append(charge.ownsTrackNow)
+        balancesAfter.append(charge.walletBalanceAfter)
+        playedAt.append(milliseconds)
+    }
 }
 
 /// Transfers to insert in one statement, column by column (for `unnest`).

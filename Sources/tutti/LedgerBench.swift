@@ -2,6 +2,7 @@ import ArgumentParser
 import Catalog
 import FoundationEssentials
 import Ledger
+import PostgresStorage
 import TuttiStorage
 #if canImport(Glibc)
 import Glibc
@@ -81,6 +82,10 @@ extension LedgerCommand {
         func run() async throws {
             Transcode.dieWithParentIfAsked()  // a test that starts a long bench and dies must not leave it writing
             let path = options.database
+            if PostgresLocation.isURL(path) {
+                try await runOnPostgres(url: path)
+                return
+            }
             do {
                 let database = try LedgerBenchDatabase.open(
                     path: path, withCatalog: sessions, syncsPlaysOffWriter: !syncInCommit, logPagesBeforeRestart: logPages,

@@ -12,7 +12,7 @@ struct LedgerCommand: AsyncParsableCommand {
 
     /// The database file option shared by the ledger commands.
     struct DatabaseOption: ParsableArguments {
-        @Option(help: ArgumentHelp("The SQLite database file holding the ledger.", valueName: "path"))
+        @Option(help: ArgumentHelp("The SQLite database file holding the ledger (for `bench`, also a postgres:// URL).", valueName: "path"))
         var database: String
     }
 }

@@ -134,3 +134,62 @@ struct PostgresLedgerTests {
         }
     }
 }
+
+@Suite("postgres:// URLs")
+struct PostgresLocationTests {
+    @Test("TCP, a Unix socket folder, a password, and what is refused")
+    func urls() throws {
+        let tcp = try PostgresLocation(url: "postgres://tutti:s%40cret@db.example:6543/coop")
+        #expect(try tcp == PostgresLocation.expected(user: "tutti", password: "s@cret", host: "db.example", port: 6543, database: "coop", socket: nil))
+        let socket = try PostgresLocation(url: "postgres://tutti@/coop?host=/run/postgresql")
+        #expect(socket.socketPath == "/run/postgresql/.s.PGSQL.5432" && socket.host == nil && socket.database == "coop")
+        #expect(try PostgresLocation(url: "postgresql://tutti@localhost/coop").port == 5432)
+        for bad in ["mysql://tutti@localhost/coop", "postgres://localhost/coop", "postgres://tutti@localhost/", "not a url"] {
+            #expect(throws: PostgresStorageError.self, "\(bad)") { try PostgresLocation(url: bad) }
+        }
+    }
+}
+
+extension PostgresLocation {
+    static func expected(user: String, password: String?, host: String?, port: Int, database: String, socket: String?) throws -> PostgresLocation {
+        var location = try PostgresLocation(url: "postgres://x@localhost/x")
+        location.user = user
+        location.password = password
+        location.host = host
+        location.port = port
+        location.database = database
+        location.socketPath = socket
+        return location
+    }
+}
+
+extension PostgresLedgerTests {
+    @Test("tutti ledger bench --database postgres://: every play charged, the ledger verified; SQLite's options refused with a message")
+    func benchCommand() async throws {
+        let server = try Self.server()
+        let name = try await server.createDatabase("bench")
+        let url = "postgres://\(server.user)@/\(name)?host=\(server.socketFolder)"
+        let run = try await ThirdPartyTools.run(Fixtures.tuttiExecutable, [
+            "ledger", "bench", "--database", url, "--plays", "600", "--listeners", "20", "--mode", "group", "--concurrency", "16", "--verify",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(result["backend"] as? String == "postgres")
+        #expect(result["charged"] as? Int == 600 && result["verified"] as? Bool == true)
+        #expect((result["settings"] as? [String: String])?["synchronous_commit"] == "on")
+        let count = try await server.psql(name, "SELECT count(*) FROM ledger_plays")
+        #expect(count.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "600")
+
+        let refused = try await ThirdPartyTools.run(Fixtures.tuttiExecutable, [
+            "ledger", "bench", "--database", url, "--plays", "10", "--listeners", "2", "--mode", "group", "--sessions",
+        ])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("--sessions"), "\(refused.stderr)")
+        let unreachable = try await ThirdPartyTools.run(Fixtures.tuttiExecutable, [
+            "ledger", "bench", "--database", "postgres://\(server.user)@/no_such_database?host=\(server.socketFolder)",
+            "--plays", "10", "--listeners", "2", "--mode", "group",
+        ])
+        #expect(unreachable.status == 1)
+        #expect(unreachable.stderr.contains("no_such_database"), "\(unreachable.stderr)")
+    }
+}

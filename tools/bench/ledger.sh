@@ -24,6 +24,7 @@
 # each commit as before (--sync-in-commit), for comparison in the same run.
 #
 #   tools/bench/ledger.sh [RUNS]                     (default 5)
+#   tools/bench/ledger.sh --database postgres [RUNS] (PostgreSQL, see ledger-postgres.sh)
 #
 # Environment: SCRATCH (build folder, default .build), PLAYS_GROUP (100000),
 # PLAYS_SINGLE (10000), PLAYS_SESSIONS (30000), LISTENERS (1000), CONCURRENCY (128),
@@ -31,6 +32,12 @@
 # wake a checkpoint off the writer; the ledger's default if unset).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# The PostgreSQL rows (beside pgbench and the SQLite group row): tools/bench/ledger-postgres.sh.
+if [[ "${1:-}" == "--database" ]]; then
+  [[ "${2:-}" == "postgres" ]] || { echo "ledger.sh: --database takes 'postgres' (SQLite is the default)" >&2; exit 2; }
+  shift 2
+  exec tools/bench/ledger-postgres.sh "$@"
+fi
 runs=${1:-5}
 scratch=${SCRATCH:-.build}
 plays_group=${PLAYS_GROUP:-100000}
