@@ -101,22 +101,11 @@ public final class PostgresLedgerStore: LedgerStore {
                 states[account] = try await self.account(account, now: now, connection)
             }
         }
+        var totals = states.mapValues { PostedTotals(debits: $0.debits, credits: $0.credits) }
+        try TransferRequest.apply(requests, to: &totals)
         var postings: [Int64: (debits: Int64, credits: Int64)] = [:]
         for request in requests {
-            guard var debit = states[request.debit], var credit = states[request.credit] else {
-                preconditionFailure("accounts were loaded above")
-            }
-            let debits = debit.debits.addingReportingOverflow(request.amount)
-            guard !debits.overflow else { throw LedgerError.overflow(account: request.debit) }
-            if request.debit.kind.debitsMustNotExceedCredits, debits.partialValue > debit.credits {
-                throw LedgerError.insufficientFunds(account: request.debit, needed: request.amount, available: debit.credits - debit.debits)
-            }
-            debit.debits = debits.partialValue
-            states[request.debit] = debit
-            let credits = credit.credits.addingReportingOverflow(request.amount)
-            guard !credits.overflow else { throw LedgerError.overflow(account: request.credit) }
-            credit.credits = credits.partialValue
-            states[request.credit] = credit
+            guard let debit = states[request.debit], let credit = states[request.credit] else { preconditionFailure("accounts were loaded above") }
             postings[debit.rowID, default: (0, 0)].debits += request.amount
             postings[credit.rowID, default: (0, 0)].credits += request.amount
         }
@@ -215,20 +204,12 @@ public final class PostgresLedgerStore: LedgerStore {
         }
     }
 
-    static let transferColumns = """
-        SELECT t.sequence, t.id, t.amount, t.code, t.linked_group, t.track_id, t.play_id, t.pricing_version,
-               t.reference, t.actor, t.note, t.created_at_ms, t.previous_hash, t.hash,
-               d.kind AS debit_kind, d.owner AS debit_owner, c.kind AS credit_kind, c.owner AS credit_owner
-        FROM ledger_transfers t
-        JOIN ledger_accounts d ON d.id = t.debit_account_id
-        JOIN ledger_accounts c ON c.id = t.credit_account_id
-        """
 
     /// Stored transfers matching `condition` (with `$1`... bound to `values`), in sequence order.
     func transfers(where condition: String, _ values: [any PostgresEncodable & Sendable], _ connection: PostgresConnection) async throws -> [Transfer] {
         var bindings = PostgresBindings(capacity: values.count)
         for value in values { try bindings.append(value) }
-        let query = PostgresQuery(unsafeSQL: Self.transferColumns + " WHERE \(condition) ORDER BY t.sequence", binds: bindings)
+        let query = PostgresQuery(unsafeSQL: TransferRow.select + " WHERE \(condition) ORDER BY t.sequence", binds: bindings)
         var found: [Transfer] = []
         for try await row in try await connection.query(query, logger: logger) {
             found.append(try Self.decodeTransfer(row))

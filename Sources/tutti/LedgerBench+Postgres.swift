@@ -1,5 +1,4 @@
 import ArgumentParser
-import Catalog
 import FoundationEssentials
 import Ledger
 import PostgresStorage
@@ -54,70 +53,24 @@ extension LedgerCommand.Bench {
         }
     }
 
+    /// Charges the plan (``LedgerBenchPlan``) into the PostgreSQL ledger.
     private func measure(_ store: PostgresLedgerStore, _ database: PostgresDatabase) async throws -> PostgresResult {
-        let runID = UUID().uuidString.lowercased().prefix(8)
         let pricing = try await store.pricing(at: Date()).pricing
-        let listenerIDs = (0..<listeners).map { _ in UUID().uuidString.lowercased() }
-        let trackIDs = (0..<((plays / listeners) / pricing.playsToOwn + 1)).map { _ in UUID().uuidString.lowercased() }
-        let artistIDs = (0..<artists).map { _ in UUID().uuidString.lowercased() }
-        var topUps: [TransferRequest] = []
-        for (index, listener) in listenerIDs.enumerated() {
-            let count = plays / listeners + (index < plays % listeners ? 1 : 0)
-            let cost = (0..<count).reduce(Int64(0)) { $0 + pricing.price(ofPlay: $1 % pricing.playsToOwn + 1) }
-            guard cost > 0 else { continue }
-            topUps.append(TransferRequest(
-                id: "bench-\(runID)-topup-\(index)", debit: .paymentsClearing, credit: .listenerWallet(listener),
-                amount: cost, code: .topUp, details: TransferDetails(reference: "tutti ledger bench")))
-        }
-        for start in stride(from: 0, to: topUps.count, by: 500) {
-            try await store.submit(Array(topUps[start..<min(start + 500, topUps.count)]))
-        }
-
-        let (plays, listeners, concurrency, randomPlayIDs) = (self.plays, self.listeners, self.concurrency, self.randomPlayIDs)
-        func request(_ i: Int) -> PlayChargeRequest {
-            let track = (i / listeners) / pricing.playsToOwn
-            return PlayChargeRequest(
-                playID: randomPlayIDs ? Identifier.make() : Identifier.makeTimeOrdered(), listenerID: listenerIDs[i % listeners],
-                artistID: artistIDs[track % artistIDs.count], trackID: trackIDs[track], at: Date())
-        }
+        let plan = LedgerBenchPlan(plays: plays, listeners: listeners, artists: artists, pricing: pricing, randomPlayIDs: randomPlayIDs)
+        for topUps in plan.topUps { try await store.submit(topUps) }
         let before = store.playCommitStatistics()
-        let clock = ContinuousClock()
-        let started = clock.now
-        let (latencies, charged) = try await withThrowingTaskGroup(of: ([Duration], Int).self) { group in
-            for worker in 0..<min(concurrency, plays) {
-                group.addTask {
-                    var latencies: [Duration] = []
-                    var charged = 0
-                    for i in stride(from: worker, to: plays, by: concurrency) {
-                        let call = clock.now
-                        if case .charged = try await store.chargePlay(request(i)) { charged += 1 }
-                        latencies.append(clock.now - call)
-                    }
-                    return (latencies, charged)
-                }
-            }
-            var all: [Duration] = []
-            var charged = 0
-            for try await (latencies, count) in group {
-                all += latencies
-                charged += count
-            }
-            return (all, charged)
+        let measured = try await LedgerBenchPlan.charge(plays: plays, concurrency: concurrency) { i in
+            if case .charged = try await store.chargePlay(plan.request(i)) { return true }
+            return false
         }
-        let elapsed = Self.seconds(clock.now - started)
         let after = store.playCommitStatistics()
-        let sorted = latencies.sorted()
-        func percentile(_ p: Double) -> Double {
-            Self.seconds(sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]) * 1000
-        }
         let settings = try await database.settings(["synchronous_commit", "fsync", "wal_sync_method", "full_page_writes", "server_version"])
-        let version = settings["server_version"] ?? "?"
         let commits = after.commits - before.commits
         return PostgresResult(
-            mode: "group", plays: plays, listeners: listeners, concurrency: concurrency, charged: charged, seconds: elapsed,
-            playsPerSecond: Double(plays) / elapsed,
-            commitLatencyMs: ["p50": percentile(0.50), "p99": percentile(0.99), "max": percentile(1.0)],
-            commits: commits, playsPerCommit: Double(plays) / Double(max(commits, 1)), settings: settings.filter { $0.key != "server_version" }, serverVersion: version,
+            mode: "group", plays: plays, listeners: listeners, concurrency: concurrency, charged: measured.charged,
+            seconds: measured.seconds, playsPerSecond: Double(plays) / measured.seconds, commitLatencyMs: measured.latencyMilliseconds,
+            commits: commits, playsPerCommit: Double(plays) / Double(max(commits, 1)),
+            settings: settings.filter { $0.key != "server_version" }, serverVersion: settings["server_version"] ?? "?",
             verified: verify ? try await store.verify(anchors: []).isIntact : nil)
     }
 }

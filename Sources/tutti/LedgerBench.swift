@@ -155,100 +155,46 @@ extension LedgerCommand {
             return nil
         }
 
-        /// The plan: play i goes to listener i mod L as that listener's k-th play (k = i / L),
-        /// on the listener's track k / playsToOwn, so no listener ever owns a track mid-run.
+        /// Charges the plan (``LedgerBenchPlan``) into the SQLite ledger.
         func measure(_ database: LedgerBenchDatabase) async throws -> Result {
             let ledger = database.ledger
-            let runID = UUID().uuidString.lowercased().prefix(8)
             let pricing = try ledger.pricing(at: Date()).pricing
-            let listenerIDs = (0..<listeners).map { _ in UUID().uuidString.lowercased() }
-            let trackCount = (plays / listeners) / pricing.playsToOwn + 1
-            let trackIDs = (0..<trackCount).map { _ in UUID().uuidString.lowercased() }
-            let artistIDs = (0..<artists).map { _ in UUID().uuidString.lowercased() }
-
-            // Fund each wallet with exactly what its plays cost, 500 top-ups per transaction.
-            var topUps: [TransferRequest] = []
-            for (index, listener) in listenerIDs.enumerated() {
-                let count = plays / listeners + (index < plays % listeners ? 1 : 0)
-                let cost = (0..<count).reduce(Int64(0)) { $0 + pricing.price(ofPlay: $1 % pricing.playsToOwn + 1) }
-                guard cost > 0 else { continue }
-                topUps.append(TransferRequest(
-                    id: "bench-\(runID)-topup-\(index)", debit: .paymentsClearing, credit: .listenerWallet(listener),
-                    amount: cost, code: .topUp, details: TransferDetails(reference: "tutti ledger bench")))
-            }
-            for start in stride(from: 0, to: topUps.count, by: 500) {
-                try ledger.submit(Array(topUps[start..<min(start + 500, topUps.count)]))
-            }
-            if splitParties > 1 { try Self.proposeSplitSheets(ledger, tracks: trackIDs, artists: artistIDs, parties: splitParties) }
+            let plan = LedgerBenchPlan(plays: plays, listeners: listeners, artists: artists, pricing: pricing, randomPlayIDs: randomPlayIDs)
+            for topUps in plan.topUps { try ledger.submit(topUps) }
+            if splitParties > 1 { try Self.proposeSplitSheets(ledger, tracks: plan.trackIDs, artists: plan.artistIDs, parties: splitParties) }
             let playSessions = sessions
-                ? try await database.sessionCatalog(listeners: listenerIDs, artists: artistIDs, tracks: trackIDs) : nil
+                ? try await database.sessionCatalog(listeners: plan.listenerIDs, artists: plan.artistIDs, tracks: plan.trackIDs) : nil
 
             let mode = self.mode
-            let (plays, listeners, concurrency, randomPlayIDs) = (self.plays, self.listeners, self.concurrency, self.randomPlayIDs)
-            func request(_ i: Int) -> PlayChargeRequest {
-                let playOfListener = i / listeners
-                let track = playOfListener / pricing.playsToOwn
-                return PlayChargeRequest(
-                    playID: randomPlayIDs ? Identifier.make() : Identifier.makeTimeOrdered(), listenerID: listenerIDs[i % listeners],
-                    artistID: artistIDs[track % artistIDs.count], trackID: trackIDs[track], at: Date())
-            }
-
             let before = await ledger.playCommitStatistics()
             let writtenBefore = Self.storageBytesWritten()
-            let clock = ContinuousClock()
-            let started = clock.now
-            // Each caller takes plays w, w + C, w + 2C...: in order per listener and track.
-            let (latencies, charged) = try await withThrowingTaskGroup(of: ([Duration], Int).self) { group in
-                for worker in 0..<min(concurrency, plays) {
-                    group.addTask {
-                        var latencies: [Duration] = []
-                        var charged = 0
-                        for i in stride(from: worker, to: plays, by: concurrency) {
-                            let call = clock.now
-                            var play = request(i)
-                            var session: PlaySession?
-                            if let playSessions {
-                                let opened = try await playSessions.open(
-                                    trackID: play.trackID, artistID: play.artistID, listenerID: play.listenerID, access: .metered,
-                                    previewSeconds: pricing.previewSeconds, lifetime: 3_600)
-                                session = try await playSessions.markFirstAudio(opened, at: Date())
-                                play.playID = opened.id
-                            }
-                            let result = switch mode {
-                            case .group: try await ledger.chargePlay(play)
-                            case .single: try await ledger.chargePlayAlone(play)
-                            }
-                            if let playSessions, let session, case .charged(let charge) = result {
-                                _ = try await playSessions.markCounted(session, at: charge.playedAt, price: charge.price, pricingVersion: charge.pricingVersion)
-                            }
-                            latencies.append(clock.now - call)
-                            if case .charged = result { charged += 1 }
-                        }
-                        return (latencies, charged)
-                    }
+            let measured = try await LedgerBenchPlan.charge(plays: plays, concurrency: concurrency) { i in
+                var play = plan.request(i)
+                var session: PlaySession?
+                if let playSessions {
+                    let opened = try await playSessions.open(
+                        trackID: play.trackID, artistID: play.artistID, listenerID: play.listenerID, access: .metered,
+                        previewSeconds: pricing.previewSeconds, lifetime: 3_600)
+                    session = try await playSessions.markFirstAudio(opened, at: Date())
+                    play.playID = opened.id
                 }
-                var all: [Duration] = []
-                var charged = 0
-                for try await (latencies, count) in group {
-                    all += latencies
-                    charged += count
+                let result = switch mode {
+                case .group: try await ledger.chargePlay(play)
+                case .single: try await ledger.chargePlayAlone(play)
                 }
-                return (all, charged)
+                if let playSessions, let session, case .charged(let charge) = result {
+                    _ = try await playSessions.markCounted(session, at: charge.playedAt, price: charge.price, pricingVersion: charge.pricingVersion)
+                }
+                if case .charged = result { return true }
+                return false
             }
-            let elapsed = clock.now - started
             let after = await ledger.playCommitStatistics()
             let writtenAfter = Self.storageBytesWritten()
-
-            let seconds = Self.seconds(elapsed)
-            let sorted = latencies.sorted()
-            func percentile(_ p: Double) -> Double {
-                Self.seconds(sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]) * 1000
-            }
             let commits = mode == .group ? after.commits - before.commits : plays
             return Result(
-                mode: mode.rawValue, plays: plays, listeners: listeners, concurrency: concurrency, charged: charged,
-                seconds: seconds, playsPerSecond: Double(plays) / seconds,
-                commitLatencyMs: ["p50": percentile(0.50), "p99": percentile(0.99), "max": percentile(1.0)],
+                mode: mode.rawValue, plays: plays, listeners: listeners, concurrency: concurrency, charged: measured.charged,
+                seconds: measured.seconds, playsPerSecond: Double(plays) / measured.seconds,
+                commitLatencyMs: measured.latencyMilliseconds,
                 commits: commits, playsPerCommit: Double(plays) / Double(max(commits, 1)),
                 pragmas: try ledger.durabilitySettings(), playIDs: randomPlayIDs ? "random" : "time-ordered", sessions: sessions,
                 checkpoints: sqliteCheckpoints ? nil : ledger.checkpointStatistics(),
@@ -271,10 +217,6 @@ extension LedgerCommand {
                 })
                 for other in others { try ledger.answerSplitSheet(sheet.id, party: other, decision: .accepted) }
             }
-        }
-
-        static func seconds(_ duration: Duration) -> Double {
-            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         }
     }
 }

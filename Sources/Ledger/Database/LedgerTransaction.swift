@@ -239,22 +239,8 @@ final class LedgerTransaction {
                 states[account] = try self.account(account, create: true)
             }
         }
-        for request in requests {
-            guard var debit = states[request.debit], var credit = states[request.credit] else {
-                preconditionFailure("accounts were loaded above")
-            }
-            let debits = debit.debits.addingReportingOverflow(request.amount)
-            guard !debits.overflow else { throw LedgerError.overflow(account: request.debit) }
-            if request.debit.kind.debitsMustNotExceedCredits, debits.partialValue > debit.credits {
-                throw LedgerError.insufficientFunds(account: request.debit, needed: request.amount, available: debit.balance)
-            }
-            debit.debits = debits.partialValue
-            states[request.debit] = debit
-            let credits = credit.credits.addingReportingOverflow(request.amount)
-            guard !credits.overflow else { throw LedgerError.overflow(account: request.credit) }
-            credit.credits = credits.partialValue
-            states[request.credit] = credit
-        }
+        var totals = states.mapValues { PostedTotals(debits: $0.debits, credits: $0.credits) }
+        try TransferRequest.apply(requests, to: &totals)
 
         let appendable = try requests.map { request in
             guard let debit = states[request.debit], let credit = states[request.credit] else {
@@ -395,8 +381,9 @@ final class LedgerTransaction {
 }
 
 /// Reading stored transfers back, with their accounts' kinds and owners.
-enum TransferRow {
-    static let select = """
+package enum TransferRow {
+    /// Stored transfers with their accounts' kinds and owners; the same SQL on every backend.
+    package static let select = """
         SELECT t.sequence, t.id, t.amount, t.code, t.linked_group, t.track_id, t.play_id, t.pricing_version,
                t.reference, t.actor, t.note, t.created_at_ms, t.previous_hash, t.hash,
                d.kind AS debit_kind, d.owner AS debit_owner, c.kind AS credit_kind, c.owner AS credit_owner

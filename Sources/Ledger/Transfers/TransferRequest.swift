@@ -38,3 +38,39 @@ public struct TransferRequest: Sendable, Equatable {
         try details.validate()
     }
 }
+
+/// An account's posted totals while a linked set is applied to them in memory.
+package struct PostedTotals: Sendable, Equatable {
+    package var debits: Int64
+    package var credits: Int64
+
+    package init(debits: Int64, credits: Int64) {
+        self.debits = debits
+        self.credits = credits
+    }
+}
+
+extension TransferRequest {
+    /// Applies a linked set, in order, to its accounts' totals in memory (`totals` holds every
+    /// account the set names), so that a backend refuses the whole set before writing anything:
+    /// an amount that would overflow an account's totals, or a debit that would take a wallet or
+    /// earnings account below zero, counting the set's earlier transfers.
+    package static func apply(_ requests: [TransferRequest], to totals: inout [AccountID: PostedTotals]) throws(LedgerError) {
+        for request in requests {
+            guard var debit = totals[request.debit], var credit = totals[request.credit] else {
+                preconditionFailure("the accounts of '\(request.id)' must be loaded before its set is applied")
+            }
+            let debits = debit.debits.addingReportingOverflow(request.amount)
+            guard !debits.overflow else { throw .overflow(account: request.debit) }
+            if request.debit.kind.debitsMustNotExceedCredits, debits.partialValue > debit.credits {
+                throw .insufficientFunds(account: request.debit, needed: request.amount, available: debit.credits - debit.debits)
+            }
+            debit.debits = debits.partialValue
+            totals[request.debit] = debit
+            let credits = credit.credits.addingReportingOverflow(request.amount)
+            guard !credits.overflow else { throw .overflow(account: request.credit) }
+            credit.credits = credits.partialValue
+            totals[request.credit] = credit
+        }
+    }
+}

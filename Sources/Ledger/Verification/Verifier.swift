@@ -41,22 +41,13 @@ extension Ledger {
 /// file may have been edited by hand.
 struct Verifier {
     let db: Database
-    let anchors: [Int64: String]
     var report = VerificationReport()
-
-    private struct Account {
-        let id: AccountID
-        let flagged: Bool
-        let storedDebits: Int64
-        let storedCredits: Int64
-        var debits: Int64 = 0
-        var credits: Int64 = 0
-    }
-    private var accounts: [Int64: Account] = [:]
+    /// Accounts, the chain and the totals, as every backend checks them.
+    private var replay: ChainReplay
 
     init(db: Database, anchors: [ChainAnchor]) {
         self.db = db
-        self.anchors = Dictionary(anchors.map { ($0.sequence, $0.hash) }, uniquingKeysWith: { first, _ in first })
+        replay = ChainReplay(anchors: anchors)
     }
 
     mutating func run() throws {
@@ -66,7 +57,7 @@ struct Verifier {
         }
         try loadAccounts()
         try replayTransfers()
-        checkAccounts()
+        replay.finish(&report)
         try checkPlays()
         try checkPlayChains()
     }
@@ -78,50 +69,19 @@ struct Verifier {
             SELECT id, kind, owner, debits_must_not_exceed_credits, debits_posted, credits_posted FROM ledger_accounts ORDER BY id
             """)
         while let row = try rows.next() {
-            report.accounts += 1
             guard let rowID = Strict.int(row, 0), let kind = Strict.text(row, 1), let owner = Strict.text(row, 2),
                   let account = AccountID(kind: kind, owner: owner)
             else {
+                report.accounts += 1
                 report.fail(.records, "account row \(row[0] as DatabaseValue) has an unknown kind or a malformed owner")
                 continue
             }
             guard let flag = Strict.int(row, 3), let debits = Strict.int(row, 4), let credits = Strict.int(row, 5) else {
+                report.accounts += 1
                 report.fail(.records, account: account, "flag or totals are not integers")
                 continue
             }
-            if (flag == 1) != account.kind.debitsMustNotExceedCredits {
-                report.fail(.records, account: account, "flag debits_must_not_exceed_credits is \(flag), must be \(account.kind.debitsMustNotExceedCredits ? 1 : 0)")
-            }
-            accounts[rowID] = Account(id: account, flagged: account.kind.debitsMustNotExceedCredits, storedDebits: debits, storedCredits: credits)
-        }
-    }
-
-    private mutating func checkAccounts() {
-        var storedDebits: Int64 = 0
-        var storedCredits: Int64 = 0
-        var overflowed = false
-        for (_, account) in accounts.sorted(by: { $0.key < $1.key }) {
-            if account.storedDebits != account.debits || account.storedCredits != account.credits {
-                report.fail(.accountTotals, account: account.id,
-                            "stored debits \(account.storedDebits) and credits \(account.storedCredits), but its transfers sum to debits \(account.debits) and credits \(account.credits)")
-            }
-            if account.flagged, account.storedDebits > account.storedCredits {
-                let balance = account.storedCredits.subtractingReportingOverflow(account.storedDebits)
-                report.fail(.negativeBalance, account: account.id,
-                            "stored balance is \(balance.overflow ? "beyond Int64" : String(balance.partialValue)), below zero")
-            }
-            let debits = storedDebits.addingReportingOverflow(account.storedDebits)
-            let credits = storedCredits.addingReportingOverflow(account.storedCredits)
-            overflowed = overflowed || debits.overflow || credits.overflow
-            storedDebits = debits.partialValue
-            storedCredits = credits.partialValue
-        }
-        if overflowed {
-            report.fail(.totals, "the accounts' stored totals overflow Int64")
-        } else if storedDebits != storedCredits {
-            report.fail(.totals, "accounts' stored debits sum to \(storedDebits) but their credits to \(storedCredits)")
-        } else if storedDebits != report.totalAmount {
-            report.fail(.totals, "accounts' stored debits and credits sum to \(storedDebits) but the transfers move \(report.totalAmount)")
+            replay.account(rowID: rowID, account, flag: flag == 1, flagText: String(flag), debits: debits, credits: credits, &report)
         }
     }
 
@@ -133,28 +93,14 @@ struct Verifier {
                    pricing_version, reference, actor, note, created_at_ms, previous_hash, hash
             FROM ledger_transfers ORDER BY sequence
             """)
-        // The sequence the next transfer must have; nil after one at Int64.max (none can follow).
-        var expectedSequence: Int64? = 1
-        var lastSequence: Int64 = 0
-        var previousHash = TransferHash.genesis
         while let row = try rows.next() {
-            report.transfers += 1
             guard let sequence = Strict.int(row, 0) else {
+                report.transfers += 1
                 report.fail(.records, "a transfer row has a non-integer sequence")
                 continue
             }
             let id = Strict.text(row, 1) ?? "?"
-            if let expected = expectedSequence {
-                if sequence != expected {
-                    report.fail(.sequence, sequence: sequence, transferID: id, "expected sequence \(expected)")
-                }
-            } else {
-                report.fail(.sequence, sequence: sequence, transferID: id, "follows a transfer numbered \(Int64.max), the largest sequence")
-            }
-            let next = sequence.addingReportingOverflow(1)
-            expectedSequence = next.overflow ? nil : next.partialValue
-            lastSequence = sequence
-
+            replay.sequence(sequence, id: id, &report)
             guard let debitRowID = Strict.int(row, 2), let creditRowID = Strict.int(row, 3), let amount = Strict.int(row, 4),
                   let code = Strict.text(row, 5), let createdAt = Strict.int(row, 13),
                   let storedPrevious = Strict.blob(row, 14), let storedHash = Strict.blob(row, 15),
@@ -164,58 +110,16 @@ struct Verifier {
                   let note = Strict.optionalText(row, 12)
             else {
                 report.fail(.records, sequence: sequence, transferID: id, "a column has the wrong type")
-                previousHash = Strict.blob(row, 15) ?? []
+                replay.unreadable(hash: Strict.blob(row, 15))
                 continue
             }
-            guard let debit = accounts[debitRowID], let credit = accounts[creditRowID] else {
-                report.fail(.records, sequence: sequence, transferID: id, "debits or credits an account that does not exist")
-                previousHash = storedHash
-                continue
-            }
-
-            // 4. The chain: linked to the transfer before, and the hash covers these fields.
-            if storedPrevious != previousHash {
-                report.fail(.hashChain, sequence: sequence, transferID: id, "previous_hash is not the hash of the transfer before it")
-            }
-            let fields = HashedFields(
-                sequence: sequence, id: id, debit: debit.id, credit: credit.id, amount: amount, code: code,
+            replay.transfer(
+                sequence: sequence, id: id, debitRowID: debitRowID, creditRowID: creditRowID, amount: amount, code: code,
                 linkedGroup: linkedGroup.value,
                 details: TransferDetails(
                     trackID: trackID.value, playID: playID.value, pricingVersion: pricingVersion.value.map { Int($0) },
                     reference: reference.value, actor: actor.value, note: note.value),
-                timestampMilliseconds: createdAt)
-            if TransferHash.compute(previous: storedPrevious, fields) != storedHash {
-                report.fail(.hashChain, sequence: sequence, transferID: id, "hash does not match the transfer's contents (altered after booking)")
-            }
-            if let anchored = anchors[sequence], anchored != Hex.encode(storedHash) {
-                report.fail(.anchor, sequence: sequence, transferID: id, "hash \(Hex.encode(storedHash)) differs from the anchor \(anchored)")
-            }
-            previousHash = storedHash
-            report.headSequence = sequence
-            report.headHash = Hex.encode(storedHash)
-
-            guard amount > 0, TransferCode(rawValue: code) != nil, debitRowID != creditRowID else {
-                report.fail(.records, sequence: sequence, transferID: id, "amount \(amount), code '\(code)' or accounts are invalid")
-                continue
-            }
-            // 1–3. Replay the amounts onto the accounts.
-            let total = report.totalAmount.addingReportingOverflow(amount)
-            let debits = debit.debits.addingReportingOverflow(amount)
-            let credits = credit.credits.addingReportingOverflow(amount)
-            guard !total.overflow, !debits.overflow, !credits.overflow else {
-                report.fail(.totals, sequence: sequence, transferID: id, "totals overflow Int64")
-                continue
-            }
-            report.totalAmount = total.partialValue
-            accounts[debitRowID]?.debits = debits.partialValue
-            accounts[creditRowID]?.credits = credits.partialValue
-            if debit.flagged, debits.partialValue > debit.credits {
-                report.fail(.negativeBalance, sequence: sequence, transferID: id,
-                            "takes \(debit.id) to \(debit.credits - debits.partialValue), below zero")
-            }
-        }
-        for (sequence, _) in anchors.sorted(by: { $0.key < $1.key }) where sequence > lastSequence {
-            report.fail(.anchor, "anchored transfer #\(sequence) is missing (the ledger ends at #\(lastSequence))")
+                createdAt: createdAt, previousHash: storedPrevious, hash: storedHash, &report)
         }
     }
 
@@ -271,8 +175,7 @@ struct Verifier {
                    pricing_version, completes_ownership, played_at_ms, sequence
             FROM ledger_plays ORDER BY listener_id, track_id, play_number
             """)
-        var accountRowIDs: [AccountID: Int64] = [:]
-        for (rowID, account) in accounts { accountRowIDs[account.id] = rowID }
+        let accountRowIDs = replay.accountRowIDs
         var expectedTransfers = 0
         var previous: (listener: String, track: String, number: Int64, owned: Bool)?
         while let row = try rows.next() {
