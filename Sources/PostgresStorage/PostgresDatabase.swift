@@ -47,6 +47,12 @@ public final class PostgresDatabase: Sendable {
         running = Task { await client.run() }
     }
 
+    /// A connection of its own, outside the pool (for a session-level lock: see
+    /// ``PostgresSingleton``).
+    func connectAlone(logger: Logger) async throws -> PostgresConnection {
+        try await PostgresConnection.connect(configuration: single, id: Int.random(in: 1...Int.max), logger: logger)
+    }
+
     /// Opens one connection and closes it: the server's own refusal (no such database, a wrong
     /// password, nothing listening) at once, where the pool would retry for a minute and then
     /// report only that it gave up.

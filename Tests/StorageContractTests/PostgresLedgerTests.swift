@@ -193,3 +193,45 @@ extension PostgresLedgerTests {
         #expect(unreachable.stderr.contains("no_such_database"), "\(unreachable.stderr)")
     }
 }
+
+extension PostgresLedgerTests {
+    @Test("a singleton role is held by one node at a time and moves when its node dies (its session ends)")
+    func singletonMoves() async throws {
+        let server = try Self.server()
+        let name = try await server.createDatabase("roles")
+        let nodes = (0..<2).map { _ in PostgresDatabase(unixSocketPath: server.socketPath, user: server.user, database: name) }
+        do {
+            try await Self.rolesMove(server, name, nodes)
+        } catch {
+            for node in nodes { await node.close() }
+            throw error
+        }
+        for node in nodes { await node.close() }
+    }
+
+    static func rolesMove(_ server: PostgresServer, _ name: String, _ nodes: [PostgresDatabase]) async throws {
+        let first = PostgresSingleton("proposal-closer", database: nodes[0])
+        let second = PostgresSingleton("proposal-closer", database: nodes[1])
+        let other = PostgresSingleton("media-sweeper", database: nodes[1])
+        #expect(try await first.tryAcquire())
+        #expect(try await first.tryAcquire(), "holding it, asking again keeps it")
+        #expect(try await second.tryAcquire() == false)
+        #expect(try await other.tryAcquire(), "another role is another lock")
+
+        // The first node dies: PostgreSQL ends its session (as it does when a process is killed).
+        let ended = try await server.psql(name, """
+            SELECT count(*) FROM (SELECT pg_terminate_backend(l.pid) FROM pg_locks l
+            WHERE l.locktype = 'advisory' AND l.granted AND (l.classid::bigint << 32 | l.objid::bigint) = \(first.key)) t
+            """)
+        #expect(ended.status == 0 && ended.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1", "\(ended.stderr)")
+        try await waitUntil("the second node takes the role once the first one's session is gone") {
+            try await second.tryAcquire()
+        }
+        try await waitUntil("the first node sees it lost the role") { await first.isHeld == false }
+        #expect(try await first.tryAcquire() == false)
+        await second.release()
+        #expect(try await first.tryAcquire(), "released, the role is free again")
+        await first.release()
+        await other.release()
+    }
+}
