@@ -144,7 +144,16 @@ public final class PostgresServer: Sendable {
         guard let entry = getpwnam("postgres") else {
             throw Failure(description: "running as root, and there is no 'postgres' user to run PostgreSQL as (Debian's postgresql package creates it)")
         }
-        for folder in folders { chown(folder, entry.pointee.pw_uid, entry.pointee.pw_gid) }
+        for folder in folders {
+            // The server's user must reach its folders whatever this process's umask: every
+            // folder above them (the run's scratch space) is opened for traversal.
+            var above = URL(fileURLWithPath: folder).deletingLastPathComponent()
+            while above.path.contains("/tutti-tests-") {
+                chmod(above.path, 0o755)
+                above.deleteLastPathComponent()
+            }
+            chown(folder, entry.pointee.pw_uid, entry.pointee.pw_gid)
+        }
         return ["setpriv", "--reuid=postgres", "--regid=postgres", "--clear-groups", "--"]
     }
 
