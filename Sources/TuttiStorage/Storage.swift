@@ -26,7 +26,7 @@ public struct Storage: Sendable {
     public let trackReplacement: TrackReplacement
     public let releaseUploads: ReleaseUploads
     public let browse: CatalogBrowse
-    /// The listener's favourites, ratings and spending limits.
+    /// Listeners' favourites, follows and settings (time zone).
     public let library: Library
     public let playlists: Playlists
     public let history: ListeningHistory

@@ -55,7 +55,7 @@ struct AppServices: Sendable {
     let appPasswords: AppPasswords
     /// Read-only views of the published catalog for the Subsonic API.
     let browse: CatalogBrowse
-    /// The listener's favourites, ratings and spending limits.
+    /// Listeners' favourites, follows and settings (time zone).
     let library: Library
     let playlists: Playlists
     let history: ListeningHistory
