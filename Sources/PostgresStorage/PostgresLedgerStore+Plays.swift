@@ -3,7 +3,6 @@ import Ledger
 import Logging
 import NIOCore
 import PostgresNIO
-import Synchronization
 
 extension PostgresLedgerStore {
     /// Charges a counted play, as the SQLite ledger's `chargePlay` does: the listener's next
@@ -19,12 +18,30 @@ extension PostgresLedgerStore {
     /// PostgreSQL yet: no sheet or limit can exist here, and plays pay the artist alone.
     public func chargePlay(_ request: PlayChargeRequest) async throws(LedgerError) -> PlayChargeResult {
         try request.validate()
-        return try await plays.charge(request) { requests in await self.commitPlays(requests) }.get()
+        let outcome = await withCheckedContinuation { continuation in
+            if let batch = plays.enqueue(PlayChargeQueue.Waiter(request: request, continuation: continuation)) {
+                Task { await self.commitQueuedPlays(batch) }
+            }
+        }
+        return try outcome.get()
     }
 
-    /// Group commits of plays made by this store so far, and the plays they took.
-    public func playCommitStatistics() -> (commits: Int, plays: Int) {
+    /// How group commit has batched the plays of ``chargePlay(_:)`` since this store was made.
+    public func playCommitStatistics() -> PlayCommitStatistics {
         plays.statistics
+    }
+
+    /// Commits `batch`, then takes whoever arrived meanwhile as the next batch before waking
+    /// `batch`'s callers, until nobody waits (as the SQLite ledger does).
+    private func commitQueuedPlays(_ first: [PlayChargeQueue.Waiter]) async {
+        var batch = first
+        while true {
+            let outcomes = await commitPlays(batch.map(\.request))
+            let next = plays.next(after: batch.count)
+            for (waiter, outcome) in zip(batch, outcomes) { waiter.resume(outcome) }
+            guard let next else { return }
+            batch = next
+        }
     }
 
     /// The pricing version in force at `instant`.
@@ -71,71 +88,6 @@ struct PricingVersions {
     }
 }
 
-/// The plays waiting for the next group commit, and the one loop that commits them. (Letting
-/// the next batch start as soon as the one before had sent its COMMIT was measured slower on
-/// two cores: 7.2k against 8.7k plays/s, BENCHMARKS.md.)
-final class PostgresPlayQueue: Sendable {
-    struct Waiter {
-        let request: PlayChargeRequest
-        let continuation: CheckedContinuation<Result<PlayChargeResult, LedgerError>, Never>
-    }
-
-    private struct State {
-        var waiting: [Waiter] = []
-        var committing = false
-        var commits = 0
-        var plays = 0
-    }
-
-    /// Group commits made so far and the plays they took.
-    var statistics: (commits: Int, plays: Int) {
-        state.withLock { ($0.commits, $0.plays) }
-    }
-
-    typealias Commit = @Sendable ([PlayChargeRequest]) async -> [Result<PlayChargeResult, LedgerError>]
-
-    private let state = Mutex(State())
-    private let maximumBatch: Int
-
-    init(maximumBatch: Int) {
-        self.maximumBatch = maximumBatch
-    }
-
-    /// Waits for the batch that commits `request`; a caller that finds no batch committing
-    /// starts the loop, which commits with its `commit`.
-    func charge(_ request: PlayChargeRequest, commit: @escaping Commit) async -> Result<PlayChargeResult, LedgerError> {
-        await withCheckedContinuation { continuation in
-            let start = state.withLock { state -> Bool in
-                state.waiting.append(Waiter(request: request, continuation: continuation))
-                guard !state.committing else { return false }
-                state.committing = true
-                return true
-            }
-            if start { Task { await self.drain(commit) } }
-        }
-    }
-
-    /// Commits batches until nobody waits.
-    private func drain(_ commit: Commit) async {
-        while true {
-            let batch = state.withLock { state -> [Waiter] in
-                guard !state.waiting.isEmpty else {
-                    state.committing = false
-                    return []
-                }
-                let taken = Array(state.waiting.prefix(maximumBatch))
-                state.waiting.removeFirst(taken.count)
-                state.commits += 1
-                state.plays += taken.count
-                return taken
-            }
-            guard !batch.isEmpty else { return }
-            let results = await commit(batch.map(\.request))
-            for (waiter, result) in zip(batch, results) { waiter.continuation.resume(returning: result) }
-        }
-    }
-}
-
 extension PostgresLedgerStore {
     /// One group commit: every play of `requests` decided in order against the stored state
     /// and the batch's earlier plays, then written in a few set-wise statements.
@@ -147,7 +99,7 @@ extension PostgresLedgerStore {
         } catch let error as LedgerError {
             return requests.map { _ in .failure(error) }
         } catch {
-            let failure = LedgerError.database(Self.describe(error))
+            let failure = LedgerError.database(PostgresStorageError.describe(error))
             return requests.map { _ in .failure(failure) }
         }
     }
@@ -173,7 +125,7 @@ extension PostgresLedgerStore {
     private struct Snapshot {
         var pricing: PricingVersions
         var recorded: [String: PlayCharge]
-        var latest: [String: Latest]
+        var latest: [PairKey: Latest]
         var wallets: [String: Wallet]
         /// Earnings account rows of the batch's artists (created if missing).
         var artistRows: [String: Int64]
@@ -194,7 +146,7 @@ extension PostgresLedgerStore {
         let begin = send("BEGIN")
         let lock = send("SELECT pg_advisory_xact_lock(\(Self.chainLockKey))")
         let pricing = send(PricingVersions.query)
-        let recorded = send(PostgresQuery(unsafeSQL: Self.playColumns + " WHERE play_id = ANY($1)", binds: try Self.bindings(requests.map(\.playID))))
+        let recorded = send("\(unescaped: Self.playColumns) WHERE play_id = ANY(\(requests.map(\.playID)))")
         let latest = send("""
             SELECT k.listener_id, k.track_id, p.play_number, p.completes_ownership
             FROM unnest(\(pairs.map(\.listener)), \(pairs.map(\.track))) AS k(listener_id, track_id)
@@ -220,7 +172,7 @@ extension PostgresLedgerStore {
             UNION ALL SELECT id, owner FROM ledger_accounts WHERE kind = \(artistKind) AND owner = ANY(\(artists))
             """)
         let lastPlay = send("SELECT COALESCE(max(sequence), 0)::BIGINT FROM ledger_plays")
-        let head = send("SELECT sequence, hash FROM ledger_transfers ORDER BY sequence DESC LIMIT 1")
+        let head = send(PostgresQuery(unsafeSQL: Self.chainHeadSQL))
 
         _ = try await begin.get()
         _ = try await lock.get()
@@ -233,7 +185,7 @@ extension PostgresLedgerStore {
         }
         for row in try await latest.get() {
             let (listener, track, number, owned) = try row.decode((String, String, Int32, Bool).self)
-            snapshot.latest[PairKey(listener: listener, track: track).text] = Latest(counted: Int(number), owned: owned)
+            snapshot.latest[PairKey(listener: listener, track: track)] = Latest(counted: Int(number), owned: owned)
         }
         for row in try await wallets.get() {
             let (rowID, owner, debits, credits) = try row.decode((Int64, String, Int64, Int64).self)
@@ -249,12 +201,6 @@ extension PostgresLedgerStore {
             snapshot.head = (sequence, Array(hash.readableBytesView))
         }
         return snapshot
-    }
-
-    static func bindings(_ values: [String]) throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 1)
-        bindings.append(values)
-        return bindings
     }
 
     private func bookPlays(_ requests: [PlayChargeRequest], now: Int64, _ connection: PostgresConnection) async throws -> [Result<PlayChargeResult, LedgerError>] {
@@ -307,7 +253,7 @@ extension PostgresLedgerStore {
                 results.append(.failure(error))
                 continue
             }
-            let key = PairKey(listener: request.listenerID, track: request.trackID).text
+            let key = PairKey(listener: request.listenerID, track: request.trackID)
             let before = state.latest[key] ?? Latest(counted: 0, owned: false)
             if before.owned || before.counted >= version.pricing.playsToOwn {
                 results.append(.success(.free(reason: .owned)))
@@ -429,7 +375,6 @@ extension PostgresLedgerStore {
 private struct PairKey: Hashable {
     let listener: String
     let track: String
-    var text: String { listener + "\u{0}" + track }
 }
 
 /// Plays to insert in one statement, column by column (for `unnest`).

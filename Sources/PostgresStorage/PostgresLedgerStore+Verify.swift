@@ -28,7 +28,7 @@ extension PostgresLedgerStore {
         } catch let error as LedgerError {
             throw error
         } catch {
-            throw .database(Self.describe(error))
+            throw .database(PostgresStorageError.describe(error))
         }
     }
 }

@@ -17,7 +17,7 @@ public final class PostgresLedgerStore: LedgerStore {
     let clock: @Sendable () -> Date
     let logger: Logger
     /// Plays waiting for the next group commit.
-    let plays: PostgresPlayQueue
+    let plays: PlayChargeQueue
 
     /// The advisory lock key of the chain's writer ("tutti-ledger" in ASCII, truncated).
     static let chainLockKey: Int64 = 0x7475_7474_692d_6c65
@@ -32,7 +32,7 @@ public final class PostgresLedgerStore: LedgerStore {
         self.client = client
         self.clock = clock
         self.logger = logger
-        plays = PostgresPlayQueue(maximumBatch: maximumPlaysPerCommit)
+        plays = PlayChargeQueue(maximumBatch: maximumPlaysPerCommit)
     }
 
     /// The ledger's migrations, for a migrator that runs every module's.
@@ -70,9 +70,9 @@ public final class PostgresLedgerStore: LedgerStore {
             }
         } catch let error as PostgresTransactionError {
             if let ledgerError = error.closureError as? LedgerError { throw ledgerError }
-            throw .database(Self.describe(error.closureError ?? error.commitError ?? error.beginError ?? error))
+            throw .database(PostgresStorageError.describe(error))
         } catch {
-            throw .database(Self.describe(error))
+            throw .database(PostgresStorageError.describe(error))
         }
     }
 
@@ -163,8 +163,11 @@ public final class PostgresLedgerStore: LedgerStore {
         throw LedgerError.database("ledger account \(account) is missing after it was created")
     }
 
+    /// The chain's head: the last transfer's sequence and hash (none: the genesis).
+    static let chainHeadSQL = "SELECT sequence, hash FROM ledger_transfers ORDER BY sequence DESC LIMIT 1"
+
     private func chainHead(_ connection: PostgresConnection) async throws -> (sequence: Int64, hash: [UInt8]) {
-        let rows = try await connection.query("SELECT sequence, hash FROM ledger_transfers ORDER BY sequence DESC LIMIT 1", logger: logger)
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: Self.chainHeadSQL), logger: logger)
         for try await (sequence, hash) in rows.decode((Int64, ByteBuffer).self) {
             return (sequence, Array(hash.readableBytesView))
         }
@@ -200,10 +203,9 @@ public final class PostgresLedgerStore: LedgerStore {
         } catch let error as LedgerError {
             throw error
         } catch {
-            throw .database(Self.describe(error))
+            throw .database(PostgresStorageError.describe(error))
         }
     }
-
 
     /// Stored transfers matching `condition` (with `$1`... bound to `values`), in sequence order.
     func transfers(where condition: String, _ values: [any PostgresEncodable & Sendable], _ connection: PostgresConnection) async throws -> [Transfer] {
@@ -236,9 +238,5 @@ public final class PostgresLedgerStore: LedgerStore {
             timestamp: Timestamp.date(try columns["created_at_ms"].decode(Int64.self)),
             previousHash: Array(try columns["previous_hash"].decode(ByteBuffer.self).readableBytesView),
             hash: Array(try columns["hash"].decode(ByteBuffer.self).readableBytesView))
-    }
-
-    static func describe(_ error: any Error) -> String {
-        PostgresStorageError.describe(error)
     }
 }

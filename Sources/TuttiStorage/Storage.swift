@@ -30,8 +30,6 @@ public struct Storage: Sendable {
     public let library: Library
     public let playlists: Playlists
     public let history: ListeningHistory
-    /// Where the database lives, as it was opened.
-    public let path: String
     let now: @Sendable () -> Date
     /// The SQLite database behind them, for tests that look at its tables.
     package let sqlite: DatabasePool
@@ -44,12 +42,11 @@ public struct Storage: Sendable {
         prepare: (@Sendable (Database) throws -> Void)? = nil
     ) throws -> Storage {
         let pool = try TuttiDatabase.open(path: path, others: [Ledger.registerMigrations, Governance.registerMigrations], prepare: prepare)
-        return try Storage(sqlite: pool, path: path, now: now, governanceRules: governanceRules)
+        return try Storage(sqlite: pool, now: now, governanceRules: governanceRules)
     }
 
-    package init(sqlite pool: DatabasePool, path: String, now: @escaping @Sendable () -> Date, governanceRules: GovernanceRules) throws {
+    private init(sqlite pool: DatabasePool, now: @escaping @Sendable () -> Date, governanceRules: GovernanceRules) throws {
         sqlite = pool
-        self.path = path
         self.now = now
         accounts = Accounts(database: pool, now: now)
         tracks = Tracks(database: pool, now: now)
@@ -76,6 +73,10 @@ public struct Storage: Sendable {
 
     /// Every media file the database names (originals, renditions, images), sorted by key.
     public func storedFiles() async throws -> [StoredFile] {
+        try await Self.storedFiles(tracks, images)
+    }
+
+    private static func storedFiles(_ tracks: Tracks, _ images: Images) async throws -> [StoredFile] {
         (try await tracks.storedFiles() + (try await images.storedFiles())).sorted { $0.key < $1.key }
     }
 
@@ -89,16 +90,6 @@ public struct Storage: Sendable {
     public static func isFull(_ error: any Error) -> Bool {
         if let error = error as? DatabaseError { return error.resultCode == .SQLITE_FULL }
         return false
-    }
-
-    /// The version of SQLite the database runs on.
-    public func sqliteVersion() async throws -> String {
-        try await sqlite.read { db in try String.fetchOne(db, sql: "SELECT sqlite_version()") } ?? "?"
-    }
-
-    /// Closes the database; nothing may use this storage afterwards.
-    public func close() throws {
-        try sqlite.close()
     }
 }
 
@@ -121,8 +112,7 @@ extension Storage {
         configuration.readonly = true
         let pool = try DatabasePool(path: path, configuration: configuration)
         defer { try? pool.close() }
-        return (try await Tracks(database: pool, now: { Date() }).storedFiles()
-            + (try await Images(database: pool, now: { Date() }).storedFiles())).sorted { $0.key < $1.key }
+        return try await storedFiles(Tracks(database: pool, now: { Date() }), Images(database: pool, now: { Date() }))
     }
 
     /// Migrates the database at `path` to this version's schema (creating it if needed) and

@@ -18,8 +18,6 @@ public final class PostgresServer: Sendable {
     /// Where `pg_ctl` writes the server's log.
     public let logPath: String
     public let user = "tutti"
-    /// How long `initdb` and the start took, in seconds.
-    public let startSeconds: Double
     let runAs: [String]
 
     /// The server started by ``PostgresTrait`` for the current suite.
@@ -37,7 +35,6 @@ public final class PostgresServer: Sendable {
     public static func start(settings: [String: String] = [:]) async throws -> PostgresServer {
         let binaries = try binaryFolder()
         try? await onOwnThread { endOrphans() }
-        let started = Date()
         let folder = Fixtures.scratch("postgres")
         let data = folder.appendingPathComponent("data").path
         let sockets = folder.appendingPathComponent("run").path
@@ -49,27 +46,21 @@ public final class PostgresServer: Sendable {
         ])
         let initdb = try await ThirdPartyTools.run(initdbProgram, initdbArguments)
         guard initdb.status == 0 else { throw Failure(description: "initdb failed (\(initdb.status)): \(initdb.stderr)\(initdb.stdout)") }
-        let server = PostgresServer(socketFolder: sockets, dataFolder: data, logPath: log, runAs: runAs, binaries: binaries,
-                                    settings: settings, startSeconds: 0)
+        let server = PostgresServer(socketFolder: sockets, dataFolder: data, logPath: log, runAs: runAs, binaries: binaries, settings: settings)
         try await server.restart()
-        return PostgresServer(socketFolder: sockets, dataFolder: data, logPath: log, runAs: runAs, binaries: binaries,
-                              settings: settings, startSeconds: Date().timeIntervalSince(started))
+        return server
     }
 
     let binaries: String
     let settings: [String: String]
 
-    private init(
-        socketFolder: String, dataFolder: String, logPath: String, runAs: [String], binaries: String, settings: [String: String],
-        startSeconds: Double
-    ) {
+    private init(socketFolder: String, dataFolder: String, logPath: String, runAs: [String], binaries: String, settings: [String: String]) {
         self.settings = settings
         self.socketFolder = socketFolder
         self.dataFolder = dataFolder
         self.logPath = logPath
         self.runAs = runAs
         self.binaries = binaries
-        self.startSeconds = startSeconds
     }
 
     /// Creates an empty database (a fresh one per test) and returns its name.
@@ -99,7 +90,7 @@ public final class PostgresServer: Sendable {
         guard output.status == 0 else { throw Failure(description: "pg_ctl stop -m immediate failed: \(output.stderr)") }
     }
 
-    /// Starts the server again on its data folder (after ``crash()`` or ``stop()``).
+    /// Starts the server on its data folder (first by ``start(settings:)``, again after ``crash()`` or ``stop()``).
     public func restart() async throws {
         var options = ["-k", socketFolder, "-c", "listen_addresses=", "-c", "max_connections=200"]
         for (name, value) in settings.sorted(by: { $0.key < $1.key }) { options += ["-c", "\(name)=\(value)"] }

@@ -27,28 +27,45 @@ struct PostgresLedgerTests {
         }
     }
 
-    @Test("the database refuses to edit history: UPDATE, DELETE and TRUNCATE of transfers, a fork or gap in the chain, an account below zero or shrinking")
+    @Test("the database refuses to edit history: UPDATE, DELETE and TRUNCATE of transfers, plays and pricing versions, a fork or gap in the chain, a play number charged twice, an account below zero or shrinking")
     func databaseRefusals() async throws {
         let server = try Self.server()
         try await Self.withStore(server) { store, name in
             try await store.submit([LedgerStoreContractTests.topUp("t1", "lena", 1_000)])
-            try await store.submit([LedgerStoreContractTests.topUp("t2", "lena", 500)])
+            try await store.submit([LedgerStoreContractTests.topUp("t2", "lena", 1_500)])
+            guard case .charged = try await store.chargePlay(LedgerStoreContractTests.play("p1", "lena")) else {
+                Issue.record("the play was not charged")
+                return
+            }
             let refusals = [
                 ("UPDATE ledger_transfers SET amount = 1 WHERE sequence = 1", "append-only"),
                 ("DELETE FROM ledger_transfers WHERE sequence = 2", "append-only"),
                 ("TRUNCATE ledger_transfers CASCADE", "append-only"),
-                // A second transfer after #1 (a fork), and one after a missing #3 (a gap).
+                // A second transfer after #1 (a fork), and one after a missing transfer past the head (a gap).
                 ("""
                  INSERT INTO ledger_transfers (sequence, id, debit_account_id, credit_account_id, amount, code, created_at_ms, previous_hash, hash)
                  SELECT 2, 'fork', 2, 1, 5, 'adjustment', 0, hash, hash FROM ledger_transfers WHERE sequence = 1
                  """, "duplicate key"),
                 ("""
                  INSERT INTO ledger_transfers (sequence, id, debit_account_id, credit_account_id, amount, code, created_at_ms, previous_hash, hash)
-                 SELECT 4, 'gap', 2, 1, 5, 'adjustment', 0, hash, hash FROM ledger_transfers WHERE sequence = 2
+                 SELECT sequence + 2, 'gap', 2, 1, 5, 'adjustment', 0, hash, hash FROM ledger_transfers
+                 WHERE sequence = (SELECT max(sequence) FROM ledger_transfers)
                  """, "does not follow the head"),
                 ("UPDATE ledger_accounts SET debits_posted = debits_posted + 2000 WHERE kind = 'listener_wallet'", "check"),
                 ("UPDATE ledger_accounts SET credits_posted = 0 WHERE kind = 'listener_wallet'", "only grow"),
                 ("DELETE FROM ledger_accounts WHERE kind = 'listener_wallet'", "never deleted"),
+                // Plays and pricing versions are append-only too, and a play number is charged once.
+                ("UPDATE ledger_plays SET price = 0, artist_part = 0, cooperative_part = 0", "append-only"),
+                ("DELETE FROM ledger_plays", "append-only"),
+                ("TRUNCATE ledger_plays", "append-only"),
+                ("UPDATE ledger_pricing_versions SET base_price = 1", "append-only"),
+                ("DELETE FROM ledger_pricing_versions", "append-only"),
+                ("""
+                 INSERT INTO ledger_plays (sequence, play_id, listener_id, artist_id, track_id, play_number, price, artist_part,
+                     cooperative_part, pricing_version, completes_ownership, wallet_balance_after, played_at_ms, recorded_at_ms)
+                 SELECT sequence + 1, 'again', listener_id, artist_id, track_id, play_number, price, artist_part, cooperative_part,
+                     pricing_version, completes_ownership, wallet_balance_after, played_at_ms, recorded_at_ms FROM ledger_plays
+                 """, "duplicate key"),
             ]
             for (sql, expected) in refusals {
                 let output = try await server.psql(name, sql)
@@ -56,8 +73,8 @@ struct PostgresLedgerTests {
                 #expect(output.stderr.lowercased().contains(expected), "\(sql): \(output.stderr)")
             }
             let report = try await store.verify(anchors: [])
-            #expect(report.isIntact && report.transfers == 2, "\(report)")
-            #expect(try await store.balance(of: .listenerWallet("lena")).balance == 1_500)
+            #expect(report.isIntact && report.transfers == 4, "\(report)")
+            #expect(try await store.balance(of: .listenerWallet("lena")).balance == 2_500 - 2_000)
         }
     }
 

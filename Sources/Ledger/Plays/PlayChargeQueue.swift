@@ -1,24 +1,30 @@
 import Foundation
 
 /// Gathers concurrent play charges so that one write transaction (one sync to disk) commits
-/// many of them: group commit.
+/// many of them: group commit. Both backends' ledgers use it (SQLite's `Ledger`, PostgreSQL's
+/// `PostgresLedgerStore`).
 ///
 /// Callers wait in line. When no commit is in flight, the caller that arrives takes the line
 /// (itself, up to `maximumBatch`) into a commit. The commit runs on the database's writer
 /// queue, and when it is durable the writer takes whoever arrived meanwhile into the next
 /// commit before it wakes the callers of the one it finished: the writer never waits for a
 /// caller's task to be scheduled, and no task is spawned.
-final class PlayChargeQueue: @unchecked Sendable {
-    typealias Outcome = Result<PlayChargeResult, LedgerError>
+package final class PlayChargeQueue: @unchecked Sendable {
+    package typealias Outcome = Result<PlayChargeResult, LedgerError>
 
-    struct Waiter: Sendable {
-        let request: PlayChargeRequest
+    package struct Waiter: Sendable {
+        package let request: PlayChargeRequest
         let continuation: CheckedContinuation<Outcome, Never>
 
-        func resume(_ outcome: Outcome) { continuation.resume(returning: outcome) }
+        package init(request: PlayChargeRequest, continuation: CheckedContinuation<Outcome, Never>) {
+            self.request = request
+            self.continuation = continuation
+        }
+
+        package func resume(_ outcome: Outcome) { continuation.resume(returning: outcome) }
     }
 
-    let maximumBatch: Int
+    package let maximumBatch: Int
     /// Guards everything below.
     private let lock = NSLock()
     private var waiting: [Waiter] = []
@@ -27,13 +33,13 @@ final class PlayChargeQueue: @unchecked Sendable {
     private var plays = 0
     private var largestCommit = 0
 
-    init(maximumBatch: Int) {
+    package init(maximumBatch: Int) {
         self.maximumBatch = maximumBatch
     }
 
     /// Puts `waiter` in line. Returns the batch to commit now (it includes `waiter`) if no
     /// commit was in flight; the caller must commit it and then call ``next(after:)``.
-    func enqueue(_ waiter: Waiter) -> [Waiter]? {
+    package func enqueue(_ waiter: Waiter) -> [Waiter]? {
         lock.withLock {
             waiting.append(waiter)
             guard !committing else { return nil }
@@ -44,7 +50,7 @@ final class PlayChargeQueue: @unchecked Sendable {
 
     /// Records a finished commit of `count` plays and returns the next batch to commit, or
     /// nil if nobody is waiting (the queue goes idle).
-    func next(after count: Int) -> [Waiter]? {
+    package func next(after count: Int) -> [Waiter]? {
         lock.withLock {
             commits += 1
             plays += count
@@ -67,7 +73,7 @@ final class PlayChargeQueue: @unchecked Sendable {
         return batch
     }
 
-    var statistics: PlayCommitStatistics {
+    package var statistics: PlayCommitStatistics {
         lock.withLock { PlayCommitStatistics(commits: commits, plays: plays, largestCommit: largestCommit) }
     }
 }
