@@ -177,7 +177,8 @@ export class Player {
       this.audio.load();
     }
     this.ensureGraph();
-    if (this.graph) await this.graph.context.resume().catch(() => {});
+    // Not awaited: an audio device slow to open must not hold the stream back.
+    if (this.graph) this.graph.context.resume().catch(() => {});
     try {
       await this.audio.play();
     } catch (error) {
@@ -242,6 +243,9 @@ export class Player {
     if (this.graph || !window.AudioContext) return;
     try {
       const context = new AudioContext();
+      const showState = () => { this.section.dataset.audioContext = context.state; };
+      context.addEventListener('statechange', showState);
+      showState();
       const gain = context.createGain();
       context.createMediaElementSource(this.audio).connect(gain).connect(context.destination);
       this.graph = { context, gain };

@@ -82,9 +82,26 @@ extension BrowserPage {
         do {
             try await waitUntil("document.getElementById('audio').currentTime > \(start + seconds)", timeout: timeout)
         } catch {
-            let mediaError = try await evaluate("String(document.getElementById('audio').error?.message)", as: String.self) ?? ""
-            throw Chromium.ProtocolError(description: "audio.currentTime stays at \(start) (media error: \(mediaError))")
+            throw Chromium.ProtocolError(description: "audio.currentTime stays at \(start): \(try await audioState())")
         }
+    }
+
+    /// What the audio element and the page say about playback, for a failure's message.
+    func audioState() async throws -> String {
+        let script = """
+            (() => {
+              const audio = document.getElementById('audio');
+              const buffered = Array.from({ length: audio.buffered.length }, (_, i) => `${audio.buffered.start(i)}-${audio.buffered.end(i)}`);
+              return JSON.stringify({
+                paused: audio.paused, readyState: audio.readyState, networkState: audio.networkState,
+                error: audio.error ? `${audio.error.code} ${audio.error.message}` : null, buffered,
+                src: audio.getAttribute('src'), notice: document.getElementById('now-notice').textContent,
+                state: document.getElementById('player').dataset.state ?? null,
+                audioContext: document.getElementById('player').dataset.audioContext ?? null,
+              });
+            })()
+            """
+        return try await evaluate(script, as: String.self) ?? "(no state)"
     }
 
     func text(_ selector: String) async throws -> String {
