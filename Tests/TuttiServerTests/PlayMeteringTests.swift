@@ -92,6 +92,7 @@ struct PlayMeteringTests {
 
             // Like a browser <audio>: one open-ended request, read as fast as the server sends.
             let streamedBefore = try await api.metric("tutti_streamed_bytes_total")
+            let partsBefore = try await api.metric("tutti_sendfile_parts_total")
             let connection = try api.rawGet(session.standardURL, range: "bytes=0-")
             let start = try await readBody(connection, atLeast: track.freeEnd)
             #expect(start.body.count == track.freeEnd, "nothing past the preview before it has been heard")
@@ -111,6 +112,9 @@ struct PlayMeteringTests {
             let remaining = track.standard.count - start.body.count
             let rest = try await RawConnection.onThread { connection.read { $0.count >= remaining } }
             #expect(start.body + rest == track.standard)
+            // Both parts of the held stream left by sendfile, through the router's response:
+            // nothing of them was copied into the server's memory.
+            #expect(try await api.metric("tutti_sendfile_parts_total") - partsBefore == 2, "the preview and the rest, each sent from the file")
             let status = try await api.playStatus(session.id, as: listener)
             #expect(status["counted"] as? Bool == true)
             #expect(status["price"] as? Int == 2_000)

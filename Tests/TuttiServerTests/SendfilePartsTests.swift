@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 import TuttiTestSupport
 @testable import TuttiServer
@@ -8,8 +9,9 @@ import Glibc
 #endif
 
 /// The pieces of the sendfile path that are not seen from the wire: which request headers it
-/// defers to the controllers, and how long an event loop keeps a file's descriptor open.
-@Suite("Sendfile path: header names and descriptors")
+/// defers to the controllers, how long an event loop keeps a file's descriptor open, and how
+/// a file part's token is told from a body's own bytes.
+@Suite("Sendfile path: header names, descriptors, file parts")
 struct SendfilePartsTests {
     @Test("header names are told apart byte by byte, in any letter case")
     func headerKinds() {
@@ -62,5 +64,31 @@ struct SendfilePartsTests {
         // An empty file has no descriptor to send from.
         let empty = MappedFile(base: nil, size: 0, descriptor: -1)
         #expect(files.sending(empty) == nil)
+    }
+
+    @Test("a file part is taken by its token's storage only, once; a body's own single byte is never taken for one")
+    func fileParts() throws {
+        let folder = Fixtures.scratch("file-parts")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let mapped = try file(1_000, in: folder, named: "audio")
+        let parts = FileParts()
+        var lone = ByteBufferAllocator().buffer(capacity: 1)
+        lone.writeInteger(UInt8(0))
+        #expect(parts.take(lone) == nil, "nothing registered")
+
+        let first = parts.token(for: mapped, range: 0...499)
+        let second = parts.token(for: mapped, range: 500...999)
+        #expect(first.readableBytes == 1 && first == lone, "the same content as a body's own zero byte...")
+        #expect(parts.take(lone) == nil, "...but not the same storage: not a token")
+        var copy = ByteBufferAllocator().buffer(capacity: 1)
+        copy.writeImmutableBuffer(first)
+        #expect(parts.take(copy) == nil, "a copy of a token is no token")
+
+        // Taken in any order, each once.
+        let takenSecond = try #require(parts.take(second))
+        #expect(takenSecond.range == 500...999 && takenSecond.file === mapped)
+        #expect(parts.take(second) == nil, "taken once")
+        #expect(try #require(parts.take(first)).range == 0...499)
+        #expect(parts.take(first) == nil)
     }
 }

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import Ledger
 import Logging
+import NIOCore
 import Prometheus
 import TuttiStorage
 
@@ -108,14 +109,14 @@ struct PlaysController {
         case .serve(let preparedStatus, let preparedHeaders, let preparedFile, let preparedRange):
             (status, headers, file, range) = (preparedStatus, preparedHeaders, preparedFile, preparedRange)
         }
-        let (services, logger) = (self.services, context.logger)
+        let (services, logger, channel) = (self.services, context.logger, context.channel)
         // The range as asked: handed to nginx in front (--accel-redirect, a remote store) or
         // sent from here. Made before anything is recorded or counted, so that a remote store
         // that fails answers a problem with nothing charged (a response not sent is dropped,
         // and its read of the store with it).
         let answer: () async throws -> Response = {
             if let handOff = StreamController.handOff(file, request: request, headers: headers, services: services) { return handOff }
-            return Response(status: status, headers: headers, body: try await services.media.body(file, range: range, metrics: services.metrics, logger: logger))
+            return Response(status: status, headers: headers, body: try await services.media.body(file, range: range, channel: channel, metrics: services.metrics, logger: logger))
         }
         var current = session
         let tailProbeBytes = services.configuration.tailProbeBytes
@@ -140,7 +141,7 @@ struct PlaysController {
             return response
         case .continuePastPreview(let freeBytes):
             current = try await services.playSessions.markFirstAudio(current, at: services.configuration.now())
-            let (meter, channel, window) = (self.meter, context.channel, window())
+            let (meter, window) = (self.meter, window())
             let refusal = try await meter.refusal(current)
             switch MeteringDecision.Continuation(freeBytes: freeBytes, refusal: refusal, partial: status == .partialContent) {
             case .refuse(let refusal):
@@ -151,7 +152,7 @@ struct PlaysController {
                 var partial = headers
                 partial[.contentRange] = "bytes \(free.lowerBound)-\(free.upperBound)/\(file.size)"
                 partial[.contentLength] = String(free.count)
-                return Response(status: status, headers: partial, body: try await services.media.body(file, range: free, metrics: services.metrics, logger: logger))
+                return Response(status: status, headers: partial, body: try await services.media.body(file, range: free, channel: channel, metrics: services.metrics, logger: logger))
             case .waitThenCount:
                 // Nothing free to send first: wait before answering, so a refusal is a proper 402.
                 let watcher = await LeaveWatcher.of(channel)
@@ -166,7 +167,7 @@ struct PlaysController {
                 // preview leave only through this gate.
                 let watcher = await LeaveWatcher.of(channel)
                 let waiting = current
-                let gated = try await services.media.body(file, range: range, gateOffset: window.freeEnd, metrics: services.metrics, logger: logger) {
+                let gated = try await services.media.body(file, range: range, gateOffset: window.freeEnd, channel: channel, metrics: services.metrics, logger: logger) {
                     guard try await meter.waitForPreview(of: waiting, window: window, watcher: watcher) else {
                         throw CancellationError()
                     }
@@ -212,7 +213,7 @@ struct PlaysController {
         guard try await mayDownloadOriginal(track, user: user) else {
             throw Problem(.forbidden, title: "Not owned yet", detail: "The original can be downloaded once you own the track (after enough counted plays).")
         }
-        return try await originalResponse(track, logger: context.logger)
+        return try await originalResponse(track, channel: context.channel, logger: context.logger)
     }
 
     /// Whether `user` may have the track's original: its artist, an admin, or a listener who owns it.
@@ -223,7 +224,7 @@ struct PlaysController {
     }
 
     /// The original upload as an attachment, named after the track.
-    func originalResponse(_ track: Track, logger: Logger) async throws -> Response {
+    func originalResponse(_ track: Track, channel: any Channel, logger: Logger) async throws -> Response {
         guard let file = try await services.media.source(track.originalPath, recordedSize: track.originalBytes) else {
             throw Problem(.serviceUnavailable, title: "Original unavailable", detail: "The original upload is missing on the server; try again later.")
         }
@@ -236,7 +237,7 @@ struct PlaysController {
         ]
         headers.append(contentsOf: SecurityHeadersMiddleware<TuttiRequestContext>.fields)
         guard file.size > 0 else { return Response(status: .ok, headers: headers) }
-        return Response(status: .ok, headers: headers, body: try await services.media.body(file, range: 0...(file.size - 1), metrics: services.metrics, logger: logger))
+        return Response(status: .ok, headers: headers, body: try await services.media.body(file, range: 0...(file.size - 1), channel: channel, metrics: services.metrics, logger: logger))
     }
 }
 

@@ -46,7 +46,7 @@ struct StreamController {
             return response
         case .serve(let status, let headers, let source, let range):
             if let handOff = Self.handOff(source, request: request, headers: headers, services: services) { return handOff }
-            return Response(status: status, headers: headers, body: try await services.media.body(source, range: range, metrics: services.metrics, logger: context.logger))
+            return Response(status: status, headers: headers, body: try await services.media.body(source, range: range, channel: context.channel, metrics: services.metrics, logger: context.logger))
         }
     }
 

@@ -8,6 +8,7 @@ public final class TuttiMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     let bytesStreamed: Counter
     let sendfileResponses: Counter
+    let sendfileParts: Counter
     let jobsQueued: Gauge
     let jobsRunning: Gauge
     let jobsFailed: Counter
@@ -42,6 +43,8 @@ public final class TuttiMetrics: Sendable {
         bytesStreamed = registry.makeCounter(descriptor: Self.name("streamed_bytes", "total", "Audio bytes sent to listeners"))
         sendfileResponses = registry.makeCounter(
             descriptor: Self.name("sendfile_responses", "total", "Audio responses sent by the kernel below the router (part of the requests counted)"))
+        sendfileParts = registry.makeCounter(
+            descriptor: Self.name("sendfile_parts", "total", "Ranges of audio files in responses of the router sent by the kernel instead of copied"))
         jobsQueued = registry.makeGauge(descriptor: Self.name("jobs_queued", "", "Transcode jobs waiting"))
         jobsRunning = registry.makeGauge(descriptor: Self.name("jobs_running", "", "Transcode jobs running"))
         jobsFailed = registry.makeCounter(descriptor: Self.name("jobs_failed", "total", "Transcode jobs that failed"))

@@ -140,8 +140,9 @@ final class MediaFiles: Sendable {
         cache.withLock { $0[path] }
     }
 
-    /// A response body carrying `range` of `file`, written in chunks as the client takes them.
-    func body(_ file: MappedFile, range: ClosedRange<Int64>, metrics: TuttiMetrics) -> ResponseBody {
+    /// A response body carrying `range` of `file` on `channel`'s connection: sent by the kernel
+    /// (``FileParts``), or, if the connection cannot, written in chunks as the client takes them.
+    func body(_ file: MappedFile, range: ClosedRange<Int64>, channel: (any Channel)?, metrics: TuttiMetrics) -> ResponseBody {
         let allocator = self.allocator
         if range.count <= Self.chunkLength {
             let buffer = file.bytes(offset: range.lowerBound, count: Int(range.count), allocator: allocator)
@@ -149,35 +150,45 @@ final class MediaFiles: Sendable {
             return ResponseBody(byteBuffer: buffer)
         }
         return ResponseBody(contentLength: Int(range.count)) { writer in
-            try await Self.write(file, range.lowerBound...range.upperBound, to: &writer, allocator: allocator, metrics: metrics)
+            let parts: FileParts? = if let channel { await FileParts.of(channel) } else { nil }
+            try await Self.write(file, range.lowerBound...range.upperBound, to: &writer, parts: parts, allocator: allocator, metrics: metrics)
             try await writer.finish(nil)
         }
     }
 
     /// A response body carrying `range` of `file` that stops before byte `gateOffset` until
     /// `gate` returns; if `gate` throws, the body ends there (the connection is closed, so the
-    /// client sees a short response, never bytes it was not entitled to).
+    /// client sees a short response, never bytes it was not entitled to). Sent as
+    /// ``body(_:range:channel:metrics:)`` is.
     func body(
-        _ file: MappedFile, range: ClosedRange<Int64>, gateOffset: Int64, metrics: TuttiMetrics,
+        _ file: MappedFile, range: ClosedRange<Int64>, gateOffset: Int64, channel: (any Channel)?, metrics: TuttiMetrics,
         gate: @escaping @Sendable () async throws -> Void
     ) -> ResponseBody {
         let allocator = self.allocator
         return ResponseBody(contentLength: Int(range.count)) { writer in
+            let parts: FileParts? = if let channel { await FileParts.of(channel) } else { nil }
             if gateOffset > range.lowerBound {
-                try await Self.write(file, range.lowerBound...min(range.upperBound, gateOffset - 1), to: &writer, allocator: allocator, metrics: metrics)
+                try await Self.write(
+                    file, range.lowerBound...min(range.upperBound, gateOffset - 1), to: &writer, parts: parts, allocator: allocator, metrics: metrics)
             }
             if gateOffset <= range.upperBound {
                 try await gate()
-                try await Self.write(file, max(range.lowerBound, gateOffset)...range.upperBound, to: &writer, allocator: allocator, metrics: metrics)
+                try await Self.write(file, max(range.lowerBound, gateOffset)...range.upperBound, to: &writer, parts: parts, allocator: allocator, metrics: metrics)
             }
             try await writer.finish(nil)
         }
     }
 
+    /// Writes `range` of `file`: as one part for the connection's ``SendfileHandler`` to send
+    /// (which counts its bytes once sent), or else copied, a chunk at a time.
     static func write(
-        _ file: MappedFile, _ range: ClosedRange<Int64>, to writer: inout some ResponseBodyWriter,
+        _ file: MappedFile, _ range: ClosedRange<Int64>, to writer: inout some ResponseBodyWriter, parts: FileParts?,
         allocator: ByteBufferAllocator, metrics: TuttiMetrics
     ) async throws {
+        if let parts, range.count > chunkLength {
+            try await writer.write(parts.token(for: file, range: range))
+            return
+        }
         var offset = range.lowerBound
         while offset <= range.upperBound {
             let count = Int(min(Int64(chunkLength), range.upperBound - offset + 1))

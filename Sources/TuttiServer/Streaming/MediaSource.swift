@@ -35,10 +35,10 @@ extension MediaFiles {
     /// now, so that a store that is down, refuses or lacks the object answers a problem
     /// (502/503) before any header goes out; a failure once bytes are flowing ends the
     /// response short (the connection closes: never a short body presented as whole).
-    func body(_ source: MediaSource, range: ClosedRange<Int64>, metrics: TuttiMetrics, logger: Logger) async throws -> ResponseBody {
+    func body(_ source: MediaSource, range: ClosedRange<Int64>, channel: (any Channel)?, metrics: TuttiMetrics, logger: Logger) async throws -> ResponseBody {
         switch source {
         case .file(let file):
-            return body(file, range: range, metrics: metrics)
+            return body(file, range: range, channel: channel, metrics: metrics)
         case .object(let key, let size):
             let opened = try await openRemote(key, size: size, range: range, metrics: metrics, logger: logger)
             if range.count <= Self.chunkLength {
@@ -61,12 +61,12 @@ extension MediaFiles {
     /// idle through a held preview, and a store that is gone by then fails the stream before
     /// the play is charged.
     func body(
-        _ source: MediaSource, range: ClosedRange<Int64>, gateOffset: Int64, metrics: TuttiMetrics, logger: Logger,
+        _ source: MediaSource, range: ClosedRange<Int64>, gateOffset: Int64, channel: (any Channel)?, metrics: TuttiMetrics, logger: Logger,
         wait: @escaping @Sendable () async throws -> Void, count: @escaping @Sendable () async throws -> Void
     ) async throws -> ResponseBody {
         switch source {
         case .file(let file):
-            return body(file, range: range, gateOffset: gateOffset, metrics: metrics) {
+            return body(file, range: range, gateOffset: gateOffset, channel: channel, metrics: metrics) {
                 try await wait()
                 try await count()
             }

@@ -40,6 +40,8 @@ final class SendfileHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var dateText = ""
     /// The open files of this connection's event loop.
     private let files: LoopFiles
+    /// Ranges of files that responses written by Hummingbird send through here.
+    let fileParts = FileParts()
 
     init(routes: SendfileRoutes, files: LoopFiles) {
         self.routes = routes
@@ -70,8 +72,43 @@ final class SendfileHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { passedOn = max(0, passedOn - 1) }
+        switch unwrapOutboundIn(data) {
+        case .end:
+            passedOn = max(0, passedOn - 1)
+        case .body(.byteBuffer(let buffer)):
+            if let part = fileParts.take(buffer) {
+                send(part, context: context, promise: promise)
+                return
+            }
+        default:
+            break
+        }
         context.write(data, promise: promise)
+    }
+
+    /// Sends a range of a file that a response written by Hummingbird put in its body (see
+    /// ``FileParts``), in the token's place.
+    private func send(_ part: FileParts.Part, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        let (metrics, count) = (routes.metrics, part.range.count)
+        guard let file = files.sending(part.file) else {
+            // No descriptor to spare (the open-file limit): the bytes, copied.
+            let bytes = part.file.bytes(offset: part.range.lowerBound, count: Int(count), allocator: context.channel.allocator)
+            metrics.bytesStreamed.increment(by: Int64(count))
+            context.write(wrapOutboundOut(.body(.byteBuffer(bytes))), promise: promise)
+            return
+        }
+        let region = FileRegion(fileHandle: file.handle, readerIndex: Int(part.range.lowerBound), endIndex: Int(part.range.upperBound) + 1)
+        file.regionStarted()
+        sending += 1
+        metrics.sendfileParts.increment()
+        let sent = context.eventLoop.makePromise(of: Void.self)
+        sent.futureResult.assumeIsolated().whenComplete { result in
+            file.regionLeft()
+            if case .success = result { metrics.bytesStreamed.increment(by: Int64(count)) }
+            self.sent(context: context)
+        }
+        if let promise { sent.futureResult.cascade(to: promise) }
+        context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: sent)
     }
 
     /// Sends the answer's range of `file`.

@@ -52,7 +52,7 @@ extension SubsonicController {
             return response
         case .serve(let status, let headers, let source, let range):
             if let handOff = StreamController.handOff(source, request: request, headers: headers, services: services) { return handOff }
-            return Response(status: status, headers: headers, body: try await services.media.body(source, range: range, metrics: services.metrics, logger: call.context.logger))
+            return Response(status: status, headers: headers, body: try await services.media.body(source, range: range, channel: call.context.channel, metrics: services.metrics, logger: call.context.logger))
         }
     }
 
@@ -83,7 +83,7 @@ extension SubsonicController {
         }
         headers[.contentLength] = String(range.count)
         guard call.request.method != .head else { return Response(status: status, headers: headers) }
-        return Response(status: status, headers: headers, body: try await services.media.body(file, range: range, metrics: services.metrics, logger: call.context.logger))
+        return Response(status: status, headers: headers, body: try await services.media.body(file, range: range, channel: call.context.channel, metrics: services.metrics, logger: call.context.logger))
     }
 
     /// download: the original upload, for what the listener owns (or made); error 50 otherwise.
@@ -97,7 +97,7 @@ extension SubsonicController {
         guard try await plays.mayDownloadOriginal(track, user: user) else {
             throw SubsonicError(.notAuthorized, "Downloads are for tracks you own: play it until it is yours, or own it now in Tutti")
         }
-        return try await plays.originalResponse(track, logger: call.context.logger)
+        return try await plays.originalResponse(track, channel: call.context.channel, logger: call.context.logger)
     }
 
     /// getCoverArt: a cover or avatar by its image id (or by the album, song or artist it
