@@ -10,7 +10,9 @@ import Glibc
 /// Answers the common audio requests (see ``SendfileRoutes``) on the event loop, below
 /// Hummingbird, with the file's bytes sent by the kernel (`sendfile`, through a NIO
 /// `FileRegion`) instead of copied through `ByteBuffer`s by a Swift task per request.
-/// Every other request goes on up to Hummingbird unchanged.
+/// Every other request goes on up to Hummingbird unchanged; the ranges of files its
+/// responses carry (``FileParts``, e.g. a metered stream held at the preview's end) are sent
+/// from here the same way.
 ///
 /// It sits between SwiftNIO's HTTP/1 codec and Hummingbird's HTTP-types codec, so it sees
 /// each connection's requests in order and keeps the responses in that order: while a
