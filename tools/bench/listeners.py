@@ -51,6 +51,7 @@ import asyncio
 import json
 import os
 import random
+import socket
 import sqlite3
 import struct
 import sys
@@ -101,9 +102,48 @@ class Failure(Exception):
     pass
 
 
+# The generator's socket receive buffer in bytes (--client-rcvbuf); 0 leaves it to the kernel.
+CLIENT_RCVBUF = 0
+
+
+async def connect(host, port, limit):
+    """A connection whose receive buffer is capped at CLIENT_RCVBUF, if set, before it
+    connects (so the window it offers is sized for it). On loopback the players' receive
+    buffers take from the same TCP memory as the server's send buffers; across a network
+    they would be on the listeners' machines."""
+    if not CLIENT_RCVBUF:
+        return await asyncio.open_connection(host, port, limit=limit)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, CLIENT_RCVBUF)
+    sock.setblocking(False)
+    try:
+        await asyncio.get_running_loop().sock_connect(sock, (host, port))
+    except BaseException:
+        sock.close()
+        raise
+    return await asyncio.open_connection(sock=sock, limit=limit)
+
+
+def tcp_counters():
+    """The kernel's TCP memory counters (/proc/net/netstat): times it entered memory
+    pressure, packets dropped for want of receive-queue memory, and prunes of receive
+    queues. They tell a stall the kernel made from one a server made."""
+    wanted = {"TCPMemoryPressures": "memoryPressures", "TCPRcvQDrop": "receiveQueueDrops", "PruneCalled": "prunes"}
+    try:
+        with open("/proc/net/netstat") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return {}
+    for names, values in zip(lines[::2], lines[1::2]):
+        if names.startswith("TcpExt:"):
+            pairs = dict(zip(names.split()[1:], values.split()[1:]))
+            return {label: int(pairs.get(name, 0)) for name, label in wanted.items()}
+    return {}
+
+
 async def http(host, port, method, path, headers=None, body=b"", limit=1 << 16):
     """Sends one request; returns (status, headers, reader, writer) with the body unread."""
-    reader, writer = await asyncio.open_connection(host, port, limit=limit)
+    reader, writer = await connect(host, port, limit)
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
     for name, value in (headers or {}).items():
         lines.append(f"{name}: {value}")
@@ -139,6 +179,17 @@ async def read_body(fields, reader):
     return await reader.read()
 
 
+def underrun_kind(metered, heard_past_preview, seeking, played_seconds, play_pos, free_end):
+    """Where a stall outside the hold happened, to tell causes apart: in the first seconds
+    of playback (of a track, or after a seek), just past a metered preview's end (the rest
+    came too slowly after the charge), or later in the stream."""
+    if played_seconds < 5:
+        return "seek-start" if seeking else "start"
+    if metered and heard_past_preview and play_pos - free_end < 5 * 16000:
+        return "after-hold"
+    return "free-stream" if not metered else ("paid-stream" if heard_past_preview else "preview")
+
+
 class Stats:
     def __init__(self):
         self.reset()
@@ -151,6 +202,7 @@ class Stats:
         self.seek_resume = []       # from a seek's request until playback resumes
         self.hold_passages = 0      # metered plays that went on past the preview through the hold
         self.underruns = 0          # stalls elsewhere than at the hold
+        self.underrun_kinds = {}    # where those were: see Listener's `underrun_kind`
         self.hold_underruns = 0     # stalls at a metered session's preview end
         self.stall_seconds = 0.0
         self.hold_stall_seconds = 0.0
@@ -289,6 +341,8 @@ class Generator:
                                         self.stats.hold_underruns += 1
                                     else:
                                         self.stats.underruns += 1
+                                        kind = underrun_kind(metered, heard_past_preview, seeking, now - started_at, play_pos, free_end)
+                                        self.stats.underrun_kinds[kind] = self.stats.underrun_kinds.get(kind, 0) + 1
                                     self.stats.listeners_with_underrun.add(slot_key(session_id, began))
                                 if metered and not heard_past_preview and buffered >= free_end:
                                     self.stats.hold_stall_seconds += over
@@ -422,6 +476,7 @@ class Generator:
             self.stats.reset()
             lag["max"] = 0.0
             cpu_before = {pid: cpu_seconds(pid) for pid in self.args.pid}
+            tcp_before = tcp_counters()
             own_before = os.times()
             rss_peak = 0
             began = self.now()
@@ -434,7 +489,8 @@ class Generator:
             s = self.stats
             row = {
                 "listeners": level, "held": s.held, "seconds": round(elapsed, 1),
-                "underruns": s.underruns, "holdUnderruns": s.hold_underruns,
+                "underruns": s.underruns, "holdUnderruns": s.hold_underruns, "underrunKinds": dict(s.underrun_kinds),
+                "kernelTcp": {name: value - tcp_before.get(name, 0) for name, value in tcp_counters().items()},
                 "stallSeconds": round(s.stall_seconds / self.speed, 2), "holdStallSeconds": round(s.hold_stall_seconds / self.speed, 2),
                 "ttfaP50": percentile(s.ttfa, 50), "ttfaP99": percentile(s.ttfa, 99), "starts": len(s.ttfa),
                 "seekResumeP99": percentile(s.seek_resume, 99), "holdPassages": s.hold_passages,
@@ -536,7 +592,11 @@ def main():
     parser.add_argument("--pid", type=int, action="append", default=[], help="server process to sample (repeat for nginx's workers)")
     parser.add_argument("--db", help="the service's SQLite file: check every charge against the model after the run")
     parser.add_argument("--json", help="write the results here")
+    parser.add_argument("--client-rcvbuf", type=int, default=0,
+                        help="cap each player's socket receive buffer at this many bytes (0: the kernel's autotuning)")
     args = parser.parse_args()
+    global CLIENT_RCVBUF
+    CLIENT_RCVBUF = args.client_rcvbuf
     with open(args.plan) as f:
         plan = json.load(f)
     generator = Generator(plan, args)

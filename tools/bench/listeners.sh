@@ -13,7 +13,10 @@
 # tutti to run instead of building this checkout in release mode), ORDER ("nginx tutti"),
 # RAMP (20: seconds over which a step's new listeners arrive), SETTLE (15: seconds before a
 # step is measured), NICE (e.g. -10: runs the servers and the generator at that priority, all
-# alike, so that builds sharing the machine take less of their CPU; root only).
+# alike, so that builds sharing the machine take less of their CPU; root only), CLIENT_RCVBUF
+# (bytes: caps each player's socket receive buffer; on loopback the players' receive buffers
+# share the kernel's TCP memory, net.ipv4.tcp_mem, with the server's send buffers, and when it
+# runs short the kernel drops packets and streams stall: the last column counts it).
 #
 # Both servers and the generator share the machine's cores. Each side needs one file
 # descriptor per listener: the script raises `ulimit -n` to the hard limit and refuses a
@@ -125,10 +128,10 @@ for target in ${ORDER:-nginx tutti}; do
   if [[ $target == nginx ]]; then
     for p in $nginx_pids; do pids+=(--pid "$p"); done
     python3 tools/bench/listeners.py "$work/plan-nginx.json" --steps "$steps" --step-seconds "$step_seconds" --seed "$seed" "${pids[@]}" \
-      --ramp-seconds "${RAMP:-20}" --settle-seconds "${SETTLE:-15}" --json "$work/nginx.json" > "$work/nginx.out" || status=1
+      --ramp-seconds "${RAMP:-20}" --settle-seconds "${SETTLE:-15}" --json "$work/nginx.json" ${CLIENT_RCVBUF:+--client-rcvbuf "$CLIENT_RCVBUF"} > "$work/nginx.out" || status=1
   else
     python3 tools/bench/listeners.py "$work/plan-tutti.json" --steps "$steps" --step-seconds "$step_seconds" --seed "$seed" --pid "$TUTTI_PID" \
-      --ramp-seconds "${RAMP:-20}" --settle-seconds "${SETTLE:-15}" --db "$data/tutti.sqlite" --json "$work/tutti.json" > "$work/tutti.out" || status=1
+      --ramp-seconds "${RAMP:-20}" --settle-seconds "${SETTLE:-15}" --db "$data/tutti.sqlite" --json "$work/tutti.json" ${CLIENT_RCVBUF:+--client-rcvbuf "$CLIENT_RCVBUF"} > "$work/tutti.out" || status=1
     echo "tutti peak RSS (VmHWM): $(( $(proc_kib "$TUTTI_PID" VmHWM) / 1024 )) MiB"
   fi
   tail -n +1 "$work/$target.out" | grep -v '^{"listeners"' || true
@@ -140,13 +143,16 @@ python3 - "$work" ${ORDER:-nginx tutti} <<'PY'
 import json, sys
 work, *targets = sys.argv[1:]
 print()
-print("| server | listeners | held | underruns | at the hold (of plays through it) | stall s | TTFA p50 ms | TTFA p99 ms | server CPU % | server RSS MiB | MB/s | generator CPU % | loop lag max ms | errors |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| server | listeners | held | underruns | at the hold (of plays through it) | stall s | TTFA p50 ms | TTFA p99 ms | server CPU % | server RSS MiB | MB/s | generator CPU % | loop lag max ms | errors | kernel TCP: pressures / receive drops |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for target in targets:
     report = json.load(open(f"{work}/{target}.json"))
     for s in report["steps"]:
         ms = lambda v: "–" if v is None else f"{v * 1000:.0f}"
-        print(f"| {target} | {s['listeners']} | {s['held']} | {s['underruns']} | {s['holdUnderruns']} ({s['holdPassages']}) | {s['stallSeconds'] + s['holdStallSeconds']:.1f} | {ms(s['ttfaP50'])} | {ms(s['ttfaP99'])} | {s['serverCpuPercent']} | {s['serverRssMiB']} | {s['mbPerSecond']} | {s['generatorCpuPercent']} | {s['loopLagMaxMs']} | {s['errors']} |")
+        print(f"| {target} | {s['listeners']} | {s['held']} | {s['underruns']} | {s['holdUnderruns']} ({s['holdPassages']}) | {s['stallSeconds'] + s['holdStallSeconds']:.1f} | {ms(s['ttfaP50'])} | {ms(s['ttfaP99'])} | {s['serverCpuPercent']} | {s['serverRssMiB']} | {s['mbPerSecond']} | {s['generatorCpuPercent']} | {s['loopLagMaxMs']} | {s['errors']} | {s.get('kernelTcp', {}).get('memoryPressures', '–')} / {s.get('kernelTcp', {}).get('receiveQueueDrops', '–')} |")
+    kinds = {f"{s['listeners']}": s.get("underrunKinds") for s in report["steps"] if s.get("underrunKinds")}
+    if kinds:
+        print(f"\nunderruns outside the hold by where they happened ({target}): {json.dumps(kinds)}")
     if "charges" in report:
         print(f"\ncharges ({target}): {json.dumps(report['charges'])}")
         for p in report.get("chargeProblems", [])[:10]:
