@@ -16,7 +16,10 @@
 # alike, so that builds sharing the machine take less of their CPU; root only), CLIENT_RCVBUF
 # (bytes: caps each player's socket receive buffer; on loopback the players' receive buffers
 # share the kernel's TCP memory, net.ipv4.tcp_mem, with the server's send buffers, and when it
-# runs short the kernel drops packets and streams stall: the last column counts it).
+# runs short the kernel drops packets and streams stall: the last column counts it), TCP_MEM
+# (e.g. "1500000 2000000 3000000": net.ipv4.tcp_mem for the run, restored after; Debian's
+# default on this 24 GiB machine, "287907 383877 575814", enters pressure at 1.5 GiB, which
+# 10,000 streams on loopback exceed, for nginx as for Tutti).
 #
 # Both servers and the generator share the machine's cores. Each side needs one file
 # descriptor per listener: the script raises `ulimit -n` to the hard limit and refuses a
@@ -58,7 +61,14 @@ secret=listeners-bench-webhook-secret-0123456789
 printf '%s' "$secret" > "$work/webhook-secret"
 make_music_wav "$PWD/tools/bench/work/music-3min.wav" 180
 start_tutti "$tutti" "$data" "$port" --payment-webhook-secret-file "$work/webhook-secret"
-trap 'stop_tutti; [[ -f $work/nginx/nginx.pid ]] && kill $(cat $work/nginx/nginx.pid) 2>/dev/null; true' EXIT
+trap 'stop_tutti; [[ -f $work/nginx/nginx.pid ]] && kill $(cat $work/nginx/nginx.pid) 2>/dev/null; [[ -n ${old_tcp_mem:-} ]] && sysctl -q -w net.ipv4.tcp_mem="$old_tcp_mem"; true' EXIT
+# TCP_MEM (pages: "min pressure max") sets net.ipv4.tcp_mem for the run (root only) and puts
+# the old value back afterwards.
+if [[ -n ${TCP_MEM:-} ]]; then
+  old_tcp_mem=$(tr -s '\t' ' ' < /proc/sys/net/ipv4/tcp_mem)
+  sysctl -q -w net.ipv4.tcp_mem="$TCP_MEM"
+fi
+echo "# net.ipv4.tcp_mem: $(tr -s '\t' ' ' < /proc/sys/net/ipv4/tcp_mem) pages" >&2
 
 # The catalogue: TRACKS paid tracks and one free one, the same music (different Ogg serials).
 ids=()
