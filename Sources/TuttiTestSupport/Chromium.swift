@@ -38,8 +38,9 @@ public final class Chromium: Sendable {
             "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
             "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-sync",
             "--disable-background-networking", "--disable-component-update", "--password-store=basic",
-            // Media plays without a click and without a sound card.
-            "--autoplay-policy=no-user-gesture-required", "--mute-audio",
+            // Media plays without a click and without a sound card: audio goes to Chromium's
+            // fake output, paced by a timer, instead of a device it would first try to open.
+            "--autoplay-policy=no-user-gesture-required", "--mute-audio", "--disable-audio-output",
             "--window-size=\(windowSize.width),\(windowSize.height)", "about:blank",
         ]
         // Parent ends stay close-on-exec; the child's ends are placed at 3 and 4 by dup2.
