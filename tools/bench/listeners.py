@@ -200,6 +200,10 @@ class Stats:
     def reset(self):
         self.ttfa = []
         self.seek_resume = []       # from a seek's request until playback resumes
+        self.hold_release = []      # from the GET until the first byte past the preview came
+        self.hold_stalls = []       # how long each stall at the hold lasted
+        self.hold_stalls_after_seek = []  # the same, for players that sought inside the preview
+        self.hold_reached = []      # from the GET until the player's position reached the preview's end
         self.hold_passages = 0      # metered plays that went on past the preview through the hold
         self.underruns = 0          # stalls elsewhere than at the hold
         self.underrun_kinds = {}    # where those were: see Listener's `underrun_kind`
@@ -307,6 +311,7 @@ class Generator:
             started_at = None          # wall time playback began
             last = None                # wall time play_pos was last brought up to date
             stalled = False
+            hold_stall_began = None    # when a stall at the hold began (wall time)
             seeking = False
             resumed = None
             pending = action in ("leave", "seek")   # a leave or seek still to come at `at`
@@ -339,6 +344,7 @@ class Generator:
                                     at_hold = metered and not heard_past_preview and buffered >= free_end
                                     if at_hold:
                                         self.stats.hold_underruns += 1
+                                        hold_stall_began = now - over
                                     else:
                                         self.stats.underruns += 1
                                         kind = underrun_kind(metered, heard_past_preview, seeking, now - started_at, play_pos, free_end)
@@ -397,10 +403,21 @@ class Generator:
                             heard_past_preview = True
                             if not seeking and buffered == free_end:
                                 self.stats.hold_passages += 1
+                                # When the server let the rest go, and when this player's
+                                # position reached the free region's end, from its GET.
+                                self.stats.hold_release.append(self.now() - first_get)
+                                if started_at is not None:
+                                    self.stats.hold_reached.append(started_at + free_end / rate - first_get)
                         buffered += len(chunk)
                         self.stats.bytes += len(chunk)
                         if stalled and buffered > play_pos:
                             stalled = False
+                            if hold_stall_began is not None:
+                                # A player that sought forward inside the preview waits there
+                                # until it has listened for the preview's length (the rule).
+                                episodes = self.stats.hold_stalls_after_seek if seeking else self.stats.hold_stalls
+                                episodes.append(self.now() - hold_stall_began)
+                                hold_stall_began = None
                         if started_at is None and (buffered - offset >= START_SECONDS * track["byteRate"] or buffered >= end):
                             started_at = last = self.now()
                             if seeking:
@@ -427,6 +444,7 @@ class Generator:
                     buffered = offset
                     started_at = None
                     stalled = False
+                    hold_stall_began = None
                     resumed = self.now()
                     seeking = True
                     continue
@@ -494,6 +512,10 @@ class Generator:
                 "stallSeconds": round(s.stall_seconds / self.speed, 2), "holdStallSeconds": round(s.hold_stall_seconds / self.speed, 2),
                 "ttfaP50": percentile(s.ttfa, 50), "ttfaP99": percentile(s.ttfa, 99), "starts": len(s.ttfa),
                 "seekResumeP99": percentile(s.seek_resume, 99), "holdPassages": s.hold_passages,
+                "holdReleaseP50": percentile(s.hold_release, 50), "holdReleaseP99": percentile(s.hold_release, 99),
+                "holdReachedP50": percentile(s.hold_reached, 50),
+                "holdStallP50": percentile(s.hold_stalls, 50), "holdStallP99": percentile(s.hold_stalls, 99),
+                "holdStallsAfterSeek": len(s.hold_stalls_after_seek), "holdStallAfterSeekP50": percentile(s.hold_stalls_after_seek, 50),
                 "tracksStarted": s.tracks_started, "tracksFinished": s.tracks_finished, "leaves": s.leaves, "seeks": s.seeks,
                 "previewsEnded": s.previews_ended, "mbPerSecond": round(s.bytes / elapsed / 1e6, 2),
                 "serverCpuPercent": round(100 * sum(cpu_after[p] - cpu_before[p] for p in self.args.pid) / elapsed, 1),

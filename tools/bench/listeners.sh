@@ -160,6 +160,12 @@ for target in targets:
     for s in report["steps"]:
         ms = lambda v: "–" if v is None else f"{v * 1000:.0f}"
         print(f"| {target} | {s['listeners']} | {s['held']} | {s['underruns']} | {s['holdUnderruns']} ({s['holdPassages']}) | {s['stallSeconds'] + s['holdStallSeconds']:.1f} | {ms(s['ttfaP50'])} | {ms(s['ttfaP99'])} | {s['serverCpuPercent']} | {s['serverRssMiB']} | {s['mbPerSecond']} | {s['generatorCpuPercent']} | {s['loopLagMaxMs']} | {s['errors']} | {s.get('kernelTcp', {}).get('memoryPressures', '–')} / {s.get('kernelTcp', {}).get('receiveQueueDrops', '–')} |")
+    holds = {f"{s['listeners']}": {k: s.get(k) for k in ("holdReachedP50", "holdReleaseP50", "holdReleaseP99", "holdStallP50", "holdStallP99",
+                                                          "holdStallsAfterSeek", "holdStallAfterSeekP50")}
+             for s in report["steps"] if s.get("holdReleaseP50") is not None}
+    if holds:
+        print(f"\nthe hold ({target}), seconds: from the GET, the player at the preview's end (p50) and the rest's first byte (p50, p99); "
+              f"each stall there (p50, p99); stalls of players that sought forward inside the preview (count, p50): {json.dumps(holds)}")
     kinds = {f"{s['listeners']}": s.get("underrunKinds") for s in report["steps"] if s.get("underrunKinds")}
     if kinds:
         print(f"\nunderruns outside the hold by where they happened ({target}): {json.dumps(kinds)}")
