@@ -104,6 +104,10 @@ struct LogSyncTests {
         try await waitUntil("the writer committed the later plays while the first sync was held") {
             try fixture.count("SELECT count(*) FROM ledger_plays") == 8
         }
+        // A batch is visible once committed, and handed to the log sync after, in the same
+        // writer job: a write queued behind that job returns once every hand-off is done (on a
+        // busy machine the last one could otherwise come after the next sync took its batches).
+        try await fixture.pool.writeWithoutTransaction { _ in }
         #expect(gate.syncsEntered == 1)
         gate.open()
         #expect(try await first.value.charge != nil)
