@@ -82,10 +82,8 @@ enum PostgresLedgerSchema {
                 CHECK (debit_account_id <> credit_account_id)
             )
             """,
-            // Append-only: history is corrected by new transfers, never edited.
-            "CREATE TRIGGER ledger_transfers_no_update BEFORE UPDATE ON ledger_transfers FOR EACH ROW EXECUTE FUNCTION ledger_refuse('ledger_transfers is append-only')",
-            "CREATE TRIGGER ledger_transfers_no_delete BEFORE DELETE ON ledger_transfers FOR EACH ROW EXECUTE FUNCTION ledger_refuse('ledger_transfers is append-only')",
-            "CREATE TRIGGER ledger_transfers_no_truncate BEFORE TRUNCATE ON ledger_transfers FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse('ledger_transfers is append-only')",
+        // Append-only: history is corrected by new transfers, never edited.
+        ] + appendOnly("ledger_transfers") + [
             // A transfer follows the head: the next sequence, naming the hash of the one before
             // (the genesis for the first). Checked once per statement over the rows it inserted
             // (a transition table), so a group commit's hundreds of transfers cost one join, not
@@ -137,9 +135,7 @@ enum PostgresLedgerSchema {
                 created_at_ms BIGINT NOT NULL
             )
             """,
-            "CREATE TRIGGER ledger_pricing_versions_no_update BEFORE UPDATE ON ledger_pricing_versions FOR EACH ROW EXECUTE FUNCTION ledger_refuse('ledger_pricing_versions is append-only')",
-            "CREATE TRIGGER ledger_pricing_versions_no_delete BEFORE DELETE ON ledger_pricing_versions FOR EACH ROW EXECUTE FUNCTION ledger_refuse('ledger_pricing_versions is append-only')",
-            "CREATE TRIGGER ledger_pricing_versions_no_truncate BEFORE TRUNCATE ON ledger_pricing_versions FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse('ledger_pricing_versions is append-only')",
+        ] + appendOnly("ledger_pricing_versions") + [
             """
             INSERT INTO ledger_pricing_versions
                 (version, effective_from_ms, preview_seconds, base_price, multiplier, plays_to_own, artist_share_bp, proposal_id, created_at_ms)
@@ -169,9 +165,13 @@ enum PostgresLedgerSchema {
             )
             """,
             "CREATE INDEX ledger_plays_artist ON ledger_plays (artist_id, played_at_ms)",
-            "CREATE TRIGGER ledger_plays_no_update BEFORE UPDATE ON ledger_plays FOR EACH ROW EXECUTE FUNCTION ledger_refuse('ledger_plays is append-only')",
-            "CREATE TRIGGER ledger_plays_no_delete BEFORE DELETE ON ledger_plays FOR EACH ROW EXECUTE FUNCTION ledger_refuse('ledger_plays is append-only')",
-            "CREATE TRIGGER ledger_plays_no_truncate BEFORE TRUNCATE ON ledger_plays FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse('ledger_plays is append-only')",
-        ]
+        ] + appendOnly("ledger_plays")
+    }
+
+    /// Triggers that refuse every UPDATE, DELETE and TRUNCATE of `table`.
+    static func appendOnly(_ table: String) -> [String] {
+        [("no_update", "UPDATE", "ROW"), ("no_delete", "DELETE", "ROW"), ("no_truncate", "TRUNCATE", "STATEMENT")].map { name, event, level in
+            "CREATE TRIGGER \(table)_\(name) BEFORE \(event) ON \(table) FOR EACH \(level) EXECUTE FUNCTION ledger_refuse('\(table) is append-only')"
+        }
     }
 }

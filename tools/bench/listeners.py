@@ -179,13 +179,13 @@ async def read_body(fields, reader):
     return await reader.read()
 
 
-def underrun_kind(metered, heard_past_preview, seeking, played_seconds, play_pos, free_end):
+def underrun_kind(metered, heard_past_preview, seeking, played_seconds, play_pos, free_end, byte_rate):
     """Where a stall outside the hold happened, to tell causes apart: in the first seconds
     of playback (of a track, or after a seek), just past a metered preview's end (the rest
     came too slowly after the charge), or later in the stream."""
     if played_seconds < 5:
         return "seek-start" if seeking else "start"
-    if metered and heard_past_preview and play_pos - free_end < 5 * 16000:
+    if metered and heard_past_preview and play_pos - free_end < 5 * byte_rate:
         return "after-hold"
     return "free-stream" if not metered else ("paid-stream" if heard_past_preview else "preview")
 
@@ -347,7 +347,7 @@ class Generator:
                                         hold_stall_began = now - over
                                     else:
                                         self.stats.underruns += 1
-                                        kind = underrun_kind(metered, heard_past_preview, seeking, now - started_at, play_pos, free_end)
+                                        kind = underrun_kind(metered, heard_past_preview, seeking, now - started_at, play_pos, free_end, track["byteRate"])
                                         self.stats.underrun_kinds[kind] = self.stats.underrun_kinds.get(kind, 0) + 1
                                     self.stats.listeners_with_underrun.add(slot_key(session_id, began))
                                 if metered and not heard_past_preview and buffered >= free_end:
