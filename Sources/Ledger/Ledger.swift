@@ -19,6 +19,8 @@ public final class Ledger: Sendable {
     /// The time of bookings; tests pass a clock they control.
     let clock: @Sendable () -> Date
     let playQueue: PlayChargeQueue
+    /// What play commits learned that later ones may use again (see ``WriterMemory``).
+    let writerMemory = WriterMemory()
     /// Checkpoints the log off the writer (nil unless the database is a file in WAL mode).
     let checkpointer: WALCheckpointer?
     /// Syncs group commits of plays off the writer (nil unless the database is a file in WAL

@@ -64,7 +64,7 @@ extension LedgerCommand {
         @Flag(help: "Verify the whole ledger afterwards (not timed) and report the result.")
         var verify = false
 
-        @Option(help: "Divide every play's artist part by a split sheet of this many parties (the track's artist and others, in force before the first play): one artist-part transfer per party instead of one. 1: the default sheet.")
+        @Option(help: "Divide every play's artist part by a split sheet of this many parties (the track's artist and others, in force before the first play): the artist part's transfer gets one leg per party. 1: the default sheet.")
         var splitParties: Int = 1
 
         func validate() throws {

@@ -70,15 +70,17 @@ struct CrashTests {
         let pool = try Ledger.openDatabase(path: path)
         let report = try Ledger.verify(pool)
         #expect(report.isIntact, "\(report)")
-        let (plays, divided, partTransfers, cooperativeTransfers) = try await pool.read { db in
+        let (plays, divided, artistTransfers, legs, cooperativeTransfers) = try await pool.read { db in
             (try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_plays") ?? -1,
              try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_play_splits") ?? -1,
              try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_transfers WHERE code = 'play_artist_share'") ?? -1,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_transfer_legs") ?? -1,
              try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_transfers WHERE code = 'play_cooperative_share'") ?? -1)
         }
         #expect(plays >= observed)
         #expect(divided == plays, "every play was divided by its track's sheet")
-        #expect(partTransfers == plays * 4)
+        #expect(artistTransfers == plays, "one artist part per play, to the splits account")
+        #expect(legs == plays * 4, "its four parties' legs")
         #expect(cooperativeTransfers == plays)
 
         // Charging a recorded play again after the restart pays no party a second time.

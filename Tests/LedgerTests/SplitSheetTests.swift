@@ -71,12 +71,21 @@ struct SplitSheetTests {
         #expect(bo.csv().contains("p3,song,,,,"))
         #expect(try ledger.statement(artist: "ari").rows.map(\.playID) == ["p1", "p2"])
         #expect(try ledger.payoutsDue(threshold: 1_000).map(\.artistID) == ["ari", "bo", "cy"])
-        // The listener's wallet history shows every part of the divided play, newest first.
+        // The listener's wallet history shows the divided play as two charges like any other:
+        // its artist part to the splits account, whose legs pay each party, and the
+        // cooperative's part. The splits account keeps nothing.
         let history = try ledger.walletHistory(listener: "lena", limit: 20).entries
-        let p3: [Int64] = history.filter { $0.transfer.details.playID == "p3" }.map { $0.change }.sorted()
-        let expectedP3: [Int64] = [-2_800, -2_400, -1_680, -1_120]
-        #expect(p3 == expectedP3)
-        #expect(history.count == 9)  // the top-up, two plays of two charges, one of four
+        let p3 = history.filter { $0.transfer.details.playID == "p3" }
+        #expect(p3.map(\.change).sorted() == [-5_600, -2_400])
+        let divided = try #require(p3.first { $0.transfer.credit == .splits }?.transfer)
+        #expect(divided.legs == [
+            TransferLeg(position: 0, account: .artistEarnings("ari"), amount: 2_800),
+            TransferLeg(position: 1, account: .artistEarnings("bo"), amount: 1_680),
+            TransferLeg(position: 2, account: .artistEarnings("cy"), amount: 1_120),
+        ])
+        #expect(try ledger.transfer(id: divided.id)?.legs == divided.legs)
+        #expect(try ledger.balance(of: .splits) == AccountBalance(account: .splits, debitsPosted: 0, creditsPosted: 0))
+        #expect(history.count == 7)  // the top-up and three plays of two charges
         let sequences: [Int64] = history.map { $0.transfer.sequence }
         #expect(sequences == sequences.sorted(by: >))
 
@@ -204,6 +213,7 @@ struct SplitSheetTests {
         "UPDATE ledger_split_consents SET decision = 'declined'", "DELETE FROM ledger_split_consents",
         "UPDATE ledger_split_activations SET effective_from_ms = 0", "DELETE FROM ledger_split_activations",
         "UPDATE ledger_play_splits SET sheet_id = 2", "DELETE FROM ledger_play_splits",
+        "UPDATE ledger_transfer_legs SET amount = 1", "DELETE FROM ledger_transfer_legs",
     ])
     func appendOnly(statement: String) async throws {
         let fixture = try LedgerFixture("appendOnly-\(statement.hashValue)")
@@ -237,6 +247,118 @@ struct SplitSheetTests {
         #expect(!report.isIntact)
         #expect(report.failures.contains { $0.check == .plays && $0.playID == "p1" }, "\(report)")
         #expect(report.failures.contains { $0.check == .splits && $0.detail.contains("without the acceptance of cy") }, "\(report)")
+    }
+
+    @Test("verify finds a divided play's legs altered: a part moved between parties, a leg removed, a leg for an account the sheet does not name")
+    func verifyFindsAlteredLegs() async throws {
+        let edits = [
+            // Equal sums, so only the rule and the hash can tell.
+            "UPDATE ledger_transfer_legs SET amount = amount + 1 WHERE position = 0; UPDATE ledger_transfer_legs SET amount = amount - 1 WHERE position = 1",
+            "DELETE FROM ledger_transfer_legs WHERE position = 2",
+            "UPDATE ledger_transfer_legs SET account_id = (SELECT id FROM ledger_accounts WHERE kind = 'listener_wallet') WHERE position = 1",
+        ]
+        for (index, edit) in edits.enumerated() {
+            let fixture = try LedgerFixture("verifyFindsAlteredLegs-\(index)")
+            let ledger = fixture.ledger
+            try ledger.topUp(transferID: "pay", user: "lena", amount: 10_000_000)
+            _ = try Self.bandSheetInForce(ledger)
+            _ = try await ledger.chargePlay(play(fixture, "p1"))
+            #expect(try ledger.verify().isIntact)
+            try fixture.sql("DROP TRIGGER ledger_transfer_legs_no_update; DROP TRIGGER ledger_transfer_legs_no_delete; " + edit)
+            let report = try ledger.verify()
+            #expect(report.failures.contains { $0.check == .hashChain }, "\(edit): \(report)")
+            #expect(report.failures.contains { $0.check == .plays && $0.playID == "p1" && $0.detail.contains("legs") }, "\(edit): \(report)")
+        }
+    }
+
+    @Test("a sheet answered by another process takes effect for the next play: the writer's remembered sheets are read again")
+    func sheetFromAnotherProcess() async throws {
+        let fixture = try LedgerFixture()
+        let ledger = fixture.ledger
+        try ledger.topUp(transferID: "pay", user: "lena", amount: 10_000_000)
+        _ = try Self.bandSheetInForce(ledger)
+        #expect(try await ledger.chargePlay(play(fixture, "p1")).charge?.split?.version == 1)
+        fixture.clock.advance(seconds: 60)
+        // Another process (e.g. `tutti` on the same file) makes version 2 of the release's sheet.
+        let other = try Ledger(database: try Ledger.openDatabase(path: fixture.path), clock: { [clock = fixture.clock] in clock.now })
+        let second = try other.proposeSplitSheet(scope: .release("album"), proposer: "ari", parties: [
+            SplitParty(userID: "ari", shareBasisPoints: 9_000, role: "vocals"), SplitParty(userID: "bo", shareBasisPoints: 1_000, role: "guitar"),
+        ])
+        #expect(try other.answerSplitSheet(second.id, party: "bo", decision: .accepted).status == .inForce)
+        fixture.clock.advance(seconds: 60)
+        let after = try #require(try await ledger.chargePlay(play(fixture, "p2")).charge?.split)
+        #expect(after.version == 2)
+        #expect(after.parts.map(\.party.userID) == ["ari", "bo"])
+        #expect(try ledger.verify().isIntact)
+    }
+
+    @Test("nobody books a transfer into or out of the splits account by hand")
+    func splitsAccountIsTheLedgers() async throws {
+        let fixture = try LedgerFixture()
+        try fixture.ledger.topUp(transferID: "pay", user: "lena", amount: 10_000)
+        for request in [
+            TransferRequest(id: "in", debit: .listenerWallet("lena"), credit: .splits, amount: 1, code: .adjustment),
+            TransferRequest(id: "out", debit: .splits, credit: .treasury, amount: 1, code: .adjustment),
+        ] {
+            #expect(throws: LedgerError.self) { try fixture.ledger.submit([request]) }
+        }
+        #expect(try fixture.ledger.verify().isIntact)
+    }
+
+    @Test("a file made before the splits account existed is migrated: its accounts kept row for row, their guards kept, split plays then booked with legs")
+    func migrationAdmitsSplitsAccount() async throws {
+        var fixture = try LedgerFixture()
+        try fixture.ledger.topUp(transferID: "pay", user: "lena", amount: 10_000_000)
+        _ = try await fixture.ledger.chargePlay(play(fixture, "p1"))
+        let accounts = try await fixture.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, kind, owner, debits_posted, credits_posted, last_play FROM ledger_accounts ORDER BY id")
+                .map { "\($0[0] as Int64) \($0[1] as String) \($0[2] as String) \($0[3] as Int64) \($0[4] as Int64) \($0[5] as Int64? ?? 0)" }
+        }
+        // Back to the schema before the transfer legs: the kind check without 'splits'.
+        try await fixture.pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            try db.inTransaction {
+                let table = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'ledger_accounts'") ?? ""
+                let dependents = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE tbl_name = 'ledger_accounts' AND type = 'trigger'")
+                try db.execute(sql: table.replacingOccurrences(of: ", 'splits')", with: ")")
+                    .replacingOccurrences(of: "CREATE TABLE ledger_accounts (", with: "CREATE TABLE old_accounts ("))
+                try db.execute(sql: """
+                    INSERT INTO old_accounts SELECT * FROM ledger_accounts;
+                    PRAGMA legacy_alter_table = ON;
+                    DROP TABLE ledger_accounts;
+                    ALTER TABLE old_accounts RENAME TO ledger_accounts;
+                    PRAGMA legacy_alter_table = OFF;
+                    DROP TABLE ledger_transfer_legs;
+                    DELETE FROM grdb_migrations WHERE identifier = 'ledger-5-transfer-legs';
+                    """)
+                for sql in dependents { try db.execute(sql: sql) }
+                return .commit
+            }
+        }
+        #expect(try fixture.count("SELECT count(*) FROM sqlite_master WHERE name = 'ledger_accounts' AND sql LIKE '%''splits''%'") == 0)
+
+        try fixture.restart()
+        #expect(try fixture.count("SELECT count(*) FROM sqlite_master WHERE name = 'ledger_accounts' AND sql LIKE '%''splits''%'") == 1)
+        #expect(try await fixture.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, kind, owner, debits_posted, credits_posted, last_play FROM ledger_accounts ORDER BY id")
+                .map { "\($0[0] as Int64) \($0[1] as String) \($0[2] as String) \($0[3] as Int64) \($0[4] as Int64) \($0[5] as Int64? ?? 0)" }
+        } == accounts)
+        #expect(try fixture.count("SELECT count(*) FROM sqlite_master WHERE tbl_name = 'ledger_accounts' AND type = 'trigger'") == 3)
+        #expect(try fixture.ledger.verify().isIntact)
+        // The guards came along: no account deleted, totals never shrink, foreign keys hold.
+        #expect(throws: DatabaseError.self) { try fixture.sql("DELETE FROM ledger_accounts WHERE kind = 'artist_earnings'") }
+        #expect(throws: DatabaseError.self) { try fixture.sql("UPDATE ledger_accounts SET credits_posted = 0 WHERE kind = 'treasury'") }
+        #expect(throws: DatabaseError.self) {
+            try fixture.sql("INSERT INTO ledger_transfer_legs (transfer_sequence, position, account_id, amount) VALUES (999, 0, 1, 1)")
+        }
+
+        _ = try Self.bandSheetInForce(fixture.ledger)
+        let divided = try #require(try await fixture.ledger.chargePlay(play(fixture, "p2")).charge?.split)
+        #expect(divided.parts.map(\.amount) == [1_400, 840, 560])
+        #expect(try fixture.count("SELECT count(*) FROM ledger_transfer_legs") == 3)
+        #expect(try fixture.ledger.balance(of: .artistEarnings("bo")).balance == 840)
+        let report = try fixture.ledger.verify()
+        #expect(report.isIntact, "\(report)")
     }
 
     /// Random plays on tracks of random sheets (2–12 parties), with sheets replaced as the plays

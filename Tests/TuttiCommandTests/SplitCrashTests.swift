@@ -96,16 +96,19 @@ struct SplitCrashTests {
         let ledger = try Ledger(database: database)
         let report = try ledger.verify()
         #expect(report.isIntact, "\(report)")
-        let (plays, divided, artistTransfers) = try await database.read { db in
+        let (plays, divided, artistTransfers, legs) = try await database.read { db in
             (try Row.fetchAll(db, sql: "SELECT play_id, artist_id, artist_part FROM ledger_plays"),
              try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_play_splits") ?? -1,
-             try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_transfers WHERE code = 'play_artist_share'") ?? -1)
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_transfers WHERE code = 'play_artist_share'") ?? -1,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_transfer_legs") ?? -1)
         }
         let charged = Set(plays.map { $0["play_id"] as String })
         for attempt in served { #expect(charged.contains(attempt.session), "served play \(attempt.session) was charged") }
         #expect(plays.count >= served.count)
         #expect(divided == plays.count, "every play was divided by its release's sheet")
-        #expect(artistTransfers == plays.count * 3, "three parts per play, none twice")
+        #expect(artistTransfers == plays.count, "one artist part per play, none twice")
+        let parts = plays.map { SplitRule.divide($0["artist_part"], by: [5_000, 3_000, 2_000]).filter { $0 > 0 }.count }
+        #expect(legs == parts.reduce(0, +), "a leg per party with a part, none twice")
         // Each party holds exactly the rule's parts of the plays recorded: nobody paid twice.
         var expected: [String: Int64] = [:]
         for play in plays {

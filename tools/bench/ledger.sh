@@ -11,7 +11,7 @@
 # session opened, its first audio marked, the play charged, the session marked counted),
 # which is the durable work of one counted play in the server, HTTP aside.
 # A row divides every play's artist part by a four-party split sheet (--split-parties 4:
-# four artist-part transfers per play instead of one), compared with the group row of the
+# the artist part's transfer gets four legs, one per party), compared with the group row of the
 # same runs (target: at least 0.8x its plays/s, p99 under 20 ms).
 # One more group row runs on a file in tmpfs (/dev/shm), where a sync costs next to
 # nothing: not durable, so never a result, but the ceiling of this design on this machine,

@@ -14,6 +14,10 @@ public enum AccountID: Hashable, Sendable, CustomStringConvertible {
     case paymentsClearing
     /// Money paid out to artists (leaves the ledger).
     case payouts
+    /// Where a play's artist part is divided among a split sheet's parties: a transfer to it
+    /// carries legs that pass every unit on, in the same transfer, to the parties' earnings
+    /// (``TransferLeg``). It never holds anything: its totals stay zero.
+    case splits
 
     /// What an account is, independent of its owner.
     public enum Kind: String, CaseIterable, Sendable {
@@ -22,6 +26,7 @@ public enum AccountID: Hashable, Sendable, CustomStringConvertible {
         case treasury
         case paymentsClearing = "payments_clearing"
         case payouts
+        case splits
 
         /// Whether the database refuses debits beyond credits on accounts of this kind.
         public var debitsMustNotExceedCredits: Bool {
@@ -36,6 +41,7 @@ public enum AccountID: Hashable, Sendable, CustomStringConvertible {
         case .treasury: .treasury
         case .paymentsClearing: .paymentsClearing
         case .payouts: .payouts
+        case .splits: .splits
         }
     }
 
@@ -43,7 +49,7 @@ public enum AccountID: Hashable, Sendable, CustomStringConvertible {
     public var owner: String {
         switch self {
         case .listenerWallet(let user), .artistEarnings(let user): user
-        case .treasury, .paymentsClearing, .payouts: ""
+        case .treasury, .paymentsClearing, .payouts, .splits: ""
         }
     }
 
@@ -56,6 +62,7 @@ public enum AccountID: Hashable, Sendable, CustomStringConvertible {
         case .treasury: self = .treasury
         case .paymentsClearing: self = .paymentsClearing
         case .payouts: self = .payouts
+        case .splits: self = .splits
         }
         guard self.owner == owner else { return nil }
     }
@@ -69,7 +76,7 @@ public enum AccountID: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .listenerWallet(let user), .artistEarnings(let user):
             try Identifiers.check(user, "user id")
-        case .treasury, .paymentsClearing, .payouts:
+        case .treasury, .paymentsClearing, .payouts, .splits:
             break
         }
     }

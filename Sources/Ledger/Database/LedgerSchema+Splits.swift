@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The tables of royalty splits (PRODUCT.md, "Royalty splits"): split sheets, their parties
@@ -12,6 +13,64 @@ extension LedgerSchema {
         migrator.registerMigration("ledger-4-split-sheets") { db in
             try createSplitSheets(db)
         }
+        migrator.registerMigration("ledger-5-transfer-legs") { db in
+            try admitSplitsAccount(db)
+            try createTransferLegs(db)
+        }
+    }
+
+    /// Lets `ledger_accounts` hold the ``AccountID/splits`` account: its kind check was made
+    /// from the kinds known then. SQLite cannot change a check, so the table is made again
+    /// from its own stored definition with the longer list (SQLite's procedure for other
+    /// schema changes: a new table, its rows copied, the old one dropped, the new one renamed,
+    /// its indexes and triggers made again). Row ids, and so every reference to an account,
+    /// stay as they were. A file whose first migration already knew the kind is left alone.
+    private static func admitSplitsAccount(_ db: Database) throws {
+        let all = AccountID.Kind.allCases.map { "'\($0.rawValue)'" }
+        let before = AccountID.Kind.allCases.filter { $0 != .splits }.map { "'\($0.rawValue)'" }
+        guard let table = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'ledger_accounts'")
+        else { throw LedgerError.database("ledger_accounts is missing") }
+        if table.contains("'\(AccountID.Kind.splits.rawValue)'") { return }
+        let oldCheck = "kind IN (\(before.joined(separator: ", ")))"
+        // The name as first made, or quoted as SQLite writes it after a rename.
+        guard let open = table.firstIndex(of: "("),
+              table[..<open].replacingOccurrences(of: "\"", with: "").trimmingCharacters(in: .whitespaces) == "CREATE TABLE ledger_accounts",
+              table.contains(oldCheck)
+        else { throw LedgerError.database("ledger_accounts is not as the ledger made it; its kinds cannot be extended") }
+        let rebuilt = "CREATE TABLE ledger_accounts_rebuilt " + table[open...]
+            .replacingOccurrences(of: oldCheck, with: "kind IN (\(all.joined(separator: ", ")))")
+        let dependents = try String.fetchAll(db, sql: """
+            SELECT sql FROM sqlite_master WHERE tbl_name = 'ledger_accounts' AND type IN ('index', 'trigger') AND sql IS NOT NULL
+            ORDER BY type, name
+            """)
+        try db.execute(sql: rebuilt)
+        try db.execute(sql: "INSERT INTO ledger_accounts_rebuilt SELECT * FROM ledger_accounts")
+        // Other tables' references name `ledger_accounts`: they refer to the new table once it
+        // has the name. The legacy rename leaves them (and triggers elsewhere) as they are.
+        try db.execute(sql: """
+            PRAGMA legacy_alter_table = ON;
+            DROP TABLE ledger_accounts;
+            ALTER TABLE ledger_accounts_rebuilt RENAME TO ledger_accounts;
+            PRAGMA legacy_alter_table = OFF;
+            """)
+        for sql in dependents { try db.execute(sql: sql) }
+    }
+
+    /// The legs of transfers divided among a split sheet's parties: a play's artist part goes
+    /// to ``AccountID/splits`` in one transfer, and its legs pass each party's part on to that
+    /// party's earnings in the same transfer. Legs are covered by their transfer's hash and
+    /// are append-only like it; a part of zero has no leg.
+    private static func createTransferLegs(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE ledger_transfer_legs (
+                transfer_sequence INTEGER NOT NULL REFERENCES ledger_transfers(sequence),
+                position INTEGER NOT NULL CHECK (typeof(position) = 'integer' AND position >= 0),
+                account_id INTEGER NOT NULL REFERENCES ledger_accounts(id),
+                amount INTEGER NOT NULL CHECK (typeof(amount) = 'integer' AND amount > 0),
+                PRIMARY KEY (transfer_sequence, position)
+            ) WITHOUT ROWID;
+            \(appendOnly("ledger_transfer_legs"))
+            """)
     }
 
     private static func appendOnly(_ table: String) -> String {

@@ -15,7 +15,10 @@ final class LedgerTransaction {
     /// Booking time of every transfer in this transaction, in milliseconds.
     let now: Int64
     private var head: ChainHead?
-    private var accountRowIDs: [AccountID: Int64] = [:]
+    /// Row ids of accounts found or created in this transaction.
+    private(set) var accountRowIDs: [AccountID: Int64] = [:]
+    /// Row ids of accounts committed before this transaction began (``WriterMemory``).
+    private let rememberedRowIDs: [AccountID: Int64]
     private var pricingHistory: PricingHistory?
     /// Split sheets looked up by this transaction's plays (see ``splitTerms(track:release:at:)``).
     var splitSheets = SplitSheetCache()
@@ -47,9 +50,27 @@ final class LedgerTransaction {
         var balance: Int64 { credits - debits }
     }
 
-    init(_ db: Database, now: Int64) {
+    /// - Parameter memory: what earlier transactions of the writer learned; nil to look
+    ///   everything up.
+    init(_ db: Database, now: Int64, memory: WriterMemory? = nil) {
         self.db = db
         self.now = now
+        self.memory = memory
+        let recalled = memory?.recall()
+        rememberedRowIDs = recalled?.accountRowIDs ?? [:]
+        splitSheets.terms = recalled?.splitTerms ?? [:]
+    }
+
+    let memory: WriterMemory?
+
+    /// Hands what this transaction learned to the writer's memory: call once it committed.
+    func remember() {
+        memory?.remember(accountRowIDs: accountRowIDs, splitTerms: splitSheets.terms, activations: splitSheets.activationsRead)
+    }
+
+    /// The row id of `account` if this transaction or an earlier committed one knows it.
+    private func knownRowID(_ account: AccountID) -> Int64? {
+        accountRowIDs[account] ?? rememberedRowIDs[account] ?? LedgerSchema.singletonAccountIDs[account.kind]
     }
 
     /// One of the ledger's statements, ready to run.
@@ -88,6 +109,7 @@ final class LedgerTransaction {
             postings = savedPostings
             (lastPlays, movedLastPlays) = savedLastPlays
             accountRowIDs = [:]  // rows created in the savepoint are gone
+            splitSheets.partyRowIDs = [:]
             // If SQLite already rolled the whole transaction back these fail, and so will the commit.
             try? statement(.rollbackSavepoint).execute()
             try? statement(.releaseSavepoint).execute()
@@ -117,7 +139,7 @@ final class LedgerTransaction {
     /// account (with zero totals) if `create` and missing.
     func account(_ account: AccountID, create: Bool) throws -> AccountState? {
         let stored: AccountState
-        if let rowID = accountRowIDs[account] ?? LedgerSchema.singletonAccountIDs[account.kind] {
+        if let rowID = knownRowID(account) {
             let select = try raw(.accountTotalsByRowID)
             select.bind(rowID, at: 1)
             guard try select.step() else { throw LedgerError.database("ledger account \(account) (row \(rowID)) is missing") }
@@ -148,7 +170,7 @@ final class LedgerTransaction {
 
     /// The account's row id, creating the account if missing, without reading its totals.
     func accountRowID(_ account: AccountID) throws -> Int64 {
-        if let rowID = accountRowIDs[account] ?? LedgerSchema.singletonAccountIDs[account.kind] { return rowID }
+        if let rowID = knownRowID(account) { return rowID }
         let select = try raw(.accountRowIDByOwner)
         select.bind(account.kind.rawValue, at: 1)
         select.bind(account.owner, at: 2)
@@ -206,7 +228,7 @@ final class LedgerTransaction {
     /// The stored transfer with this id, if any.
     func transfer(id: String) throws -> Transfer? {
         let row = try Row.fetchOne(statement(.transferByID), arguments: [id])
-        return try row.map(TransferRow.decode)
+        return try row.map { try TransferRow.decode($0, db) }
     }
 
     /// Books `requests` as one linked set, in order, all or nothing.
@@ -305,12 +327,20 @@ final class LedgerTransaction {
         movedLastPlays = [:]
     }
 
-    /// A transfer ready to append: the request, its accounts' row ids and its linked set.
+    /// A transfer ready to append: the request, its accounts' row ids, its linked set, and
+    /// the legs of a transfer divided among a split sheet's parties.
     struct Appendable {
         let request: TransferRequest
         let debitRowID: Int64
         let creditRowID: Int64
         let linkedGroup: String?
+        var legs: [Leg] = []
+    }
+
+    /// A leg to append with its transfer: the party's position, account and its row id.
+    struct Leg {
+        let leg: TransferLeg
+        let accountRowID: Int64
     }
 
     /// Appends transfers at the head of the chain, in order, in one INSERT for up to two (a
@@ -325,7 +355,7 @@ final class LedgerTransaction {
             booked.append(Transfer(
                 sequence: sequence, id: request.id, debit: request.debit, credit: request.credit,
                 amount: request.amount, code: request.code, linkedGroup: transfer.linkedGroup, details: request.details,
-                timestamp: Timestamp.date(now), previousHash: previousHash, hash: hash))
+                timestamp: Timestamp.date(now), previousHash: previousHash, hash: hash, legs: transfer.legs.map(\.leg)))
         }
         return booked
     }
@@ -348,7 +378,7 @@ final class LedgerTransaction {
             let fields = HashedFields(
                 sequence: head.sequence + 1, id: request.id, debit: request.debit, credit: request.credit,
                 amount: request.amount, code: request.code.rawValue, linkedGroup: transfer.linkedGroup,
-                details: request.details, timestampMilliseconds: now)
+                details: request.details, timestampMilliseconds: now, legs: transfer.legs.map(\.leg))
             let hash = TransferHash.compute(previous: head.hash, fields)
             let insert = try raw(pairs ? .insertTwoTransfers : .insertTransfer)
             // 16 parameters per row; the second row of a pair starts at 17.
@@ -376,7 +406,26 @@ final class LedgerTransaction {
                 try insert.step()
             }
         }
+        // After their transfers' rows, which they reference.
+        var sequence = head.sequence - Int64(transfers.count)
+        for transfer in transfers {
+            sequence += 1
+            if !transfer.legs.isEmpty { try insertLegs(transfer.legs, of: sequence) }
+        }
         self.head = head
+    }
+
+    /// Inserts a transfer's legs, a row each. (One statement of several rows is no faster:
+    /// SQLite runs its VALUES as a subroutine and keeps a statement journal for it.)
+    private func insertLegs(_ legs: [Leg], of sequence: Int64) throws {
+        let insert = try raw(.insertLeg)
+        for leg in legs {
+            insert.bind(sequence, at: 1)
+            insert.bind(Int64(leg.leg.position), at: 2)
+            insert.bind(leg.accountRowID, at: 3)
+            insert.bind(leg.leg.amount, at: 4)
+            try insert.step()
+        }
     }
 }
 
@@ -392,6 +441,31 @@ package enum TransferRow {
         JOIN ledger_accounts c ON c.id = t.credit_account_id
         """
 
+    /// A stored transfer, with its legs if it was divided among a split sheet's parties.
+    static func decode(_ row: Row, _ db: Database) throws -> Transfer {
+        let transfer = try decode(row)
+        guard transfer.credit == .splits else { return transfer }
+        return Transfer(
+            sequence: transfer.sequence, id: transfer.id, debit: transfer.debit, credit: transfer.credit, amount: transfer.amount,
+            code: transfer.code, linkedGroup: transfer.linkedGroup, details: transfer.details, timestamp: transfer.timestamp,
+            previousHash: transfer.previousHash, hash: transfer.hash, legs: try legs(of: transfer.sequence, db))
+    }
+
+    /// The legs of the transfer at `sequence`, in order.
+    static func legs(of sequence: Int64, _ db: Database) throws -> [TransferLeg] {
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT l.position, l.amount, a.kind, a.owner FROM ledger_transfer_legs l JOIN ledger_accounts a ON a.id = l.account_id
+            WHERE l.transfer_sequence = ? ORDER BY l.position
+            """), arguments: [sequence])
+        return try rows.map { row in
+            guard let account = AccountID(kind: row[2], owner: row[3]) else {
+                throw LedgerError.database("a leg of transfer #\(sequence) names an unknown account kind")
+            }
+            return TransferLeg(position: row[0], account: account, amount: row[1])
+        }
+    }
+
+    /// A stored transfer without its legs (see ``decode(_:_:)``).
     static func decode(_ row: Row) throws -> Transfer {
         let id: String = row["id"]
         guard let debit = AccountID(kind: row["debit_kind"], owner: row["debit_owner"]),

@@ -116,9 +116,15 @@ extension Ledger {
         do {
             let now = try self.now()
             do {
-                return try Self.inTransaction(db) { try LedgerTransaction(db, now: now).chargePlays(requests) }
+                let transaction = LedgerTransaction(db, now: now, memory: writerMemory)
+                let outcomes = try Self.inTransaction(db) { try transaction.chargePlays(requests) }
+                transaction.remember()
+                return outcomes
             } catch is PlayWriteFailed {
-                return try Self.inTransaction(db) { try LedgerTransaction(db, now: now).chargePlaysInSavepoints(requests) }
+                let transaction = LedgerTransaction(db, now: now, memory: writerMemory)
+                let outcomes = try Self.inTransaction(db) { try transaction.chargePlaysInSavepoints(requests) }
+                transaction.remember()
+                return outcomes
             }
         } catch {
             let failure = LedgerError(wrapping: error)

@@ -117,29 +117,53 @@ extension LedgerTransaction {
 
         // Two linked transfers, skipping a zero part. The wallet covers the price, so neither
         // can overdraw it; the play row above is new, so its `play:` transfer ids are too.
+        // Under a split sheet the artist part goes to the splits account, and the transfer's
+        // legs pass each party's part (above zero) on to the party's earnings.
+        guard let walletRowID = pending.walletRowID else { return .charged(charge) }
+        let wallet = AccountID.listenerWallet(request.listenerID)
         let details = TransferDetails(trackID: request.trackID, playID: request.playID, pricingVersion: charge.pricingVersion)
-        // Under a split sheet, one artist part per party of the sheet.
-        let artistParts: [(String, AccountID, Int64, TransferCode)] = charge.split.map { split in
-            split.parts.enumerated().map { position, part in
-                (PlayTransferID.party(playSequence, position: position), AccountID.artistEarnings(part.party.userID), part.amount,
-                 TransferCode.playArtistShare)
+        var transfers: [Appendable] = []
+        transfers.reserveCapacity(2)
+        let artistID = PlayTransferID.artist(playSequence)
+        let cooperativeID = PlayTransferID.cooperative(playSequence)
+        let group = charge.artistPart > 0 && charge.cooperativePart > 0 ? artistID : nil
+        if charge.artistPart > 0 {
+            if let split = charge.split {
+                let rowIDs = try partyRowIDs(split)
+                var legs: [Leg] = []
+                legs.reserveCapacity(split.parts.count)
+                for (position, part) in split.parts.enumerated() where part.amount > 0 {
+                    legs.append(Leg(leg: TransferLeg(position: position, account: .artistEarnings(part.party.userID), amount: part.amount),
+                                    accountRowID: rowIDs[position]))
+                }
+                transfers.append(Appendable(
+                    request: TransferRequest(id: artistID, debit: wallet, credit: .splits, amount: charge.artistPart,
+                                             code: .playArtistShare, details: details),
+                    debitRowID: walletRowID, creditRowID: try accountRowID(.splits), linkedGroup: group, legs: legs))
+            } else {
+                let artist = AccountID.artistEarnings(request.artistID)
+                transfers.append(Appendable(
+                    request: TransferRequest(id: artistID, debit: wallet, credit: artist, amount: charge.artistPart,
+                                             code: .playArtistShare, details: details),
+                    debitRowID: walletRowID, creditRowID: try accountRowID(artist), linkedGroup: group))
             }
-        } ?? [(PlayTransferID.artist(playSequence), AccountID.artistEarnings(request.artistID), charge.artistPart, TransferCode.playArtistShare)]
-        let parts = (artistParts + [
-            (PlayTransferID.cooperative(playSequence), AccountID.treasury, charge.cooperativePart, TransferCode.playCooperativeShare),
-        ]).filter { $0.2 > 0 }
-        if !parts.isEmpty, let walletRowID = pending.walletRowID {
-            let wallet = AccountID.listenerWallet(request.listenerID)
-            let group = parts.count > 1 ? parts[0].0 : nil
-            let transfers = try parts.map { id, credit, amount, code in
-                Appendable(
-                    request: TransferRequest(id: id, debit: wallet, credit: credit, amount: amount, code: code, details: details),
-                    debitRowID: walletRowID, creditRowID: try accountRowID(credit), linkedGroup: group)
-            }
-            try appendWithoutResult(transfers)
-            for transfer in transfers { post(credits: transfer.request.amount, to: transfer.creditRowID) }
-            post(debits: charge.price, to: walletRowID)
         }
+        if charge.cooperativePart > 0 {
+            transfers.append(Appendable(
+                request: TransferRequest(id: cooperativeID, debit: wallet, credit: .treasury, amount: charge.cooperativePart,
+                                         code: .playCooperativeShare, details: details),
+                debitRowID: walletRowID, creditRowID: try accountRowID(.treasury), linkedGroup: group))
+        }
+        guard !transfers.isEmpty else { return .charged(charge) }
+        try appendWithoutResult(transfers)
+        for transfer in transfers {
+            if transfer.legs.isEmpty {
+                post(credits: transfer.request.amount, to: transfer.creditRowID)
+            } else {
+                for leg in transfer.legs { post(credits: leg.leg.amount, to: leg.accountRowID) }
+            }
+        }
+        post(debits: charge.price, to: walletRowID)
         return .charged(charge)
     }
 
@@ -172,7 +196,8 @@ extension LedgerTransaction {
 package enum PlayTransferID {
     package static func artist(_ playSequence: Int64) -> String { "play:#\(digits(playSequence)):artist" }
     package static func cooperative(_ playSequence: Int64) -> String { "play:#\(digits(playSequence)):cooperative" }
-    /// The part of the party at `position` on the play's split sheet.
+    /// The part of the party at `position` on the play's split sheet, as plays divided
+    /// before transfer legs were booked (read only: verify and wallet history).
     package static func party(_ playSequence: Int64, position: Int) -> String { "play:#\(digits(playSequence)):party:\(position)" }
     static func legacyArtist(_ playID: String) -> String { "play:\(playID):artist" }
     static func legacyCooperative(_ playID: String) -> String { "play:\(playID):cooperative" }

@@ -92,7 +92,7 @@ enum WalletHistoryQuery {
     static func otherTransfers(_ db: Database, account: Int64, before cursor: Int64, limit: Int) throws -> [Transfer] {
         let rows = try Row.fetchAll(db.cachedStatement(sql: otherTransfersSQL),
                                     arguments: ["account": account, "cursor": cursor, "limit": limit])
-        return try rows.map(TransferRow.decode)
+        return try rows.map { try TransferRow.decode($0, db) }
     }
 
     /// The listener's newest play at or below play sequence `boundary` (which is not theirs),
@@ -122,8 +122,8 @@ enum WalletHistoryQuery {
     /// Up to `limit` of the newest charges of `listener`'s plays below sequence `before`
     /// (`wallet`: the listener's wallet row and newest play).
     ///
-    /// A play's charges are at most two transfers, or one per party and the
-    /// cooperative's under a split sheet (a zero part is not booked), so `limit` plays usually
+    /// A play's charges are at most two transfers (a zero part is not booked; a play divided
+    /// before transfer legs existed has one per party and the cooperative's), so `limit` plays usually
     /// give enough; plays of price zero give none, and the next older plays
     /// are read until `limit` charges are found or the plays run out.
     static func playCharges(
@@ -142,8 +142,8 @@ enum WalletHistoryQuery {
         }
         let playStatement = try db.cachedStatement(sql: playSQL)
         let transferByID = try db.cachedStatement(sql: TransferRow.select + " WHERE t.id = ?")
-        // A play divided by a split sheet has one artist part per party, `play:#…:party:N`:
-        // a range of the transfers' id index.
+        // A play divided by a split sheet before transfer legs existed has one artist part per
+        // party, `play:#…:party:N`: a range of the transfers' id index.
         let partsByIDRange = try db.cachedStatement(sql: TransferRow.select + " WHERE t.id >= ? AND t.id < ?")
         var charges: [Transfer] = []
         while charges.count < limit, let playSequence = next {
@@ -159,7 +159,7 @@ enum WalletHistoryQuery {
                 }
                 // The boundary play may have one charge at or above the cursor.
                 for row in rows {
-                    if let sequence: Int64 = row["sequence"], sequence < cursor { charges.append(try TransferRow.decode(row)) }
+                    if let sequence: Int64 = row["sequence"], sequence < cursor { charges.append(try TransferRow.decode(row, db)) }
                 }
             }
             next = play["listener_previous"]

@@ -20,27 +20,47 @@ struct SplitTerms {
 /// transactions of their own (``Ledger/answerSplitSheet(_:party:decision:)``), so within a
 /// play transaction nothing here goes stale.
 struct SplitSheetCache {
-    /// Whether any sheet has ever taken effect: while none has, a play looks nothing up.
-    var anyInForce: Bool?
+    /// How many times sheets have taken effect, once this transaction has counted: while
+    /// none has, a play looks nothing up.
+    var activationCount: Int64?
     /// Activations of a scope, oldest first: (effective from in ms, sheet id).
     var activations: [SplitScope: [(from: Int64, sheetID: Int64)]] = [:]
+
+    /// The activations read, with the count they were read at, for ``WriterMemory``.
+    var activationsRead: (count: Int64, byScope: [SplitScope: [(from: Int64, sheetID: Int64)]])? {
+        activationCount.map { ($0, activations) }
+    }
     var terms: [Int64: SplitTerms] = [:]
+    /// The earnings accounts' row ids of each sheet's parties, in sheet order. Forgotten when
+    /// a savepoint rolls back (an account it created is gone).
+    var partyRowIDs: [Int64: [Int64]] = [:]
 }
 
 extension LedgerTransaction {
     /// The sheet dividing a play of `track` (on `release`) at `at` (ms): the track's own
     /// sheet in force then, or else its release's; nil for the default sheet.
     func splitTerms(track: String, release: String?, at: Int64) throws -> SplitTerms? {
-        if splitSheets.anyInForce == nil {
+        if splitSheets.activationCount == nil {
             // A file migrated only part of the way (tests of older schemas) has no sheets.
-            splitSheets.anyInForce = try db.tableExists("ledger_split_activations")
-                && Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM ledger_split_activations)")) ?? false
+            let count = try db.tableExists("ledger_split_activations")
+                ? Int64.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM ledger_split_activations")) ?? 0 : 0
+            splitSheets.activationCount = count
+            // Activations are append-only: the same count means the same rows.
+            if count > 0, let known = memory?.activations(count: count) { splitSheets.activations = known }
         }
-        guard splitSheets.anyInForce == true else { return nil }
-        for scope in [SplitScope.track(track)] + (release.map { [SplitScope.release($0)] } ?? []) {
-            if let sheetID = try sheetInForce(scope, at: at) { return try terms(of: sheetID) }
-        }
+        guard splitSheets.activationCount ?? 0 > 0 else { return nil }
+        if let sheetID = try sheetInForce(.track(track), at: at) { return try terms(of: sheetID) }
+        if let release, let sheetID = try sheetInForce(.release(release), at: at) { return try terms(of: sheetID) }
         return nil
+    }
+
+    /// The earnings accounts' row ids of `division`'s parties, in sheet order, creating
+    /// accounts not yet made.
+    func partyRowIDs(_ division: SplitDivision) throws -> [Int64] {
+        if let known = splitSheets.partyRowIDs[division.sheetID] { return known }
+        let rowIDs = try division.parts.map { try accountRowID(.artistEarnings($0.party.userID)) }
+        splitSheets.partyRowIDs[division.sheetID] = rowIDs
+        return rowIDs
     }
 
     private func sheetInForce(_ scope: SplitScope, at: Int64) throws -> Int64? {
@@ -69,8 +89,10 @@ extension LedgerTransaction {
 
     /// Records that `division`'s sheet divided the play stored at `playSequence`.
     func recordSplit(_ division: SplitDivision, playSequence: Int64) throws {
-        try db.cachedStatement(sql: "INSERT INTO ledger_play_splits (play_sequence, sheet_id) VALUES (?, ?)")
-            .execute(arguments: [playSequence, division.sheetID])
+        let insert = try raw(.insertPlaySplit)
+        insert.bind(playSequence, at: 1)
+        insert.bind(division.sheetID, at: 2)
+        try insert.step()
     }
 
     /// The division recorded for the play with this id, if it was charged under a sheet.

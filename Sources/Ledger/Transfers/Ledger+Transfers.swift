@@ -20,7 +20,7 @@ extension Ledger {
 
     /// The stored transfer with this id, if any.
     public func transfer(id: String) throws(LedgerError) -> Transfer? {
-        try read { db in try Row.fetchOne(db, sql: TransferRow.select + " WHERE t.id = ?", arguments: [id]).map(TransferRow.decode) }
+        try read { db in try Row.fetchOne(db, sql: TransferRow.select + " WHERE t.id = ?", arguments: [id]).map { try TransferRow.decode($0, db) } }
     }
 
     /// Money the payment provider confirmed, into a listener's wallet (paymentsClearing → wallet).

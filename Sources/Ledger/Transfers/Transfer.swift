@@ -19,6 +19,9 @@ public struct Transfer: Sendable, Equatable, Identifiable {
     public let previousHash: [UInt8]
     /// SHA-256 over `previousHash` and the canonical encoding of every other field.
     public let hash: [UInt8]
+    /// Where a transfer to ``AccountID/splits`` passes its amount on: one leg per party of
+    /// the split sheet with a part above zero, in sheet order. Empty for every other transfer.
+    public let legs: [TransferLeg]
 
     /// Whether `request` asks for exactly this transfer (the idempotent-retry test).
     package func matches(_ request: TransferRequest, linkedGroup group: String?) -> Bool {
@@ -29,7 +32,8 @@ public struct Transfer: Sendable, Equatable, Identifiable {
     /// `hash` in lowercase hexadecimal.
     package init(
         sequence: Int64, id: String, debit: AccountID, credit: AccountID, amount: Int64, code: TransferCode,
-        linkedGroup: String?, details: TransferDetails, timestamp: Date, previousHash: [UInt8], hash: [UInt8]
+        linkedGroup: String?, details: TransferDetails, timestamp: Date, previousHash: [UInt8], hash: [UInt8],
+        legs: [TransferLeg] = []
     ) {
         self.sequence = sequence
         self.id = id
@@ -42,9 +46,24 @@ public struct Transfer: Sendable, Equatable, Identifiable {
         self.timestamp = timestamp
         self.previousHash = previousHash
         self.hash = hash
+        self.legs = legs
     }
 
     public var hashHex: String { Hex.encode(hash) }
+}
+
+/// One credit of a transfer divided among a split sheet's parties: the party at `position`
+/// on the sheet gets `amount` (> 0) into `account`, its earnings.
+public struct TransferLeg: Sendable, Equatable {
+    public let position: Int
+    public let account: AccountID
+    public let amount: Int64
+
+    package init(position: Int, account: AccountID, amount: Int64) {
+        self.position = position
+        self.account = account
+        self.amount = amount
+    }
 }
 
 package enum Hex {

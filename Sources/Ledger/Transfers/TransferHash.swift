@@ -12,10 +12,12 @@ package struct HashedFields {
     package var details: TransferDetails
     /// Milliseconds since 1970-01-01T00:00:00Z.
     package var timestampMilliseconds: Int64
+    /// A divided transfer's legs, in order (see ``TransferLeg``); empty for any other.
+    package var legs: [TransferLeg]
 
     package init(
         sequence: Int64, id: String, debit: AccountID, credit: AccountID, amount: Int64, code: String, linkedGroup: String?,
-        details: TransferDetails, timestampMilliseconds: Int64
+        details: TransferDetails, timestampMilliseconds: Int64, legs: [TransferLeg] = []
     ) {
         self.sequence = sequence
         self.id = id
@@ -26,6 +28,7 @@ package struct HashedFields {
         self.linkedGroup = linkedGroup
         self.details = details
         self.timestampMilliseconds = timestampMilliseconds
+        self.legs = legs
     }
 }
 
@@ -33,8 +36,11 @@ package struct HashedFields {
 ///
 /// The encoding is unambiguous: a version tag, then every field in a fixed order, each
 /// with a type byte; strings carry their UTF-8 length (4 bytes, big-endian) before their
-/// bytes; integers are 8 bytes big-endian; an absent optional is one 0 byte. So no two
-/// different transfers encode to the same bytes, whatever their text contains.
+/// bytes; integers are 8 bytes big-endian; an absent optional is one 0 byte. A divided
+/// transfer's legs follow the timestamp: a 3 byte, their count (4 bytes, big-endian), then
+/// each leg's position, account kind, owner and amount; a transfer without legs ends at the
+/// timestamp, as every transfer did before legs existed. So no two different transfers
+/// encode to the same bytes, whatever their text contains.
 package enum TransferHash {
     package static let genesis = [UInt8](repeating: 0, count: 32)
     static let formatTag = "tutti.ledger.transfer.v1"
@@ -58,10 +64,11 @@ package enum TransferHash {
         encoder.optional(fields.details.actor)
         encoder.optional(fields.details.note)
         encoder.int(fields.timestampMilliseconds)
+        if !fields.legs.isEmpty { encoder.legs(fields.legs) }
         var hasher = SHA256()
         hasher.update(data: previous)
         hasher.update(data: encoder.bytes)
-        return Array(hasher.finalize())
+        return hasher.finalize().withUnsafeBytes { [UInt8]($0) }
     }
 }
 
@@ -73,14 +80,28 @@ struct CanonicalEncoder {
 
     mutating func string(_ value: String) {
         bytes.append(1)
-        let utf8 = value.utf8
-        append(UInt32(utf8.count))
-        bytes.append(contentsOf: utf8)
+        var value = value
+        // A native string's bytes in one copy (appending the UTF-8 view goes byte by byte).
+        value.withUTF8 { utf8 in
+            append(UInt32(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
     }
 
     mutating func int(_ value: Int64) {
         bytes.append(2)
         append(UInt64(bitPattern: value))
+    }
+
+    mutating func legs(_ legs: [TransferLeg]) {
+        bytes.append(3)
+        append(UInt32(legs.count))
+        for leg in legs {
+            int(Int64(leg.position))
+            string(leg.account.kind.rawValue)
+            string(leg.account.owner)
+            int(leg.amount)
+        }
     }
 
     mutating func optional(_ value: String?) {

@@ -30,6 +30,9 @@ public struct TransferRequest: Sendable, Equatable {
                 throw .invalidRequest("transfer ids starting with '\(Self.reservedPrefix)' are reserved for play charges")
             }
             guard !code.isPlayCharge else { throw .invalidRequest("play charges are booked by chargePlay only") }
+            guard debit != .splits, credit != .splits else {
+                throw .invalidRequest("transfer '\(id)': the splits account only passes play charges on to split sheets' parties")
+            }
         }
         guard amount > 0 else { throw .invalidRequest("transfer '\(id)': amount must be positive, got \(amount)") }
         guard debit != credit else { throw .invalidRequest("transfer '\(id)': debit and credit are the same account") }

@@ -63,25 +63,48 @@ package struct ChainReplay {
         previousHash = hash ?? []
     }
 
+    /// A stored leg of a transfer (``TransferLeg``), its account by row id.
+    package struct StoredLeg {
+        let position: Int64
+        let accountRowID: Int64
+        let amount: Int64
+
+        package init(position: Int64, accountRowID: Int64, amount: Int64) {
+            self.position = position
+            self.accountRowID = accountRowID
+            self.amount = amount
+        }
+    }
+
     /// A transfer row whose columns were read (after ``sequence(_:id:_:)``): its accounts must
-    /// exist, it must follow the chain and its hash cover its fields, its amount moves from one
-    /// account to the other.
+    /// exist, it must follow the chain and its hash cover its fields (its legs included), its
+    /// amount moves from one account to the other, or, for a transfer to the splits account,
+    /// from the debit to its legs' accounts, which must take the whole amount.
     package mutating func transfer(
         sequence: Int64, id: String, debitRowID: Int64, creditRowID: Int64, amount: Int64, code: String, linkedGroup: String?,
         details: TransferDetails, createdAt: Int64, previousHash storedPrevious: [UInt8], hash storedHash: [UInt8],
-        _ report: inout VerificationReport
+        legs storedLegs: [StoredLeg] = [], _ report: inout VerificationReport
     ) {
         guard let debit = accounts[debitRowID], let credit = accounts[creditRowID] else {
             report.fail(.records, sequence: sequence, transferID: id, "debits or credits an account that does not exist")
             previousHash = storedHash
             return
         }
+        var legs: [TransferLeg] = []
+        for leg in storedLegs {
+            guard let account = accounts[leg.accountRowID]?.id, let position = Int(exactly: leg.position) else {
+                report.fail(.records, sequence: sequence, transferID: id, "a leg credits an account that does not exist")
+                previousHash = storedHash
+                return
+            }
+            legs.append(TransferLeg(position: position, account: account, amount: leg.amount))
+        }
         if storedPrevious != previousHash {
             report.fail(.hashChain, sequence: sequence, transferID: id, "previous_hash is not the hash of the transfer before it")
         }
         let fields = HashedFields(
             sequence: sequence, id: id, debit: debit.id, credit: credit.id, amount: amount, code: code, linkedGroup: linkedGroup,
-            details: details, timestampMilliseconds: createdAt)
+            details: details, timestampMilliseconds: createdAt, legs: legs)
         if TransferHash.compute(previous: storedPrevious, fields) != storedHash {
             report.fail(.hashChain, sequence: sequence, transferID: id, "hash does not match the transfer's contents (altered after booking)")
         }
@@ -96,16 +119,48 @@ package struct ChainReplay {
             report.fail(.records, sequence: sequence, transferID: id, "amount \(amount), code '\(code)' or accounts are invalid")
             return
         }
+        // Where the amount is credited: the credit account, or a divided transfer's legs.
+        var credited: [(rowID: Int64, amount: Int64)] = [(creditRowID, amount)]
+        if credit.id == .splits || !legs.isEmpty {
+            guard credit.id == .splits, !legs.isEmpty else {
+                report.fail(.records, sequence: sequence, transferID: id,
+                            credit.id == .splits ? "credits the splits account without legs to pass it on" : "has legs but does not credit the splits account")
+                return
+            }
+            var sum: Int64 = 0
+            var previousPosition = -1
+            for leg in legs {
+                let added = sum.addingReportingOverflow(leg.amount)
+                guard leg.amount > 0, leg.position > previousPosition, leg.account.kind == .artistEarnings, !added.overflow else {
+                    report.fail(.records, sequence: sequence, transferID: id,
+                                "leg \(leg.position) (\(leg.amount) to \(leg.account)) is not a positive part for an earnings account in sheet order")
+                    return
+                }
+                sum = added.partialValue
+                previousPosition = leg.position
+            }
+            guard sum == amount else {
+                report.fail(.records, sequence: sequence, transferID: id, "its legs pass on \(sum) of its \(amount)")
+                return
+            }
+            credited = zip(legs, storedLegs).map { ($0.1.accountRowID, $0.0.amount) }
+        }
         let total = report.totalAmount.addingReportingOverflow(amount)
         let debits = debit.debits.addingReportingOverflow(amount)
-        let credits = credit.credits.addingReportingOverflow(amount)
-        guard !total.overflow, !debits.overflow, !credits.overflow else {
+        var credits: [Int64: Int64] = [:]
+        var overflow = total.overflow || debits.overflow
+        for (rowID, part) in credited {
+            let next = (credits[rowID] ?? accounts[rowID]?.credits ?? 0).addingReportingOverflow(part)
+            overflow = overflow || next.overflow
+            credits[rowID] = next.partialValue
+        }
+        guard !overflow else {
             report.fail(.totals, sequence: sequence, transferID: id, "totals overflow Int64")
             return
         }
         report.totalAmount = total.partialValue
         accounts[debitRowID]?.debits = debits.partialValue
-        accounts[creditRowID]?.credits = credits.partialValue
+        for (rowID, value) in credits { accounts[rowID]?.credits = value }
         if debit.flagged, debits.partialValue > debit.credits {
             report.fail(.negativeBalance, sequence: sequence, transferID: id, "takes \(debit.id) to \(debit.credits - debits.partialValue), below zero")
         }

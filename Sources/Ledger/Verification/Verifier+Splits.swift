@@ -112,13 +112,13 @@ extension Verifier {
         return splits
     }
 
-    /// The artist parts a play charged under split sheet `sheetID` must have, as
-    /// (transfer id, part, party): the rule's division of `artistPart` by the sheet. Reports
+    /// The artist parts a play charged under split sheet `sheetID` must have, as (position on
+    /// the sheet, part, party): the rule's division of `artistPart` by the sheet. Reports
     /// a sheet that does not exist, cannot divide, had not taken effect when the play counted
     /// or was not the sheet in force for it then; nil if the parts cannot be worked out.
     mutating func splitParts(
         _ splits: VerifiedSplits, sheetID: Int64, playID: String, playSequence: Int64, track: String, artistPart: Int64, playedAt: Int64
-    ) -> [(id: String, amount: Int64, party: String)]? {
+    ) -> [(position: Int, amount: Int64, party: String)]? {
         func fail(_ detail: String) { report.fail(.splits, playID: playID, detail) }
         guard let sheet = splits.sheets[sheetID] else {
             fail("was divided by split sheet \(sheetID), which does not exist")
@@ -143,8 +143,6 @@ extension Verifier {
             fail("was divided by split sheet \(sheetID), which never took effect")
         }
         let amounts = SplitRule.divide(artistPart, by: sheet.parties.map(\.shareBasisPoints))
-        return zip(sheet.parties, amounts).enumerated().map { position, part in
-            (PlayTransferID.party(playSequence, position: position), part.1, part.0.userID)
-        }
+        return zip(sheet.parties, amounts).enumerated().map { position, part in (position, part.1, part.0.userID) }
     }
 }

@@ -93,6 +93,7 @@ struct Verifier {
                    pricing_version, reference, actor, note, created_at_ms, previous_hash, hash
             FROM ledger_transfers ORDER BY sequence
             """)
+        var legs = try LegReader(db, &report)
         while let row = try rows.next() {
             guard let sequence = Strict.int(row, 0) else {
                 report.transfers += 1
@@ -119,7 +120,60 @@ struct Verifier {
                 details: TransferDetails(
                     trackID: trackID.value, playID: playID.value, pricingVersion: pricingVersion.value.map { Int($0) },
                     reference: reference.value, actor: actor.value, note: note.value),
-                createdAt: createdAt, previousHash: storedPrevious, hash: storedHash, &report)
+                createdAt: createdAt, previousHash: storedPrevious, hash: storedHash,
+                legs: try legs.take(sequence, &report), &report)
+        }
+        try legs.finish(&report)
+    }
+
+    /// The legs of divided transfers (``TransferLeg``), read in transfer order beside the
+    /// transfers: each transfer takes the legs of its sequence; a leg of no transfer is a finding.
+    private struct LegReader {
+        private let cursor: RowCursor?
+        private var next: (sequence: Int64, leg: ChainReplay.StoredLeg)?
+
+        init(_ db: Database, _ report: inout VerificationReport) throws {
+            cursor = try db.tableExists("ledger_transfer_legs")
+                ? Row.fetchCursor(db, sql: "SELECT transfer_sequence, position, account_id, amount FROM ledger_transfer_legs ORDER BY transfer_sequence, position")
+                : nil
+            try advance(&report)
+        }
+
+        private mutating func advance(_ report: inout VerificationReport) throws {
+            next = nil
+            while let row = try cursor?.next() {
+                guard let sequence = Strict.int(row, 0), let position = Strict.int(row, 1), let account = Strict.int(row, 2),
+                      let amount = Strict.int(row, 3)
+                else {
+                    report.fail(.records, "a transfer leg of transfer \(row[0] as DatabaseValue): a column has the wrong type")
+                    continue
+                }
+                next = (sequence, ChainReplay.StoredLeg(position: position, accountRowID: account, amount: amount))
+                return
+            }
+        }
+
+        /// The legs of the transfer at `sequence`, after reporting any of an earlier sequence
+        /// that had no transfer.
+        mutating func take(_ sequence: Int64, _ report: inout VerificationReport) throws -> [ChainReplay.StoredLeg] {
+            var legs: [ChainReplay.StoredLeg] = []
+            while let (legSequence, leg) = next, legSequence <= sequence {
+                if legSequence < sequence {
+                    report.fail(.records, sequence: legSequence, "transfer leg \(leg.position) belongs to no transfer")
+                } else {
+                    legs.append(leg)
+                }
+                try advance(&report)
+            }
+            return legs
+        }
+
+        /// Reports legs after the last transfer.
+        mutating func finish(_ report: inout VerificationReport) throws {
+            while let (legSequence, leg) = next {
+                report.fail(.records, sequence: legSequence, "transfer leg \(leg.position) belongs to no transfer")
+                try advance(&report)
+            }
         }
     }
 
@@ -167,9 +221,12 @@ struct Verifier {
         let pricing = try loadPricing()
         let splits = try loadSplits()
         let transferByID = try db.makeStatement(sql: """
-            SELECT id, code, amount, debit_account_id, credit_account_id, pricing_version, track_id, play_id
+            SELECT id, code, amount, debit_account_id, credit_account_id, pricing_version, track_id, play_id, sequence
             FROM ledger_transfers WHERE id = ?
             """)
+        let legsOf = try db.tableExists("ledger_transfer_legs")
+            ? db.makeStatement(sql: "SELECT position, account_id, amount FROM ledger_transfer_legs WHERE transfer_sequence = ? ORDER BY position")
+            : nil
         let rows = try Row.fetchCursor(db, sql: """
             SELECT play_id, listener_id, artist_id, track_id, play_number, price, artist_part, cooperative_part,
                    pricing_version, completes_ownership, played_at_ms, sequence
@@ -236,12 +293,22 @@ struct Verifier {
             // Its id is made from the play's sequence, or from its play id if recorded before
             // that format (see PlayTransferID).
             var expected: [(ids: [String], code: TransferCode, amount: Int64, credit: AccountID)] = []
+            // Under a split sheet: the legs the artist part's transfer must have.
+            var expectedLegs: [(position: Int, amount: Int64, party: String)]?
             if let sheetID = splits.playSheets[playSequence] {
-                // Under a split sheet: one artist part per party, by the rule, for the recorded sheet.
+                // The rule's parts for the recorded sheet: legs of one transfer to the splits
+                // account, or, as plays were charged before legs, one transfer per party.
                 let parts = splitParts(splits, sheetID: sheetID, playID: playID, playSequence: playSequence, track: track,
                                        artistPart: artistPart, playedAt: playedAt) ?? []
-                for part in parts where part.amount > 0 {
-                    expected.append(([part.id], .playArtistShare, part.amount, .artistEarnings(part.party)))
+                let divided = PlayTransferID.artist(playSequence)
+                if artistPart > 0, try PlayTransferID.firstStored([divided], by: transferByID) != nil {
+                    expected.append(([divided], .playArtistShare, artistPart, .splits))
+                    expectedLegs = parts.filter { $0.amount > 0 }
+                } else {
+                    for part in parts where part.amount > 0 {
+                        expected.append(([PlayTransferID.party(playSequence, position: part.position)], .playArtistShare, part.amount,
+                                         .artistEarnings(part.party)))
+                    }
                 }
             } else if artistPart > 0 {
                 expected.append((PlayTransferID.candidates(artistPart: true, playSequence: playSequence, playID: playID),
@@ -265,6 +332,18 @@ struct Verifier {
                 else {
                     fail("transfer '\(id)' does not match the play's \(artistPart)/\(cooperativePart) split from \(AccountID.listenerWallet(listener)) (\(want.amount) to \(want.credit))")
                     continue
+                }
+                if want.credit == .splits, let parts = expectedLegs, let legsOf, let sequence = Strict.int(transfer, 8) {
+                    let stored = try Row.fetchAll(legsOf, arguments: [sequence]).map { row in
+                        (position: Strict.int(row, 0), account: Strict.int(row, 1), amount: Strict.int(row, 2))
+                    }
+                    let matches = stored.count == parts.count && zip(stored, parts).allSatisfy { leg, part in
+                        leg.position == Int64(part.position) && leg.amount == part.amount
+                            && leg.account != nil && leg.account == accountRowIDs[.artistEarnings(part.party)]
+                    }
+                    if !matches {
+                        fail("the legs of transfer '\(id)' are not the parts of its split sheet by the rule (\(parts.map { "\($0.amount) to \($0.party)" }.joined(separator: ", ")))")
+                    }
                 }
             }
         }
