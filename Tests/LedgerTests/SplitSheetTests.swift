@@ -292,6 +292,55 @@ struct SplitSheetTests {
         #expect(try ledger.verify().isIntact)
     }
 
+    @Test("a divided play refused by a full disk leaves nothing remembered: the parties' accounts it made are made again once there is room",
+          .enabled(if: getuid() == 0, "mounting a size-limited tmpfs needs root (CI runs as root)"))
+    func fullDiskForgetsAccountsOfARefusedCommit() async throws {
+        let disk = Fixtures.scratch().appendingPathComponent("small").path
+        try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
+        let mounted = try await ThirdPartyTools.run("mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", disk])
+        try #require(mounted.status == 0, "mount: \(mounted.stderr)")
+        do {
+            try await chargeOnAFullDisk(disk)
+        } catch {
+            _ = try? await ThirdPartyTools.run("umount", ["-l", disk])
+            throw error
+        }
+        _ = try? await ThirdPartyTools.run("umount", ["-l", disk])
+    }
+
+    private func chargeOnAFullDisk(_ disk: String) async throws {
+        let path = disk + "/ledger.sqlite"
+        let fixture = try LedgerFixture(reopening: path, pool: try Ledger.openDatabase(path: path))
+        let ledger = fixture.ledger
+        try ledger.topUp(transferID: "pay", user: "lena", amount: 10_000_000)
+        _ = try Self.bandSheetInForce(ledger)  // bo and cy have no earnings account yet
+        // Fill the file system to the last byte.
+        let filler = disk + "/filler"
+        let filled = try await onOwnThread { () -> Int in
+            guard let handle = FileManager.default.createFile(atPath: filler, contents: nil) ? FileHandle(forWritingAtPath: filler) : nil else { return 0 }
+            defer { try? handle.close() }
+            var total = 0
+            for size in [1 << 20, 4_096, 1] {
+                let block = Data(count: size)
+                while (try? handle.write(contentsOf: block)) != nil { total += size }
+            }
+            return total
+        }
+        #expect(filled > 0)
+        await #expect(throws: LedgerError.self) { try await ledger.chargePlay(play(fixture, "p1")) }
+        try FileManager.default.removeItem(atPath: filler)
+
+        fixture.clock.advance(seconds: 60)
+        let charged = try #require(try await ledger.chargePlay(play(fixture, "p2")).charge)
+        let parts = try #require(charged.split?.parts.map(\.amount))
+        #expect(try ledger.balance(of: .artistEarnings("bo")).balance == parts[1])
+        #expect(try ledger.balance(of: .artistEarnings("cy")).balance == parts[2])
+        #expect(try fixture.count("SELECT count(*) FROM ledger_plays WHERE play_id = 'p1'") == 0, "the refused play left no charge")
+        #expect(try fixture.count("SELECT count(*) FROM ledger_plays") == 1)
+        let report = try ledger.verify()
+        #expect(report.isIntact, "\(report)")
+    }
+
     @Test("nobody books a transfer into or out of the splits account by hand")
     func splitsAccountIsTheLedgers() async throws {
         let fixture = try LedgerFixture()
