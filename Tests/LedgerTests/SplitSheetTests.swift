@@ -341,6 +341,97 @@ struct SplitSheetTests {
         #expect(report.isIntact, "\(report)")
     }
 
+    /// Rewrites the file's newest divided play into the shape written before transfer legs:
+    /// one transfer per party (`play:#…:party:N`, linked, the first one's id the group) and
+    /// the cooperative's, hashed and chained as that code hashed them. Balances are unchanged:
+    /// the parties got the same parts, and the splits account never held anything.
+    static func rewriteAsTransferPerParty(_ fixture: LedgerFixture) async throws {
+        try await fixture.pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            try db.inTransaction {
+                try db.execute(sql: """
+                    DROP TRIGGER ledger_transfers_no_delete; DROP TRIGGER ledger_transfer_legs_no_delete;
+                    """)
+                let divided = try #require(try Row.fetchOne(db, sql: """
+                    SELECT t.sequence, t.debit_account_id, t.track_id, t.play_id, t.pricing_version, t.created_at_ms, t.previous_hash
+                    FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.credit_account_id WHERE a.kind = 'splits'
+                    ORDER BY t.sequence DESC LIMIT 1
+                    """))
+                let sequence: Int64 = divided["sequence"]
+                let playSequence = try #require(try Int64.fetchOne(db, sql: "SELECT sequence FROM ledger_plays WHERE play_id = ?",
+                                                                   arguments: [divided["play_id"] as String]))
+                let cooperative = try #require(try Row.fetchOne(db, sql: "SELECT amount FROM ledger_transfers WHERE sequence = ?",
+                                                                arguments: [sequence + 1]))
+                let legs = try Row.fetchAll(db, sql: """
+                    SELECT l.position, l.account_id, l.amount, a.owner FROM ledger_transfer_legs l JOIN ledger_accounts a ON a.id = l.account_id
+                    WHERE l.transfer_sequence = ? ORDER BY l.position
+                    """, arguments: [sequence])
+                #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_transfers WHERE sequence > ?", arguments: [sequence + 1]) == 0)
+                try db.execute(sql: "DELETE FROM ledger_transfer_legs WHERE transfer_sequence = ?", arguments: [sequence])
+                try db.execute(sql: "DELETE FROM ledger_transfers WHERE sequence >= ?", arguments: [sequence])
+                let listener = try #require(try String.fetchOne(db, sql: "SELECT owner FROM ledger_accounts WHERE id = ?",
+                                                                arguments: [divided["debit_account_id"] as Int64]))
+                let details = TransferDetails(trackID: divided["track_id"], playID: divided["play_id"], pricingVersion: divided["pricing_version"])
+                let group = PlayTransferID.party(playSequence, position: 0)
+                var parts: [(id: String, creditRowID: Int64, credit: AccountID, amount: Int64, code: TransferCode)] = legs.map { leg in
+                    (PlayTransferID.party(playSequence, position: leg["position"]), leg["account_id"], .artistEarnings(leg["owner"]),
+                     leg["amount"], .playArtistShare)
+                }
+                parts.append((PlayTransferID.cooperative(playSequence), 1, .treasury, cooperative["amount"], .playCooperativeShare))
+                var previous = [UInt8](divided["previous_hash"] as Data)
+                for (offset, part) in parts.enumerated() {
+                    let fields = HashedFields(
+                        sequence: sequence + Int64(offset), id: part.id, debit: .listenerWallet(listener), credit: part.credit,
+                        amount: part.amount, code: part.code.rawValue, linkedGroup: group, details: details,
+                        timestampMilliseconds: divided["created_at_ms"])
+                    let hash = TransferHash.compute(previous: previous, fields)
+                    try db.execute(sql: """
+                        INSERT INTO ledger_transfers (sequence, id, debit_account_id, credit_account_id, amount, code, linked_group,
+                            track_id, play_id, pricing_version, created_at_ms, previous_hash, hash)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [fields.sequence, part.id, divided["debit_account_id"] as Int64, part.creditRowID, part.amount,
+                                         part.code.rawValue, group, details.trackID, details.playID, details.pricingVersion,
+                                         fields.timestampMilliseconds, Data(previous), Data(hash)])
+                    previous = hash
+                }
+                return .commit
+            }
+        }
+    }
+
+    @Test("a play divided before transfer legs (one transfer per party) still verifies, lists in wallet history, and an altered part is caught")
+    func transferPerPartyStillVerifies() async throws {
+        let fixture = try LedgerFixture()
+        let ledger = fixture.ledger
+        try ledger.topUp(transferID: "pay", user: "lena", amount: 10_000_000)
+        _ = try Self.bandSheetInForce(ledger)
+        let charged = try #require(try await ledger.chargePlay(play(fixture, "p1")).charge)
+        try await Self.rewriteAsTransferPerParty(fixture)
+        #expect(try fixture.count("SELECT count(*) FROM ledger_transfers WHERE id LIKE 'play:#%:party:%'") == 3)
+        #expect(try fixture.count("SELECT count(*) FROM ledger_transfer_legs") == 0)
+        let report = try ledger.verify()
+        #expect(report.isIntact, "\(report)")
+        let history = try ledger.walletHistory(listener: "lena", limit: 20).entries.filter { $0.transfer.details.playID == "p1" }
+        let parts = try #require(charged.split?.parts.map(\.amount))
+        #expect(parts == [700, 420, 280])  // play 1 costs 2,000: artist part 1,400, cooperative 600
+        #expect(history.map(\.change).sorted() == [-700, -600, -420, -280])
+        // A retry finds the recorded charge and pays nobody again.
+        #expect(try await ledger.chargePlay(play(fixture, "p1")) == .charged(charged))
+        #expect(try ledger.verify().isIntact)
+
+        // One unit moved from the first party to the second: the chain is rehashed by hand, so
+        // only the rule can tell.
+        try await fixture.pool.writeWithoutTransaction { db in
+            try db.execute(sql: """
+                DROP TRIGGER ledger_transfers_no_update;
+                UPDATE ledger_transfers SET amount = amount - 1 WHERE id LIKE 'play:#%:party:0';
+                UPDATE ledger_transfers SET amount = amount + 1 WHERE id LIKE 'play:#%:party:1';
+                """)
+        }
+        let altered = try ledger.verify()
+        #expect(altered.failures.contains { $0.check == .plays && $0.playID == "p1" }, "\(altered)")
+    }
+
     @Test("nobody books a transfer into or out of the splits account by hand")
     func splitsAccountIsTheLedgers() async throws {
         let fixture = try LedgerFixture()
