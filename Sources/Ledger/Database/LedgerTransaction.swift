@@ -17,8 +17,10 @@ final class LedgerTransaction {
     private var head: ChainHead?
     /// Row ids of accounts found or created in this transaction.
     private(set) var accountRowIDs: [AccountID: Int64] = [:]
-    /// Row ids of accounts committed before this transaction began (``WriterMemory``).
-    private let rememberedRowIDs: [AccountID: Int64]
+    /// What earlier committed transactions of the writer learned (``WriterMemory``); read
+    /// only: what this transaction learns is kept apart, in the properties above and in
+    /// ``splitSheets``.
+    private(set) var remembered = WriterMemory.Contents()
     private var pricingHistory: PricingHistory?
     /// Split sheets looked up by this transaction's plays (see ``splitTerms(track:release:at:)``).
     var splitSheets = SplitSheetCache()
@@ -56,21 +58,26 @@ final class LedgerTransaction {
         self.db = db
         self.now = now
         self.memory = memory
-        let recalled = memory?.recall()
-        rememberedRowIDs = recalled?.accountRowIDs ?? [:]
-        splitSheets.terms = recalled?.splitTerms ?? [:]
+        if let memory { remembered = memory.recall() }
     }
 
     let memory: WriterMemory?
 
     /// Hands what this transaction learned to the writer's memory: call once it committed.
     func remember() {
-        memory?.remember(accountRowIDs: accountRowIDs, splitTerms: splitSheets.terms, activations: splitSheets.activationsRead)
+        guard let memory else { return }
+        let learned = WriterMemory.Contents(
+            accountRowIDs: accountRowIDs, splitTerms: splitSheets.terms,
+            // A transaction that never counted the activations read none: it leaves them be.
+            activations: (splitSheets.activationCount ?? remembered.activations.count, splitSheets.activations))
+        // Let go of the memory's dictionaries first: adding to them must not copy them.
+        remembered = WriterMemory.Contents()
+        memory.remember(learned)
     }
 
     /// The row id of `account` if this transaction or an earlier committed one knows it.
     private func knownRowID(_ account: AccountID) -> Int64? {
-        accountRowIDs[account] ?? rememberedRowIDs[account] ?? LedgerSchema.singletonAccountIDs[account.kind]
+        accountRowIDs[account] ?? remembered.accountRowIDs[account] ?? LedgerSchema.singletonAccountIDs[account.kind]
     }
 
     /// One of the ledger's statements, ready to run.
@@ -109,7 +116,6 @@ final class LedgerTransaction {
             postings = savedPostings
             (lastPlays, movedLastPlays) = savedLastPlays
             accountRowIDs = [:]  // rows created in the savepoint are gone
-            splitSheets.partyRowIDs = [:]
             // If SQLite already rolled the whole transaction back these fail, and so will the commit.
             try? statement(.rollbackSavepoint).execute()
             try? statement(.releaseSavepoint).execute()

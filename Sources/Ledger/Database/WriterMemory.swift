@@ -9,41 +9,48 @@ import Foundation
 /// deleted, their identity never changes), a sheet's terms (sheets are append-only) and the
 /// activations, which only grow: they are kept with the number of activations they were
 /// read at, and a transaction that counts another number reads them again (another process
-/// may have answered a sheet). Row ids are remembered only after the transaction that found
-/// them committed, so an account created in a transaction that rolled back is never named.
+/// may have answered a sheet). What a transaction learned is added only after it committed,
+/// so an account created in a transaction that rolled back is never named.
+///
+/// A transaction reads the memory's dictionaries as they were when it began and keeps what
+/// it learns apart (``LedgerTransaction``); it lets go of the former before handing the
+/// latter over, so adding to the memory never copies it.
 final class WriterMemory: @unchecked Sendable {
-    private let lock = NSLock()
-    private var accountRowIDs: [AccountID: Int64] = [:]
-    private var splitTerms: [Int64: SplitTerms] = [:]
-    private var activations: (count: Int64, byScope: [SplitScope: [(from: Int64, sheetID: Int64)]])?
+    typealias Activations = [SplitScope: [(from: Int64, sheetID: Int64)]]
 
-    /// Beyond this many, remembered accounts are forgotten and learned again.
+    struct Contents {
+        var accountRowIDs: [AccountID: Int64] = [:]
+        var splitTerms: [Int64: SplitTerms] = [:]
+        /// The activations of the scopes looked up so far, read when there were `count`.
+        var activations: (count: Int64, byScope: Activations) = (0, [:])
+    }
+
+    private let lock = NSLock()
+    private var contents = Contents()
+
+    /// Beyond these many entries, a kind of entry is forgotten and learned again.
     static let maximumAccounts = 200_000
     static let maximumSheets = 50_000
+    static let maximumScopes = 200_000
 
-    struct Recalled {
-        var accountRowIDs: [AccountID: Int64]
-        var splitTerms: [Int64: SplitTerms]
+    func recall() -> Contents {
+        lock.withLock { contents }
     }
 
-    func recall() -> Recalled {
-        lock.withLock { Recalled(accountRowIDs: accountRowIDs, splitTerms: splitTerms) }
-    }
-
-    /// The activations read when there were `count`, if that is what the memory holds.
-    func activations(count: Int64) -> [SplitScope: [(from: Int64, sheetID: Int64)]]? {
-        lock.withLock { activations?.count == count ? activations?.byScope : nil }
-    }
-
-    /// Keeps what a committed transaction learned.
-    func remember(accountRowIDs learned: [AccountID: Int64], splitTerms terms: [Int64: SplitTerms],
-                  activations read: (count: Int64, byScope: [SplitScope: [(from: Int64, sheetID: Int64)]])?) {
+    /// Adds what a committed transaction learned: accounts, sheets' terms, and activations of
+    /// scopes read at `activations.count` (those read at another count replace the others).
+    func remember(_ learned: Contents) {
         lock.withLock {
-            if accountRowIDs.count + learned.count > Self.maximumAccounts { accountRowIDs = [:] }
-            accountRowIDs.merge(learned) { _, new in new }
-            if splitTerms.count + terms.count > Self.maximumSheets { splitTerms = [:] }
-            splitTerms.merge(terms) { _, new in new }
-            if let read { activations = read }
+            Self.add(learned.accountRowIDs, to: &contents.accountRowIDs, maximum: Self.maximumAccounts)
+            Self.add(learned.splitTerms, to: &contents.splitTerms, maximum: Self.maximumSheets)
+            if learned.activations.count != contents.activations.count { contents.activations = (learned.activations.count, [:]) }
+            Self.add(learned.activations.byScope, to: &contents.activations.byScope, maximum: Self.maximumScopes)
         }
+    }
+
+    private static func add<Key, Value>(_ learned: [Key: Value], to known: inout [Key: Value], maximum: Int) {
+        guard !learned.isEmpty else { return }
+        if known.count + learned.count > maximum { known = [:] }
+        known.merge(learned) { _, new in new }
     }
 }

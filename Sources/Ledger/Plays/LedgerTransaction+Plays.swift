@@ -129,12 +129,12 @@ extension LedgerTransaction {
         let group = charge.artistPart > 0 && charge.cooperativePart > 0 ? artistID : nil
         if charge.artistPart > 0 {
             if let split = charge.split {
-                let rowIDs = try partyRowIDs(split)
                 var legs: [Leg] = []
                 legs.reserveCapacity(split.parts.count)
                 for (position, part) in split.parts.enumerated() where part.amount > 0 {
-                    legs.append(Leg(leg: TransferLeg(position: position, account: .artistEarnings(part.party.userID), amount: part.amount),
-                                    accountRowID: rowIDs[position]))
+                    let account = AccountID.artistEarnings(part.party.userID)
+                    legs.append(Leg(leg: TransferLeg(position: position, account: account, amount: part.amount),
+                                    accountRowID: try accountRowID(account)))
                 }
                 transfers.append(Appendable(
                     request: TransferRequest(id: artistID, debit: wallet, credit: .splits, amount: charge.artistPart,

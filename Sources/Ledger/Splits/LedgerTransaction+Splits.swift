@@ -23,17 +23,11 @@ struct SplitSheetCache {
     /// How many times sheets have taken effect, once this transaction has counted: while
     /// none has, a play looks nothing up.
     var activationCount: Int64?
-    /// Activations of a scope, oldest first: (effective from in ms, sheet id).
-    var activations: [SplitScope: [(from: Int64, sheetID: Int64)]] = [:]
-
-    /// The activations read, with the count they were read at, for ``WriterMemory``.
-    var activationsRead: (count: Int64, byScope: [SplitScope: [(from: Int64, sheetID: Int64)]])? {
-        activationCount.map { ($0, activations) }
-    }
+    /// Activations of a scope read by this transaction, oldest first: (effective from in ms,
+    /// sheet id). Scopes the writer's memory knows at the same count are not read again.
+    var activations: WriterMemory.Activations = [:]
+    /// Terms of sheets read by this transaction (the memory's are not read again).
     var terms: [Int64: SplitTerms] = [:]
-    /// The earnings accounts' row ids of each sheet's parties, in sheet order. Forgotten when
-    /// a savepoint rolls back (an account it created is gone).
-    var partyRowIDs: [Int64: [Int64]] = [:]
 }
 
 extension LedgerTransaction {
@@ -45,8 +39,6 @@ extension LedgerTransaction {
             let count = try db.tableExists("ledger_split_activations")
                 ? Int64.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM ledger_split_activations")) ?? 0 : 0
             splitSheets.activationCount = count
-            // Activations are append-only: the same count means the same rows.
-            if count > 0, let known = memory?.activations(count: count) { splitSheets.activations = known }
         }
         guard splitSheets.activationCount ?? 0 > 0 else { return nil }
         if let sheetID = try sheetInForce(.track(track), at: at) { return try terms(of: sheetID) }
@@ -54,28 +46,22 @@ extension LedgerTransaction {
         return nil
     }
 
-    /// The earnings accounts' row ids of `division`'s parties, in sheet order, creating
-    /// accounts not yet made.
-    func partyRowIDs(_ division: SplitDivision) throws -> [Int64] {
-        if let known = splitSheets.partyRowIDs[division.sheetID] { return known }
-        let rowIDs = try division.parts.map { try accountRowID(.artistEarnings($0.party.userID)) }
-        splitSheets.partyRowIDs[division.sheetID] = rowIDs
-        return rowIDs
-    }
-
     private func sheetInForce(_ scope: SplitScope, at: Int64) throws -> Int64? {
-        if splitSheets.activations[scope] == nil {
-            let rows = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT effective_from_ms, sheet_id FROM ledger_split_activations WHERE scope_kind = ? AND scope_id = ?
-                ORDER BY effective_from_ms, sheet_id
-                """), arguments: [scope.kind, scope.id])
-            splitSheets.activations[scope] = rows.map { row -> (from: Int64, sheetID: Int64) in (row[0], row[1]) }
-        }
-        return splitSheets.activations[scope]?.last(where: { $0.from <= at })?.sheetID
+        // Activations are append-only: the same count means the same rows.
+        let known = splitSheets.activations[scope]
+            ?? (remembered.activations.count == splitSheets.activationCount ? remembered.activations.byScope[scope] : nil)
+        if let known { return known.last(where: { $0.from <= at })?.sheetID }
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT effective_from_ms, sheet_id FROM ledger_split_activations WHERE scope_kind = ? AND scope_id = ?
+            ORDER BY effective_from_ms, sheet_id
+            """), arguments: [scope.kind, scope.id])
+        let activations = rows.map { row -> (from: Int64, sheetID: Int64) in (row[0], row[1]) }
+        splitSheets.activations[scope] = activations
+        return activations.last(where: { $0.from <= at })?.sheetID
     }
 
     private func terms(of sheetID: Int64) throws -> SplitTerms {
-        if let known = splitSheets.terms[sheetID] { return known }
+        if let known = splitSheets.terms[sheetID] ?? remembered.splitTerms[sheetID] { return known }
         guard let sheet = try SplitSheetStore.load(db, id: sheetID) else {
             throw LedgerError.database("split sheet \(sheetID) took effect but is missing")
         }

@@ -143,7 +143,7 @@ package struct ChainReplay {
                 report.fail(.records, sequence: sequence, transferID: id, "its legs pass on \(sum) of its \(amount)")
                 return
             }
-            credited = zip(legs, storedLegs).map { ($0.1.accountRowID, $0.0.amount) }
+            credited = storedLegs.map { ($0.accountRowID, $0.amount) }
         }
         let total = report.totalAmount.addingReportingOverflow(amount)
         let debits = debit.debits.addingReportingOverflow(amount)
