@@ -72,7 +72,7 @@ struct CrashTests {
         #expect(report.isIntact, "\(report)")
         let (plays, divided, artistTransfers, legs, cooperativeTransfers) = try await pool.read { db in
             (try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_plays") ?? -1,
-             try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_play_splits") ?? -1,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_plays WHERE split_sheet_id IS NOT NULL") ?? -1,
              try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_transfers WHERE code = 'play_artist_share'") ?? -1,
              try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_transfer_legs") ?? -1,
              try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_transfers WHERE code = 'play_cooperative_share'") ?? -1)

@@ -212,7 +212,7 @@ struct SplitSheetTests {
         "UPDATE ledger_split_parties SET share_bp = 1", "DELETE FROM ledger_split_parties",
         "UPDATE ledger_split_consents SET decision = 'declined'", "DELETE FROM ledger_split_consents",
         "UPDATE ledger_split_activations SET effective_from_ms = 0", "DELETE FROM ledger_split_activations",
-        "UPDATE ledger_play_splits SET sheet_id = 2", "DELETE FROM ledger_play_splits",
+        "UPDATE ledger_plays SET split_sheet_id = 2", "UPDATE ledger_plays SET split_sheet_id = NULL", "DELETE FROM ledger_plays",
         "UPDATE ledger_transfer_legs SET amount = 1", "DELETE FROM ledger_transfer_legs",
     ])
     func appendOnly(statement: String) async throws {
@@ -499,6 +499,88 @@ struct SplitSheetTests {
         #expect(try fixture.ledger.balance(of: .artistEarnings("bo")).balance == 840)
         let report = try fixture.ledger.verify()
         #expect(report.isIntact, "\(report)")
+    }
+
+    @Test("a file that kept divided plays' sheets in ledger_play_splits is migrated: each sheet copied to its play's row, the table dropped, statements, retries and verify unchanged")
+    func migrationMovesSheetsToPlays() async throws {
+        var fixture = try LedgerFixture()
+        try fixture.ledger.topUp(transferID: "pay", user: "lena", amount: 10_000_000)
+        _ = try await fixture.ledger.chargePlay(play(fixture, "before"))
+        _ = try Self.bandSheetInForce(fixture.ledger)
+        fixture.clock.advance(seconds: 60)
+        _ = try await fixture.ledger.chargePlay(play(fixture, "p1"))
+        _ = try await fixture.ledger.chargePlay(play(fixture, "p2", track: "other"))
+        func sheets() async throws -> [String] {
+            try await fixture.pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT play_id, split_sheet_id FROM ledger_plays ORDER BY sequence")
+                    .map { "\($0[0] as String) \($0[1] as Int64? ?? 0)" }
+            }
+        }
+        let sheetsBefore = try await sheets()
+        #expect(sheetsBefore.filter { !$0.hasSuffix(" 0") }.count == 2)
+        let statementsBefore = try ["ari", "bo", "cy"].map { try fixture.ledger.earningsStatement(of: $0).csv() }
+        let ownerBefore = try fixture.ledger.statement(artist: "ari").csv()
+
+        // Back to the schema before this migration: the sheets in ledger_play_splits, the plays
+        // without the column (the table made again from its stored SQL, as SQLite cannot drop a
+        // column that references another table).
+        try await fixture.pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            try db.inTransaction {
+                let table = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'ledger_plays'") ?? ""
+                let dependents = try String.fetchAll(db, sql: """
+                    SELECT sql FROM sqlite_master WHERE tbl_name = 'ledger_plays' AND type IN ('trigger', 'index')
+                      AND sql IS NOT NULL AND name <> 'ledger_plays_sheet'
+                    """)
+                let columns = "sequence, play_id, listener_id, artist_id, track_id, play_number, price, artist_part, cooperative_part, "
+                    + "pricing_version, completes_ownership, wallet_balance_after, played_at_ms, recorded_at_ms, listener_previous"
+                let old = table.replacingOccurrences(of: ", split_sheet_id INTEGER REFERENCES ledger_split_sheets(id)", with: "")
+                #expect(old != table)
+                try db.execute(sql: old.replacingOccurrences(of: "CREATE TABLE ledger_plays (", with: "CREATE TABLE old_plays ("))
+                try db.execute(sql: """
+                    CREATE TABLE ledger_play_splits (
+                        play_sequence INTEGER PRIMARY KEY REFERENCES ledger_plays(sequence),
+                        sheet_id INTEGER NOT NULL REFERENCES ledger_split_sheets(id)
+                    );
+                    CREATE INDEX ledger_play_splits_sheet ON ledger_play_splits (sheet_id, play_sequence);
+                    CREATE TRIGGER ledger_play_splits_no_update BEFORE UPDATE ON ledger_play_splits
+                        BEGIN SELECT RAISE(ABORT, 'ledger_play_splits is append-only'); END;
+                    CREATE TRIGGER ledger_play_splits_no_delete BEFORE DELETE ON ledger_play_splits
+                        BEGIN SELECT RAISE(ABORT, 'ledger_play_splits is append-only'); END;
+                    INSERT INTO ledger_play_splits SELECT sequence, split_sheet_id FROM ledger_plays WHERE split_sheet_id IS NOT NULL;
+                    INSERT INTO old_plays (\(columns)) SELECT \(columns) FROM ledger_plays;
+                    PRAGMA legacy_alter_table = ON;
+                    DROP TABLE ledger_plays;
+                    ALTER TABLE old_plays RENAME TO ledger_plays;
+                    PRAGMA legacy_alter_table = OFF;
+                    DELETE FROM grdb_migrations WHERE identifier = 'ledger-6-play-sheets';
+                    """)
+                for sql in dependents { try db.execute(sql: sql) }
+                return .commit
+            }
+        }
+        #expect(try fixture.count("SELECT count(*) FROM pragma_table_info('ledger_plays') WHERE name = 'split_sheet_id'") == 0)
+        #expect(try fixture.count("SELECT count(*) FROM ledger_play_splits") == 2)
+
+        try fixture.restart()
+        #expect(try await sheets() == sheetsBefore)
+        #expect(try fixture.count("SELECT count(*) FROM sqlite_master WHERE name LIKE 'ledger_play_splits%'") == 0)
+        #expect(try fixture.count("SELECT count(*) FROM sqlite_master WHERE name = 'ledger_plays_sheet'") == 1)
+        #expect(try ["ari", "bo", "cy"].map { try fixture.ledger.earningsStatement(of: $0).csv() } == statementsBefore)
+        #expect(try fixture.ledger.statement(artist: "ari").csv() == ownerBefore)
+        let report = try fixture.ledger.verify()
+        #expect(report.isIntact, "\(report)")
+        // A retry finds its division on the play's row and pays nobody twice.
+        let bo = try fixture.ledger.balance(of: .artistEarnings("bo")).balance
+        let retried = try #require(try await fixture.ledger.chargePlay(play(fixture, "p1")).charge?.split)
+        #expect(retried.parts.map(\.amount) == [1_400, 840, 560])
+        #expect(try fixture.ledger.balance(of: .artistEarnings("bo")).balance == bo)
+        // The plays' guard was made again: a play's sheet cannot be changed afterwards.
+        #expect {
+            try fixture.sql("UPDATE ledger_plays SET split_sheet_id = NULL")
+        } throws: { error in
+            (error as? DatabaseError)?.message?.contains("append-only") == true
+        }
     }
 
     /// Random plays on tracks of random sheets (2–12 parties), with sheets replaced as the plays

@@ -98,7 +98,7 @@ struct SplitCrashTests {
         #expect(report.isIntact, "\(report)")
         let (plays, divided, artistTransfers, legs) = try await database.read { db in
             (try Row.fetchAll(db, sql: "SELECT play_id, artist_id, artist_part FROM ledger_plays"),
-             try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_play_splits") ?? -1,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_plays WHERE split_sheet_id IS NOT NULL") ?? -1,
              try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_transfers WHERE code = 'play_artist_share'") ?? -1,
              try Int.fetchOne(db, sql: "SELECT count(*) FROM ledger_transfer_legs") ?? -1)
         }

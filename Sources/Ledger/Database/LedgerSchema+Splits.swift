@@ -6,8 +6,8 @@ import GRDB
 ///
 /// All are append-only, like transfers: a sheet is never edited, a consent never taken
 /// back; a new proposal is a new sheet with the next version for its release or track.
-/// Plays charged under the default sheet (everything to the track's owner) have no row in
-/// `ledger_play_splits`, so they cost nothing more than before.
+/// A divided play names its sheet on its own row (`ledger_plays.split_sheet_id`); plays
+/// charged under the default sheet (everything to the track's owner) leave it null.
 extension LedgerSchema {
     static func registerSplits(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("ledger-4-split-sheets") { db in
@@ -17,6 +17,31 @@ extension LedgerSchema {
             try admitSplitsAccount(db)
             try createTransferLegs(db)
         }
+        migrator.registerMigration("ledger-6-play-sheets") { db in
+            try moveSheetsToPlays(db)
+        }
+    }
+
+    /// Records the sheet that divided a play on the play's own row (`ledger_plays.split_sheet_id`,
+    /// null for the default sheet) instead of in a row of `ledger_play_splits`: a divided play
+    /// then writes one row fewer (a table row and its foreign key checks per play, about 4 %
+    /// of the writer's work for a divided play). Plays already divided get their sheet copied
+    /// over, the append-only trigger of `ledger_plays` lifted for that one statement only and
+    /// made again, and `ledger_play_splits` is dropped. A partial index keeps finding a
+    /// sheet's plays (earnings statements) without an entry for plays of the default sheet.
+    private static func moveSheetsToPlays(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE ledger_plays ADD COLUMN split_sheet_id INTEGER REFERENCES ledger_split_sheets(id);
+            DROP TRIGGER ledger_plays_no_update;
+            UPDATE ledger_plays SET split_sheet_id = (SELECT s.sheet_id FROM ledger_play_splits s WHERE s.play_sequence = ledger_plays.sequence)
+                WHERE sequence IN (SELECT play_sequence FROM ledger_play_splits);
+            CREATE TRIGGER ledger_plays_no_update BEFORE UPDATE ON ledger_plays
+                BEGIN SELECT RAISE(ABORT, 'ledger_plays is append-only'); END;
+            DROP TRIGGER ledger_play_splits_no_update;
+            DROP TRIGGER ledger_play_splits_no_delete;
+            DROP TABLE ledger_play_splits;
+            CREATE INDEX ledger_plays_sheet ON ledger_plays (split_sheet_id, sequence) WHERE split_sheet_id IS NOT NULL;
+            """)
     }
 
     /// Lets `ledger_accounts` hold the ``AccountID/splits`` account: its kind check was made

@@ -7,7 +7,7 @@ enum LedgerStatement: Int, CaseIterable {
     case savepoint, releaseSavepoint, rollbackSavepoint
     case chainHead, accountTotalsByRowID, accountByOwner, accountRowIDByOwner, insertAccount, postTotals, insertWalletMark
     case transferByID, insertTransfer, insertTwoTransfers
-    case latestPlay, playByID, insertPlay, insertPlaySplit, insertLeg
+    case latestPlay, playByID, insertPlay, insertLeg
 
     var sql: String {
         switch self {
@@ -25,7 +25,6 @@ enum LedgerStatement: Int, CaseIterable {
             UPDATE ledger_accounts SET debits_posted = debits_posted + ?, credits_posted = credits_posted + ?,
                 last_play = coalesce(?, last_play) WHERE id = ?
             """
-        case .insertPlaySplit: "INSERT INTO ledger_play_splits (play_sequence, sheet_id) VALUES (?, ?)"
         case .insertLeg: "INSERT INTO ledger_transfer_legs (transfer_sequence, position, account_id, amount) VALUES (?, ?, ?, ?)"
         case .insertWalletMark:
             "INSERT INTO ledger_wallet_play_marks (transfer_sequence, wallet_account_id, last_play) VALUES (?, ?, ?)"
@@ -42,8 +41,8 @@ enum LedgerStatement: Int, CaseIterable {
             """
             INSERT INTO ledger_plays (play_id, listener_id, artist_id, track_id, play_number, price, artist_part,
                 cooperative_part, pricing_version, completes_ownership, wallet_balance_after, played_at_ms, recorded_at_ms,
-                listener_previous)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                listener_previous, split_sheet_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (play_id) DO NOTHING
             """
         }

@@ -105,6 +105,7 @@ extension LedgerTransaction {
         insertPlay.bind(now, at: 13)
         // The listener's chain of plays (``LedgerSchema``): this play follows their newest.
         insertPlay.bind(try pending.walletRowID.flatMap { try lastPlay(wallet: $0) }, at: 14)
+        insertPlay.bind(charge.split?.sheetID, at: 15)
         try insertPlay.step()
         if insertPlay.changes == 0 {
             guard let retried = try retried(request) else { throw LedgerError.database("play '\(request.playID)' neither inserted nor found") }
@@ -113,7 +114,6 @@ extension LedgerTransaction {
         let playSequence = insertPlay.lastInsertedRowID
         if let walletRowID = pending.walletRowID { moveLastPlay(to: playSequence, wallet: walletRowID) }
         try addSpending(listener: request.listenerID, amount: charge.price, at: pending.playedAt)
-        if let split = charge.split { try recordSplit(split, playSequence: playSequence) }
 
         // Two linked transfers, skipping a zero part. The wallet covers the price, so neither
         // can overdraw it; the play row above is new, so its `play:` transfer ids are too.

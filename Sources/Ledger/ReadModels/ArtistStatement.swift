@@ -55,7 +55,7 @@ extension Ledger {
             let rows = try GRDB.Row.fetchAll(db, sql: """
                 SELECT play_id, track_id, played_at_ms, price, artist_part, cooperative_part, pricing_version
                 FROM ledger_plays p WHERE artist_id = ? AND played_at_ms >= ? AND played_at_ms < ?
-                  AND NOT EXISTS (SELECT 1 FROM ledger_play_splits s WHERE s.play_sequence = p.sequence)
+                  AND split_sheet_id IS NULL
                 ORDER BY played_at_ms, sequence
                 """, arguments: [artist, start, end])
             return ArtistStatement(artistID: artist, rows: rows.map { row in

@@ -67,7 +67,7 @@ extension Ledger {
             let own = try GRDB.Row.fetchCursor(db, sql: """
                 SELECT p.sequence, p.play_id, p.track_id, p.played_at_ms, p.price, p.artist_part FROM ledger_plays p
                 WHERE p.artist_id = ? AND p.played_at_ms >= ? AND p.played_at_ms < ?
-                  AND NOT EXISTS (SELECT 1 FROM ledger_play_splits s WHERE s.play_sequence = p.sequence)
+                  AND p.split_sheet_id IS NULL
                 """, arguments: [user, start, end])
             while let row = try own.next() {
                 let sequence: Int64 = row[0]
@@ -84,8 +84,8 @@ extension Ledger {
                 let party = sheet.parties[position]
                 let plays = try GRDB.Row.fetchCursor(db, sql: """
                     SELECT p.sequence, p.play_id, p.track_id, p.played_at_ms, p.price, p.artist_part
-                    FROM ledger_play_splits s JOIN ledger_plays p ON p.sequence = s.play_sequence
-                    WHERE s.sheet_id = ? AND p.played_at_ms >= ? AND p.played_at_ms < ?
+                    FROM ledger_plays p
+                    WHERE p.split_sheet_id = ? AND p.played_at_ms >= ? AND p.played_at_ms < ?
                     """, arguments: [sheetID, start, end])
                 while let row = try plays.next() {
                     let artistPart: Int64 = row[5]

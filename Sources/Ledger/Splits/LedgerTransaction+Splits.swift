@@ -73,19 +73,10 @@ extension LedgerTransaction {
         return terms
     }
 
-    /// Records that `division`'s sheet divided the play stored at `playSequence`.
-    func recordSplit(_ division: SplitDivision, playSequence: Int64) throws {
-        let insert = try raw(.insertPlaySplit)
-        insert.bind(playSequence, at: 1)
-        insert.bind(division.sheetID, at: 2)
-        try insert.step()
-    }
-
     /// The division recorded for the play with this id, if it was charged under a sheet.
     func recordedSplit(playID: String) throws -> SplitDivision? {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT s.sheet_id, p.artist_part FROM ledger_play_splits s JOIN ledger_plays p ON p.sequence = s.play_sequence
-            WHERE p.play_id = ?
+            SELECT split_sheet_id, artist_part FROM ledger_plays WHERE play_id = ? AND split_sheet_id IS NOT NULL
             """), arguments: [playID]) else { return nil }
         return try terms(of: row[0]).divide(row[1])
     }

@@ -101,10 +101,10 @@ extension Verifier {
             splits.sheets[id]?.afterPlaySequence = afterPlay
             splits.activations[sheet.scope, default: []].append((from, id, afterPlay))
         }
-        let plays = try Row.fetchCursor(db, sql: "SELECT play_sequence, sheet_id FROM ledger_play_splits")
+        let plays = try Row.fetchCursor(db, sql: "SELECT sequence, split_sheet_id FROM ledger_plays WHERE split_sheet_id IS NOT NULL")
         while let row = try plays.next() {
             guard let play = Strict.int(row, 0), let sheet = Strict.int(row, 1) else {
-                report.fail(.splits, "a row of ledger_play_splits is malformed")
+                report.fail(.splits, "the split sheet of play #\(row[0] as Int64? ?? 0) is malformed")
                 continue
             }
             splits.playSheets[play] = sheet
