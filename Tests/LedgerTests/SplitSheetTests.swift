@@ -213,6 +213,7 @@ struct SplitSheetTests {
         "UPDATE ledger_split_consents SET decision = 'declined'", "DELETE FROM ledger_split_consents",
         "UPDATE ledger_split_activations SET effective_from_ms = 0", "DELETE FROM ledger_split_activations",
         "UPDATE ledger_plays SET split_sheet_id = 2", "UPDATE ledger_plays SET split_sheet_id = NULL", "DELETE FROM ledger_plays",
+        "UPDATE ledger_split_sheet_artists SET artist_id = 'bo'", "DELETE FROM ledger_split_sheet_artists",
         "UPDATE ledger_transfer_legs SET amount = 1", "DELETE FROM ledger_transfer_legs",
     ])
     func appendOnly(statement: String) async throws {
@@ -269,6 +270,22 @@ struct SplitSheetTests {
             #expect(report.failures.contains { $0.check == .hashChain }, "\(edit): \(report)")
             #expect(report.failures.contains { $0.check == .plays && $0.playID == "p1" && $0.detail.contains("legs") }, "\(edit): \(report)")
         }
+    }
+
+    @Test("verify finds a divided play that no earnings statement would list: its sheet does not name its artist")
+    func verifyFindsUnlistedPlay() async throws {
+        let fixture = try LedgerFixture()
+        let ledger = fixture.ledger
+        try ledger.topUp(transferID: "pay", user: "lena", amount: 10_000_000)
+        _ = try Self.bandSheetInForce(ledger)
+        _ = try await ledger.chargePlay(play(fixture, "p1"))
+        #expect(try fixture.count("SELECT count(*) FROM ledger_split_sheet_artists WHERE artist_id = 'ari'") == 1)
+        #expect(try ledger.earningsStatement(of: "bo").rows.map(\.playID) == ["p1"])
+        #expect(try ledger.verify().isIntact)
+        try fixture.sql("DROP TRIGGER ledger_split_sheet_artists_no_delete; DELETE FROM ledger_split_sheet_artists")
+        #expect(try ledger.earningsStatement(of: "bo").rows.isEmpty)
+        let report = try ledger.verify()
+        #expect(report.failures.contains { $0.check == .splits && $0.playID == "p1" && $0.detail.contains("no earnings statement") }, "\(report)")
     }
 
     @Test("a sheet answered by another process takes effect for the next play: the writer's remembered sheets are read again")
@@ -529,9 +546,8 @@ struct SplitSheetTests {
             try db.inTransaction {
                 let table = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'ledger_plays'") ?? ""
                 let dependents = try String.fetchAll(db, sql: """
-                    SELECT sql FROM sqlite_master WHERE tbl_name = 'ledger_plays' AND type IN ('trigger', 'index')
-                      AND sql IS NOT NULL AND name <> 'ledger_plays_sheet'
-                    """)
+                    SELECT sql FROM sqlite_master WHERE tbl_name = 'ledger_plays' AND type IN ('trigger', 'index') AND sql IS NOT NULL
+                    """).map { $0.replacingOccurrences(of: "(artist_id, played_at_ms, split_sheet_id)", with: "(artist_id, played_at_ms)") }
                 let columns = "sequence, play_id, listener_id, artist_id, track_id, play_number, price, artist_part, cooperative_part, "
                     + "pricing_version, completes_ownership, wallet_balance_after, played_at_ms, recorded_at_ms, listener_previous"
                 let old = table.replacingOccurrences(of: ", split_sheet_id INTEGER REFERENCES ledger_split_sheets(id)", with: "")
@@ -553,6 +569,7 @@ struct SplitSheetTests {
                     DROP TABLE ledger_plays;
                     ALTER TABLE old_plays RENAME TO ledger_plays;
                     PRAGMA legacy_alter_table = OFF;
+                    DROP TABLE ledger_split_sheet_artists;
                     DELETE FROM grdb_migrations WHERE identifier = 'ledger-6-play-sheets';
                     """)
                 for sql in dependents { try db.execute(sql: sql) }
@@ -565,7 +582,8 @@ struct SplitSheetTests {
         try fixture.restart()
         #expect(try await sheets() == sheetsBefore)
         #expect(try fixture.count("SELECT count(*) FROM sqlite_master WHERE name LIKE 'ledger_play_splits%'") == 0)
-        #expect(try fixture.count("SELECT count(*) FROM sqlite_master WHERE name = 'ledger_plays_sheet'") == 1)
+        #expect(try fixture.count("SELECT count(*) FROM ledger_split_sheet_artists WHERE artist_id = 'ari'") == 1)
+        #expect(try fixture.count("SELECT count(*) FROM sqlite_master WHERE name = 'ledger_plays_artist' AND sql LIKE '%split_sheet_id%'") == 1)
         #expect(try ["ari", "bo", "cy"].map { try fixture.ledger.earningsStatement(of: $0).csv() } == statementsBefore)
         #expect(try fixture.ledger.statement(artist: "ari").csv() == ownerBefore)
         let report = try fixture.ledger.verify()

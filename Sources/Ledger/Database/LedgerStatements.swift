@@ -7,7 +7,7 @@ enum LedgerStatement: Int, CaseIterable {
     case savepoint, releaseSavepoint, rollbackSavepoint
     case chainHead, accountTotalsByRowID, accountByOwner, accountRowIDByOwner, insertAccount, postTotals, insertWalletMark
     case transferByID, insertTransfer, insertTwoTransfers
-    case latestPlay, playByID, insertPlay, insertLeg
+    case latestPlay, playByID, insertPlay, insertLeg, insertSheetArtist
 
     var sql: String {
         switch self {
@@ -25,6 +25,7 @@ enum LedgerStatement: Int, CaseIterable {
             UPDATE ledger_accounts SET debits_posted = debits_posted + ?, credits_posted = credits_posted + ?,
                 last_play = coalesce(?, last_play) WHERE id = ?
             """
+        case .insertSheetArtist: "INSERT OR IGNORE INTO ledger_split_sheet_artists (sheet_id, artist_id) VALUES (?, ?)"
         case .insertLeg: "INSERT INTO ledger_transfer_legs (transfer_sequence, position, account_id, amount) VALUES (?, ?, ?, ?)"
         case .insertWalletMark:
             "INSERT INTO ledger_wallet_play_marks (transfer_sequence, wallet_account_id, last_play) VALUES (?, ?, ?)"

@@ -69,7 +69,8 @@ final class LedgerTransaction {
         let learned = WriterMemory.Contents(
             accountRowIDs: accountRowIDs, splitTerms: splitSheets.terms,
             // A transaction that never counted the activations read none: it leaves them be.
-            activations: (splitSheets.activationCount ?? remembered.activations.count, splitSheets.activations))
+            activations: (splitSheets.activationCount ?? remembered.activations.count, splitSheets.activations),
+            sheetArtists: splitSheets.artists)
         // Let go of the memory's dictionaries first: adding to them must not copy them.
         remembered = WriterMemory.Contents()
         memory.remember(learned)
@@ -116,6 +117,7 @@ final class LedgerTransaction {
             postings = savedPostings
             (lastPlays, movedLastPlays) = savedLastPlays
             accountRowIDs = [:]  // rows created in the savepoint are gone
+            splitSheets.artists = []
             // If SQLite already rolled the whole transaction back these fail, and so will the commit.
             try? statement(.rollbackSavepoint).execute()
             try? statement(.releaseSavepoint).execute()

@@ -2,11 +2,11 @@ import Foundation
 
 /// What the ledger's writer has learned from the database and may use again in later
 /// transactions, so that a group commit of plays does not look up, for each play, what the
-/// commit before it already found: the row ids of accounts, the split sheets' terms and the
-/// moments sheets took effect.
+/// commit before it already found: the row ids of accounts, the split sheets' terms, the
+/// moments sheets took effect and which artists' plays each sheet has divided.
 ///
 /// Only what cannot change once committed is kept: an account's row id (accounts are never
-/// deleted, their identity never changes), a sheet's terms (sheets are append-only) and the
+/// deleted, their identity never changes), a sheet's terms and its artists (append-only) and the
 /// activations, which only grow: they are kept with the number of activations they were
 /// read at, and a transaction that counts another number reads them again (another process
 /// may have answered a sheet). What a transaction learned is added only after it committed,
@@ -23,6 +23,8 @@ final class WriterMemory: @unchecked Sendable {
         var splitTerms: [Int64: SplitTerms] = [:]
         /// The activations of the scopes looked up so far, read when there were `count`.
         var activations: (count: Int64, byScope: Activations) = (0, [:])
+        /// Sheets known to have divided plays of an artist (``SheetArtist``).
+        var sheetArtists: Set<SheetArtist> = []
     }
 
     private let lock = NSLock()
@@ -32,6 +34,7 @@ final class WriterMemory: @unchecked Sendable {
     static let maximumAccounts = 200_000
     static let maximumSheets = 50_000
     static let maximumScopes = 200_000
+    static let maximumSheetArtists = 200_000
 
     func recall() -> Contents {
         lock.withLock { contents }
@@ -45,6 +48,10 @@ final class WriterMemory: @unchecked Sendable {
             Self.add(learned.splitTerms, to: &contents.splitTerms, maximum: Self.maximumSheets)
             if learned.activations.count != contents.activations.count { contents.activations = (learned.activations.count, [:]) }
             Self.add(learned.activations.byScope, to: &contents.activations.byScope, maximum: Self.maximumScopes)
+            if !learned.sheetArtists.isEmpty {
+                if contents.sheetArtists.count + learned.sheetArtists.count > Self.maximumSheetArtists { contents.sheetArtists = [] }
+                contents.sheetArtists.formUnion(learned.sheetArtists)
+            }
         }
     }
 

@@ -114,6 +114,7 @@ extension LedgerTransaction {
         let playSequence = insertPlay.lastInsertedRowID
         if let walletRowID = pending.walletRowID { moveLastPlay(to: playSequence, wallet: walletRowID) }
         try addSpending(listener: request.listenerID, amount: charge.price, at: pending.playedAt)
+        if let split = charge.split { try noteSheetArtist(split.sheetID, artist: charge.artistID) }
 
         // Two linked transfers, skipping a zero part. The wallet covers the price, so neither
         // can overdraw it; the play row above is new, so its `play:` transfer ids are too.

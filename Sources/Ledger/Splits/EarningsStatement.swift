@@ -85,8 +85,9 @@ extension Ledger {
                 let plays = try GRDB.Row.fetchCursor(db, sql: """
                     SELECT p.sequence, p.play_id, p.track_id, p.played_at_ms, p.price, p.artist_part
                     FROM ledger_plays p
-                    WHERE p.split_sheet_id = ? AND p.played_at_ms >= ? AND p.played_at_ms < ?
-                    """, arguments: [sheetID, start, end])
+                    WHERE p.artist_id IN (SELECT artist_id FROM ledger_split_sheet_artists WHERE sheet_id = ?)
+                      AND p.played_at_ms >= ? AND p.played_at_ms < ? AND p.split_sheet_id = ?
+                    """, arguments: [sheetID, start, end, sheetID])
                 while let row = try plays.next() {
                     let artistPart: Int64 = row[5]
                     let sequence: Int64 = row[0]

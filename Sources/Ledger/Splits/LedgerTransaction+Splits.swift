@@ -28,6 +28,15 @@ struct SplitSheetCache {
     var activations: WriterMemory.Activations = [:]
     /// Terms of sheets read by this transaction (the memory's are not read again).
     var terms: [Int64: SplitTerms] = [:]
+    /// Rows of `ledger_split_sheet_artists` this transaction wrote or found.
+    var artists: Set<SheetArtist> = []
+}
+
+/// A split sheet and an artist whose plays it divided: a row of `ledger_split_sheet_artists`,
+/// where earnings statements look for the sheet's plays.
+struct SheetArtist: Hashable {
+    let sheetID: Int64
+    let artistID: String
 }
 
 extension LedgerTransaction {
@@ -71,6 +80,18 @@ extension LedgerTransaction {
         let terms = SplitTerms(id: sheet.id, scope: sheet.scope, version: sheet.version, parties: sheet.parties, shares: sheet.shares)
         splitSheets.terms[sheetID] = terms
         return terms
+    }
+
+    /// Makes sure `ledger_split_sheet_artists` names `artist` for `sheetID`, in this
+    /// transaction: written once per sheet and artist, then known to the writer.
+    func noteSheetArtist(_ sheetID: Int64, artist: String) throws {
+        let pair = SheetArtist(sheetID: sheetID, artistID: artist)
+        if splitSheets.artists.contains(pair) || remembered.sheetArtists.contains(pair) { return }
+        let insert = try raw(.insertSheetArtist)
+        insert.bind(sheetID, at: 1)
+        insert.bind(artist, at: 2)
+        try insert.step()
+        splitSheets.artists.insert(pair)
     }
 
     /// The division recorded for the play with this id, if it was charged under a sheet.
