@@ -11,7 +11,7 @@ import Glibc
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the Tutti service: HTTP API, streaming and the transcode queue.",
+        abstract: "Run the Tutti service: HTTP API, streaming and the transcode queue (or one of them: --role).",
         discussion: "State lives in one data folder: tutti.sqlite and the media files. SIGTERM or SIGINT stop it gracefully.")
 
     @Option(help: "The data folder (created if missing).")
@@ -65,6 +65,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Minutes between sweeps of the media store (leftovers of interrupted writes removed, missing files reported); 0 turns it off.")
     var mediaSweepMinutes = 60.0
 
+    @Option(help: ArgumentHelp(
+        "What this node runs: all (one machine alone), api (HTTP, streaming and scheduled work; uploads wait for a worker) or worker (transcodes only, no HTTP). Nodes of one service share --data (SQLite: one worker per database) and --media.",
+        valueName: "role"))
+    var role: ServerRole = .all
+
     @Option(help: "Governance: the turnout a proposal needs, in basis points of the voter roll (2000 = 20 %).")
     var governanceQuorumBp = 2_000
 
@@ -94,6 +99,7 @@ struct Serve: AsyncParsableCommand {
             }
         }
         guard mediaSweepMinutes >= 0 else { throw ValidationError("--media-sweep-minutes must be 0 or more") }
+        if role == .worker, demo != nil { throw ValidationError("--demo needs an HTTP node (--role all or api): a worker only transcodes") }
     }
 
     /// The parsed --media, nil for the data folder.
@@ -141,8 +147,13 @@ struct Serve: AsyncParsableCommand {
         configuration.mediaSweepInterval = mediaSweepMinutes * 60
         configuration.governanceQuorumBasisPoints = governanceQuorumBp
         configuration.governanceMinimumVotingPeriod = Int64(governanceMinimumVotingHours) * 3600
-        let app = try TuttiApplication.build(configuration: configuration, logger: logger, demoDirectory: demo)
+        configuration.role = role
         raiseOpenFileLimit(logger: logger)
+        if role == .worker {
+            try await TuttiApplication.runWorker(configuration: configuration, logger: logger)
+            return
+        }
+        let app = try TuttiApplication.build(configuration: configuration, logger: logger, demoDirectory: demo)
         try await app.runService()
     }
 
@@ -163,3 +174,4 @@ struct Serve: AsyncParsableCommand {
 private let RLIMIT_NOFILE_VALUE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension ServerRole: ExpressibleByArgument {}

@@ -193,6 +193,53 @@ struct ServeCommandTests {
     }
 }
 
+@Suite("tutti serve --role: HTTP nodes and a transcoding worker on one data folder")
+struct ServeRoleTests {
+    @Test("an api node queues uploads and transcodes nothing; a worker on the same data folder transcodes them and listens on no port")
+    func apiAndWorker() async throws {
+        let data = Fixtures.scratch("roles-\(UUID().uuidString.prefix(8))")
+        // The demo catalog queues three uploads and publishes each once it is ready.
+        let api = try await ServerProcess.start(
+            data: data, arguments: ["--role", "api", "--demo", Fixtures.repository.appendingPathComponent("media/demo").path])
+        try await waitFor("the api node to queue the demo's uploads; it printed: \(api.text)", timeout: Deadline.long) {
+            api.text.contains("Demo accounts") ? true : nil
+        }
+        // No worker yet: no transcoder runs, nothing is published, every job waits in the queue.
+        #expect(Processes.matching("tutti transcode \(data.path)/").isEmpty)
+        let (status, body) = try await api.get("/api/v1/tracks")
+        #expect(status == 200)
+        let page = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+        #expect((page["items"] as? [Any])?.isEmpty == true, "\(page)")
+        #expect(!api.text.contains("transcode finished"), "\(api.text)")
+
+        let worker = try ServerProcess(
+            executable: Fixtures.tuttiExecutable, arguments: ["serve", "--data", data.path, "--role", "worker", "--port", "0"], data: data)
+        let tracks = try await api.publishedTracks(count: 3)
+        #expect(tracks.count == 3)
+        #expect(worker.text.components(separatedBy: "transcode finished").count - 1 == 3, "\(worker.text)")
+        #expect(!api.text.contains("transcode finished"), "\(api.text)")
+        #expect(worker.text.contains("worker: taking transcode jobs"), "\(worker.text)")
+        #expect(!worker.text.contains("listening on"), "a worker serves no HTTP: \(worker.text)")
+        // Streams come from the api node, from what the worker made.
+        let id = try #require(tracks.first { $0["free"] as? Bool == true }?["id"] as? String)
+        let file = data.appendingPathComponent("download.opus").path
+        #expect(try await ThirdPartyTools.run("curl", ["-sf", "-o", file, api.url + "/api/v1/tracks/\(id)/audio/standard"]).status == 0)
+        try await ThirdPartyTools.expectValid(file)
+
+        try await worker.stop()
+        try await api.stop()
+        #expect(worker.process.termination == .exited(0), "\(worker.text)")
+        #expect(api.process.termination == .exited(0), "\(api.text)")
+    }
+
+    @Test("a worker refuses --demo with a message")
+    func workerRefusesDemo() async throws {
+        let run = try await ThirdPartyTools.run(Fixtures.tuttiExecutable, ["serve", "--role", "worker", "--demo", "media/demo"])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("--demo needs an HTTP node"), "\(run.stderr)")
+    }
+}
+
 @Suite("tutti serve killed outright")
 struct ServeKilledTests {
     @Test("a transcode running when the server is SIGKILLed dies with it (it would write into the work folder of the job the restart runs again)")

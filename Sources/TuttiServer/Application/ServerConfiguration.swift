@@ -61,6 +61,8 @@ public struct ServerConfiguration: Sendable {
     /// Seconds between sweeps of the media store (orphaned and stale staged objects, missing
     /// ones reported); 0 turns the sweeper off.
     public var mediaSweepInterval: Double = 3_600
+    /// What this node runs (``ServerRole``); `all` for one machine alone.
+    public var role: ServerRole = .all
     /// How old an object no row names must be before a sweep removes it, in seconds.
     public var mediaSweepMinimumAge: Double = 3_600
     /// Governance: the turnout a proposal needs (votes cast, abstentions included, over the
@@ -151,3 +153,22 @@ public struct ServerConfiguration: Sendable {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// What one node runs, when several share the database and the media store (`tutti serve
+/// --role`): the HTTP nodes apart from the transcoding ones, so that a long transcode never
+/// takes a core from listeners and workers can be added where the CPU is.
+public enum ServerRole: String, CaseIterable, Sendable {
+    /// Everything: the HTTP API and streaming, the transcode queue, and the scheduled work
+    /// (the proposal closer, media sweeps). One machine alone.
+    case all
+    /// The HTTP API and streaming and the scheduled work, no transcodes: uploads wait in the
+    /// shared queue until a worker takes them.
+    case api
+    /// Transcodes only: takes jobs from the shared queue; no HTTP, no scheduled work.
+    case worker
+
+    /// Whether this node takes transcode jobs.
+    public var transcodes: Bool { self != .api }
+    /// Whether this node answers HTTP and runs the scheduled work.
+    public var servesHTTP: Bool { self != .worker }
+}

@@ -7,6 +7,7 @@ import Logging
 import MediaStore
 import NIOPosix
 import ServiceLifecycle
+import UnixSignals
 import TuttiStorage
 
 #if canImport(Glibc)
@@ -41,12 +42,39 @@ public enum TuttiApplication {
             logger: logger)
         // First, so that it stops last: it closes the store's connections once nothing uses them.
         app.addServices(MediaStoreService(services: services, logger: logger))
-        app.addServices(TranscodeRunner(services: services, logger: logger))
+        if configuration.role.transcodes {
+            app.addServices(TranscodeRunner(services: services, logger: logger))
+        }
         app.addServices(ProposalCloser(services: services, logger: logger))
         if let demoDirectory {
             app.addServices(DemoCatalog(services: services, sourceDirectory: demoDirectory, logger: logger))
         }
         return (app, services)
+    }
+
+    /// Runs a node of role ``ServerRole/worker``: the transcode queue alone, on the shared
+    /// database and media store, with no HTTP server and no scheduled work (media sweeps and
+    /// the proposal closer belong to the HTTP nodes). SIGTERM or SIGINT stop it gracefully:
+    /// running jobs go back to the queue.
+    ///
+    /// On SQLite, one worker per database: a worker that starts puts every running job back in
+    /// the queue (the jobs of a crashed predecessor), which would take another worker's too.
+    public static func runWorker(configuration: ServerConfiguration, logger: Logger) async throws {
+        var configuration = configuration
+        configuration.role = .worker
+        configuration.mediaSweepInterval = 0
+        let (services, _) = try prepare(configuration: configuration)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [
+                // First, so that it stops last: it closes the store once the transcoder is done.
+                .init(service: MediaStoreService(services: services, logger: logger)),
+                .init(service: TranscodeRunner(services: services, logger: logger)),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        logger.info("worker: taking transcode jobs", metadata: [
+            "data": "\(configuration.dataDirectory)", "jobs": "\(configuration.jobConcurrency)",
+        ])
+        try await group.run()
     }
 
     /// The router alone (and the services behind it), for tests and the OpenAPI check.
