@@ -9,6 +9,9 @@ public enum CatalogError: Error, Equatable, Sendable, CustomStringConvertible {
     case notFound(kind: String, id: String)
     case forbidden(String)
     case conflict(String)
+    /// A job's hold was lost (its lease passed and another worker took it): what this
+    /// worker did with it is not recorded.
+    case jobTakenOver(jobID: Int64)
 
     public var description: String {
         switch self {
@@ -20,6 +23,7 @@ public enum CatalogError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notFound(let kind, let id): "no \(kind) with id \(id)"
         case .forbidden(let reason): reason
         case .conflict(let reason): reason
+        case .jobTakenOver(let jobID): "transcode job \(jobID) was taken over by another worker once this worker's lease passed"
         }
     }
 }

@@ -65,8 +65,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Minutes between sweeps of the media store (leftovers of interrupted writes removed, missing files reported); 0 turns it off.")
     var mediaSweepMinutes = 60.0
 
+    @Option(help: "How long a worker's hold on a running transcode lasts unrenewed, in seconds: how soon another worker takes the job of one that died.")
+    var jobLeaseSeconds = 60.0
+
     @Option(help: ArgumentHelp(
-        "What this node runs: all (one machine alone), api (HTTP, streaming and scheduled work; uploads wait for a worker) or worker (transcodes only, no HTTP). Nodes of one service share --data (SQLite: one worker per database) and --media.",
+        "What this node runs: all (one machine alone), api (HTTP, streaming and scheduled work; uploads wait for a worker) or worker (transcodes only, no HTTP). Nodes of one service share --data and --media; any number of workers may run.",
         valueName: "role"))
     var role: ServerRole = .all
 
@@ -86,6 +89,7 @@ struct Serve: AsyncParsableCommand {
         guard jobTimeLimit > 0 else { throw ValidationError("--job-time-limit must be positive") }
         guard jobMemoryLimitMib >= 64 else { throw ValidationError("--job-memory-limit-mib must be at least 64") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        guard jobLeaseSeconds >= 1 else { throw ValidationError("--job-lease-seconds must be at least 1") }
         guard loginAttempts >= 1 else { throw ValidationError("--login-attempts must be at least 1") }
         guard paymentWebhookTolerance > 0 else { throw ValidationError("--payment-webhook-tolerance must be positive") }
         _ = try paymentWebhookSecret()
@@ -148,6 +152,7 @@ struct Serve: AsyncParsableCommand {
         configuration.governanceQuorumBasisPoints = governanceQuorumBp
         configuration.governanceMinimumVotingPeriod = Int64(governanceMinimumVotingHours) * 3600
         configuration.role = role
+        configuration.jobLeaseSeconds = jobLeaseSeconds
         raiseOpenFileLimit(logger: logger)
         if role == .worker {
             try await TuttiApplication.runWorker(configuration: configuration, logger: logger)

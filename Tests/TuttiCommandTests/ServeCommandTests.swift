@@ -1,4 +1,6 @@
+import Catalog
 import Foundation
+import GRDB
 import Synchronization
 import Testing
 import TuttiTestSupport
@@ -230,6 +232,58 @@ struct ServeRoleTests {
         try await api.stop()
         #expect(worker.process.termination == .exited(0), "\(worker.text)")
         #expect(api.process.termination == .exited(0), "\(api.text)")
+    }
+
+    @Test("a worker SIGKILLed mid-transcode: another worker takes its job once the lease passes, and the track becomes ready")
+    func workerTakesOverDeadWorkersJob() async throws {
+        let data = Fixtures.scratch("takeover-\(UUID().uuidString.prefix(8))")
+        let api = try await ServerProcess.start(data: data, arguments: ["--role", "api"])
+        let port = api.port
+        let credentials = try JSONSerialization.data(withJSONObject: ["username": "ada", "password": "correct horse battery", "role": "artist"])
+        let (token, upload) = try await onOwnThread { () throws -> (String?, Data) in
+            // Three minutes of 96 kHz stereo: long enough to be caught mid-transcode.
+            let wav = TestWAV.sine(frequency: 440, dBFS: -6, seconds: 180, sampleRate: 96_000, channels: 2).bytes()
+            _ = RawConnection.exchange(port: port, "POST", "/api/v1/users", headers: ["Content-Type": "application/json"], body: credentials)
+            let login = RawConnection.exchange(port: port, "POST", "/api/v1/sessions", headers: ["Content-Type": "application/json"], body: credentials)
+            let token = (try JSONSerialization.jsonObject(with: login.body) as? [String: Any])?["token"] as? String
+            let upload = RawConnection.exchange(port: port, "POST", "/api/v1/tracks?title=Long", headers: ["Authorization": "Bearer \(token ?? "")"], body: wav)
+            return (token, upload.body)
+        }
+        let bearer = try #require(token, "log-in failed")
+        let trackID = try #require((try JSONSerialization.jsonObject(with: upload) as? [String: Any])?["id"] as? String, "\(String(decoding: upload, as: UTF8.self))")
+
+        let lease = ["--job-lease-seconds", "2"]
+        let first = try ServerProcess(
+            executable: Fixtures.tuttiExecutable, arguments: ["serve", "--data", data.path, "--role", "worker"] + lease, data: data)
+        let transcoder = "tutti transcode \(data.path)/"
+        _ = try await Processes.waitForAny(transcoder, "the first worker to start the transcode; it printed: \(first.text)", timeout: Deadline.long)
+        kill(first.process.processIdentifier, SIGKILL)
+        try await first.waitForExit()
+        try await Processes.waitUntilNone(transcoder, "the dead worker's transcoder to die with it")
+
+        let second = try ServerProcess(
+            executable: Fixtures.tuttiExecutable, arguments: ["serve", "--data", data.path, "--role", "worker"] + lease, data: data)
+        let status = try await waitFor("the track to be made ready by the second worker; it printed: \(second.text)", timeout: Deadline.long, every: .milliseconds(200)) {
+            () async throws -> String? in
+            let (status, body) = try await onOwnThread {
+                RawConnection.exchange(port: port, "GET", "/api/v1/tracks/\(trackID)", headers: ["Authorization": "Bearer \(bearer)"])
+            }
+            guard status == 200, let track = try JSONSerialization.jsonObject(with: body) as? [String: Any],
+                  let state = track["status"] as? String, state != "processing" else { return nil }
+            return state
+        }
+        #expect(status == "ready", "\(second.text)")
+        #expect(second.text.contains("transcode finished"), "\(second.text)")
+        // The job ran twice (the dead worker's attempt and the second's), and finished once.
+        let database = try TuttiDatabase.open(path: data.appendingPathComponent("tutti.sqlite").path)
+        let job = try await database.read { db in
+            try Row.fetchOne(db, sql: "SELECT state, attempts, leaseExpiresAt FROM transcodeJobs WHERE trackID = ?", arguments: [trackID])
+        }
+        #expect(job?["state"] as String? == "done")
+        #expect(job?["attempts"] as Int? == 2)
+        #expect((job?["leaseExpiresAt"] as DatabaseValue?)?.isNull == true)
+        try await second.stop()
+        try await api.stop()
     }
 
     @Test("a worker refuses --demo with a message")

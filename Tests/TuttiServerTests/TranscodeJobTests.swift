@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import TuttiServer
 import TuttiTestSupport
@@ -103,6 +104,37 @@ struct TranscodeJobTests {
             let track = try await api.waitUntilProcessed(id, token: artist.token)
             #expect(track["status"] as? String == "ready", "\(track)")
             #expect(track["durationSeconds"] as? Double == 2)
+        }
+    }
+
+    @Test("a worker whose lease is found taken over stops its transcoder and records nothing; the job's new holder decides")
+    func leaseLostStopsTheTranscode() async throws {
+        let started = Fixtures.scratch("started").appendingPathComponent("started")
+        let sleep = uniqueSleep()
+        var service = TestService(transcoder: try transcoderScript("touch '\(started.path)'\n\(sleep)"))
+        service.configuration.jobLeaseSeconds = 1  // renewed every 0.25 s
+        try await service.run { api in
+            let artist = try await api.account("ada", role: "artist")
+            let id = try await api.upload(Fixtures.media("sine-1000-48000-mono.wav"), title: "Stolen", by: artist)
+            try await waitUntil("the transcode job to start its (stalling) transcoder") {
+                FileManager.default.fileExists(atPath: started.path)
+            }
+            // Another worker takes the job over, as after this one's lease had passed.
+            try await api.services.database.write { db in
+                try db.execute(sql: "UPDATE transcodeJobs SET attempts = attempts + 1, worker = 'another' WHERE trackID = ?", arguments: [id])
+            }
+            // At its next renewal this worker finds the job gone: it kills its transcoder...
+            try await Processes.waitUntilNone(sleep, "the transcoder of the job taken over to be killed")
+            try await waitUntil("the takeover to be counted") {
+                String(buffer: try await api.request(.get, "/metrics").body).contains("tutti_jobs_taken_over_total 1")
+            }
+            // ...and records nothing: the track still waits for the job's new holder.
+            #expect(try await api.request(.get, "/api/v1/tracks/\(id)", token: artist.token).json()["status"] as? String == "processing")
+            let job = try await api.services.database.read { db in
+                try Row.fetchOne(db, sql: "SELECT state, attempts, worker FROM transcodeJobs WHERE trackID = ?", arguments: [id])
+            }
+            #expect(job?["state"] as String? == "running")
+            #expect(job?["worker"] as String? == "another")
         }
     }
 }

@@ -108,5 +108,7 @@ enum CatalogMigrations {
         LibraryMigrations.register(&migrator)
         // App passwords for Subsonic apps (issue 18).
         AppPasswords.register(&migrator)
+        // Leases on running transcode jobs, for several workers (issue 20).
+        JobQueue.register(&migrator)
     }
 }

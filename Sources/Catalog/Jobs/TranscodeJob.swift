@@ -18,6 +18,11 @@ public struct TranscodeJob: Codable, Sendable, Equatable, FetchableRecord, Mutab
     public var startedAt: Date?
     public var finishedAt: Date?
     public var error: String?
+    /// The worker holding the job while it runs (a name unique to one process).
+    public var worker: String? = nil
+    /// Until when the worker's hold lasts: it renews it while the job runs; once it has
+    /// passed, another worker may take the job (the holder died or lost the database).
+    public var leaseExpiresAt: Date? = nil
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID

@@ -63,6 +63,10 @@ public struct ServerConfiguration: Sendable {
     public var mediaSweepInterval: Double = 3_600
     /// What this node runs (``ServerRole``); `all` for one machine alone.
     public var role: ServerRole = .all
+    /// How long a worker's hold on a running transcode lasts without being renewed, in
+    /// seconds (it renews it every quarter of that while the job runs): the longest a job of a
+    /// worker that died waits before another worker takes it.
+    public var jobLeaseSeconds: Double = 60
     /// How old an object no row names must be before a sweep removes it, in seconds.
     public var mediaSweepMinimumAge: Double = 3_600
     /// Governance: the turnout a proposal needs (votes cast, abstentions included, over the

@@ -55,10 +55,8 @@ public enum TuttiApplication {
     /// Runs a node of role ``ServerRole/worker``: the transcode queue alone, on the shared
     /// database and media store, with no HTTP server and no scheduled work (media sweeps and
     /// the proposal closer belong to the HTTP nodes). SIGTERM or SIGINT stop it gracefully:
-    /// running jobs go back to the queue.
-    ///
-    /// On SQLite, one worker per database: a worker that starts puts every running job back in
-    /// the queue (the jobs of a crashed predecessor), which would take another worker's too.
+    /// running jobs go back to the queue. Workers hold their jobs by leases (``JobQueue``), so
+    /// any number may run.
     public static func runWorker(configuration: ServerConfiguration, logger: Logger) async throws {
         var configuration = configuration
         configuration.role = .worker

@@ -20,6 +20,11 @@ import Glibc
 struct TranscodeRunner: Service {
     let services: AppServices
     let logger: Logger
+    /// This process's name in the queue's leases.
+    let worker = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(Identifier.make().prefix(8))"
+
+    /// The lease a job is held by (see ``JobQueue``).
+    var lease: Duration { .milliseconds(Int64(services.configuration.jobLeaseSeconds * 1000)) }
 
     /// A job started this many times without finishing is failed rather than retried forever.
     static let maximumAttempts = 5
@@ -35,8 +40,12 @@ struct TranscodeRunner: Service {
 
     func run() async throws {
         let configuration = services.configuration
-        let requeued = try await services.jobs.requeueInterrupted()
-        if requeued > 0 { logger.info("resuming interrupted transcodes", metadata: ["jobs": "\(requeued)"]) }
+        // A node alone takes back at once what it was running before a crash; a worker among
+        // others leaves running jobs to their leases (they may be another worker's).
+        if configuration.role == .all {
+            let requeued = try await services.jobs.requeueInterrupted()
+            if requeued > 0 { logger.info("resuming interrupted transcodes", metadata: ["jobs": "\(requeued)"]) }
+        }
         // Each job holds two pool threads while its child runs (one reads its stderr, one waits).
         let pool = NIOThreadPool(numberOfThreads: 2 * configuration.jobConcurrency + 1)
         pool.start()
@@ -51,7 +60,7 @@ struct TranscodeRunner: Service {
                             let claimed: (TranscodeJob, Track)?
                             do {
                                 try await refreshGauges(running: running.value.load(ordering: .relaxed))
-                                claimed = try await services.jobs.claimNext()
+                                claimed = try await services.jobs.claimNext(worker: worker, lease: lease)
                             } catch {
                                 if Task.isCancelled { break }
                                 failures += 1
@@ -110,11 +119,19 @@ struct TranscodeRunner: Service {
         if job.attempts > Self.maximumAttempts {
             outcome = .failure(JobFailure(reason: "processing was interrupted \(Self.maximumAttempts) times; upload the file again"))
         } else {
-            outcome = await transcode(jobID: jobID, track: track, pool: pool, logger: logger)
+            let jobLogger = logger
+            outcome = await holdingLease(of: job, logger: jobLogger) {
+                await transcode(job: job, track: track, pool: pool, logger: jobLogger)
+            }
+        }
+        if case .failure(let failure) = outcome, failure.takenOver {
+            services.metrics.jobsTakenOver.increment()
+            logger.warning("transcode stopped: its lease passed and another worker took the job over; nothing recorded")
+            return
         }
         if Task.isCancelled, case .failure(let failure) = outcome, failure.interrupted {
             // The server is stopping: the job runs again at the next start.
-            try? services.jobs.requeueNow(jobID: jobID)
+            try? services.jobs.requeueNow(job)
             logger.info("transcode interrupted by shutdown; requeued")
             return
         }
@@ -127,7 +144,9 @@ struct TranscodeRunner: Service {
             services.metrics.jobsFailed.increment()
             logger.warning("transcode failed", metadata: ["reason": "\(failure.reason)"])
             do {
-                try await services.jobs.fail(jobID: jobID, trackID: track.id, reason: failure.reason)
+                try await services.jobs.fail(job, trackID: track.id, reason: failure.reason)
+            } catch CatalogError.jobTakenOver {
+                logger.warning("the job was taken over by another worker before its failure was recorded")
             } catch {
                 logger.error("could not record the failure", metadata: ["error": "\(error)"])
             }
@@ -138,13 +157,61 @@ struct TranscodeRunner: Service {
     struct JobFailure: Error {
         var reason: String
         var interrupted = false
+        /// The lease passed and another worker took the job: nothing may be recorded.
+        var takenOver = false
     }
 
-    private func transcode(jobID: Int64, track: Track, pool: NIOThreadPool, logger: Logger) async -> Result<Void, JobFailure> {
+    /// Runs `body` (the job's work) while renewing the job's lease every quarter of it. If
+    /// the lease turns out lost (the renewal finds another attempt holding the job: this
+    /// worker stalled past it), `body` is cancelled, which kills its transcoder, and the
+    /// outcome says so. A renewal the database refuses is logged and tried again.
+    private func holdingLease(
+        of job: TranscodeJob, logger: Logger, _ body: @escaping @Sendable () async -> Result<Void, JobFailure>
+    ) async -> Result<Void, JobFailure> {
+        let lease = self.lease
+        let jobs = services.jobs
+        return await withTaskGroup(of: Result<Void, JobFailure>?.self) { group in
+            group.addTask { await body() }
+            group.addTask {
+                while true {
+                    do { try await Task.sleep(for: lease / 4) } catch { return nil }
+                    do {
+                        if try await jobs.renew(job, lease: lease) { continue }
+                        return .failure(JobFailure(reason: "taken over", interrupted: true, takenOver: true))
+                    } catch {
+                        if Task.isCancelled { return nil }
+                        logger.warning("could not renew the job's lease", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+            // The first to finish decides: the work, or the lease lost.
+            var outcome: Result<Void, JobFailure>?
+            for await finished in group {
+                guard let finished else { continue }
+                if outcome == nil {
+                    outcome = finished
+                    group.cancelAll()
+                }
+            }
+            return outcome ?? .failure(JobFailure(reason: "interrupted", interrupted: true))
+        }
+    }
+
+    /// The work folder of an attempt at job `jobID`: the first attempt's has the job's name
+    /// alone (as before leases), later ones add the attempt, so that a worker that lost the
+    /// job and the one that took it over never share one.
+    static func workFolder(_ configuration: ServerConfiguration, jobID: Int64, attempt: Int) -> String {
+        attempt > 1 ? "\(configuration.workDirectory)/job-\(jobID)-\(attempt)" : "\(configuration.workDirectory)/job-\(jobID)"
+    }
+
+    private func transcode(job: TranscodeJob, track: Track, pool: NIOThreadPool, logger: Logger) async -> Result<Void, JobFailure> {
         let configuration = services.configuration
-        let work = "\(configuration.workDirectory)/job-\(jobID)"
+        let jobID = job.id ?? 0
+        let work = Self.workFolder(configuration, jobID: jobID, attempt: job.attempts)
         defer { Self.removeTree(work) }
-        Self.removeTree(work)
+        // What earlier attempts at this job left (a crash; or a worker that lost it, whose
+        // transcode then fails and records nothing).
+        for attempt in 1...max(job.attempts, 1) { Self.removeTree(Self.workFolder(configuration, jobID: jobID, attempt: attempt)) }
         guard mkdir(work, 0o700) == 0 else {
             return .failure(JobFailure(reason: "the server could not prepare a work folder (\(String(cString: strerror(errno))))"))
         }
@@ -216,8 +283,10 @@ struct TranscodeRunner: Service {
             return .failure(JobFailure(reason: "the decoder crashed or ran out of memory on this file (signal \(signal)); it may be damaged or use an unusual encoding"))
         }
         do {
-            try await store(jobID: jobID, track: track, work: work, pool: pool)
+            try await store(job: job, track: track, work: work, pool: pool)
             return .success(())
+        } catch CatalogError.jobTakenOver {
+            return .failure(JobFailure(reason: "taken over", interrupted: true, takenOver: true))
         } catch {
             if Task.isCancelled { return .failure(JobFailure(reason: "interrupted", interrupted: true)) }
             logger.error("could not store the renditions", metadata: ["error": "\(error)"])
@@ -230,7 +299,8 @@ struct TranscodeRunner: Service {
     /// made visible at their keys, then the row naming them is committed; whatever fails
     /// removes what this job wrote. A crash in between leaves staged objects or objects no
     /// row names, which the media sweeper removes (see ``MediaStoreService``).
-    private func store(jobID: Int64, track: Track, work: String, pool: NIOThreadPool) async throws {
+    private func store(job: TranscodeJob, track: Track, work: String, pool: NIOThreadPool) async throws {
+        let jobID = job.id ?? 0
         let configuration = services.configuration
         let store = services.store
         let manifest = try await pool.runIfActive { try Data(contentsOf: URL(fileURLWithPath: "\(work)/manifest.json")) }
@@ -241,7 +311,9 @@ struct TranscodeRunner: Service {
         do {
             for (name, produced) in zip(RenditionName.allCases, result.renditions) {
                 // A new key per job: a re-transcode never changes bytes under an open descriptor.
-                let key = try MediaKey("media/\(track.id)/\(name.rawValue)-\(jobID).opus")
+                // A later attempt's keys name it too: the objects of an attempt that lost the job
+                // are its own to remove.
+                let key = try MediaKey("media/\(track.id)/\(name.rawValue)-\(jobID)\(job.attempts > 1 ? "-\(job.attempts)" : "").opus")
                 // Hashed as it is staged (the local store links the file: no copy).
                 let written = try await store.stage(fileAt: produced.path, contentType: StreamController.contentType)
                 staged.append((written, key))
@@ -254,7 +326,7 @@ struct TranscodeRunner: Service {
                 try await store.finalize(written, as: key)
                 finalized.append(key)
             }
-            try await services.jobs.complete(jobID: jobID, trackID: track.id, result: result, renditions: renditions)
+            try await services.jobs.complete(job, trackID: track.id, result: result, renditions: renditions)
         } catch {
             // The track is not ready: no object of this job may stay behind.
             for (written, key) in staged where !finalized.contains(key) { try? await store.discard(written) }

@@ -13,6 +13,7 @@ public final class TuttiMetrics: Sendable {
     let jobsRunning: Gauge
     let jobsFailed: Counter
     let jobsCompleted: Counter
+    let jobsTakenOver: Counter
     let transcodeSeconds: DurationHistogram
     /// Failed reads of the transcode queue (the database failing), and the wait before the
     /// next try (0 when the last read succeeded).
@@ -49,6 +50,8 @@ public final class TuttiMetrics: Sendable {
         jobsRunning = registry.makeGauge(descriptor: Self.name("jobs_running", "", "Transcode jobs running"))
         jobsFailed = registry.makeCounter(descriptor: Self.name("jobs_failed", "total", "Transcode jobs that failed"))
         jobsCompleted = registry.makeCounter(descriptor: Self.name("jobs_completed", "total", "Transcode jobs that finished"))
+        jobsTakenOver = registry.makeCounter(
+            descriptor: Self.name("jobs_taken_over", "total", "Transcode jobs this node stopped because its lease passed and another worker took them"))
         jobQueueErrors = registry.makeCounter(
             descriptor: Self.name("job_queue_errors", "total", "Failed reads of the transcode queue (the database); each is retried after a growing delay"))
         jobQueueRetrySeconds = registry.makeGauge(

@@ -133,6 +133,9 @@ extension Problem {
             self.init(.forbidden, title: "Not allowed", detail: reason.prefix(1).uppercased() + reason.dropFirst() + ".")
         case .conflict(let reason):
             self.init(.conflict, title: "Conflict", detail: reason.prefix(1).uppercased() + reason.dropFirst() + ".")
+        case .jobTakenOver:
+            // The transcode queue's own: no request handler meets it.
+            self.init(.internalServerError, title: "Internal error", detail: "The server failed; try again.")
         }
     }
 
