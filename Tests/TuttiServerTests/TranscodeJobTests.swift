@@ -119,9 +119,14 @@ struct TranscodeJobTests {
             try await waitUntil("the transcode job to start its (stalling) transcoder") {
                 FileManager.default.fileExists(atPath: started.path)
             }
-            // Another worker takes the job over, as after this one's lease had passed.
+            // Another worker takes the job over, as after this one's lease had passed, and holds
+            // it for an hour (so that this node's other job slot cannot take it back meanwhile).
             try await api.services.database.write { db in
-                try db.execute(sql: "UPDATE transcodeJobs SET attempts = attempts + 1, worker = 'another' WHERE trackID = ?", arguments: [id])
+                try db.execute(sql: """
+                    UPDATE transcodeJobs SET attempts = attempts + 1, worker = 'another',
+                        leaseExpiresAt = strftime('%Y-%m-%d %H:%M:%f', 'now', '+1 hour')
+                    WHERE trackID = ?
+                    """, arguments: [id])
             }
             // At its next renewal this worker finds the job gone: it kills its transcoder...
             try await Processes.waitUntilNone(sleep, "the transcoder of the job taken over to be killed")
