@@ -86,13 +86,17 @@ struct JobLeaseTests {
         #expect(try await status(c.trackID) == "failed")
     }
 
-    @Test("a node alone takes back every running job at start-up, leased or not")
+    @Test("a node that starts takes back at once the running jobs of workers that are gone, and leaves the others to their leases")
     func requeueInterrupted() async throws {
-        try await queue("song")
-        _ = try #require(try await jobs.claimNext(worker: "a", lease: .seconds(60)))
-        #expect(try await jobs.requeueInterrupted() == 1)
-        let (again, _) = try #require(try await jobs.claimNext(worker: "a2", lease: .seconds(60)))
-        #expect(again.attempts == 2)
+        try await queue("one")
+        try await queue("two")
+        let (a, _) = try #require(try await jobs.claimNext(worker: "dead", lease: .seconds(60)))
+        let (b, _) = try #require(try await jobs.claimNext(worker: "alive", lease: .seconds(60)))
+        #expect(try await jobs.requeueInterrupted(workerIsGone: { $0 == "dead" }) == 1)
+        let (again, _) = try #require(try await jobs.claimNext(worker: "new", lease: .seconds(60)))
+        #expect(again.id == a.id && again.attempts == 2)
+        #expect(try await jobs.renew(b, lease: .seconds(60)))  // the live worker's job is still its own
+        #expect(try await jobs.claimNext(worker: "new", lease: .seconds(60)) == nil)
     }
 
     /// What a transcode reports, as the child's manifest carries it.

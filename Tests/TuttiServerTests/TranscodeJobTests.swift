@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import Testing
-import TuttiServer
+@testable import TuttiServer
 import TuttiTestSupport
 
 /// Writes an executable shell script standing in for `tutti transcode`.
@@ -141,5 +141,18 @@ struct TranscodeJobTests {
             #expect(job?["state"] as String? == "running")
             #expect(job?["worker"] as String? == "another")
         }
+    }
+
+    @Test("a worker is gone when its process on this host has ended, or it is this process id; not when it lives or is another host's")
+    func workerIsGone() async throws {
+        let host = ProcessInfo.processInfo.hostName
+        let ended = try Spawned("/bin/true", [])
+        await ended.exit()
+        #expect(TranscodeRunner.workerIsGone("\(host):\(ended.processIdentifier):abc"))
+        #expect(TranscodeRunner.workerIsGone("\(host):\(getpid()):abc"))
+        #expect(TranscodeRunner.workerIsGone(nil))
+        #expect(!TranscodeRunner.workerIsGone("\(host):\(getppid()):abc"))
+        #expect(!TranscodeRunner.workerIsGone("elsewhere.example:\(ended.processIdentifier):abc"))
+        #expect(!TranscodeRunner.workerIsGone("garbage"))
     }
 }

@@ -29,14 +29,21 @@ public struct JobQueue: Sendable {
         }
     }
 
-    /// Puts jobs that were running when the server stopped back in the queue: for a node that
-    /// runs alone (`--role all`), whose running jobs can only be its own from before a crash.
-    /// A worker among others relies on leases instead.
+    /// Puts back in the queue, at once, the running jobs whose worker `workerIsGone` says has
+    /// stopped (given the worker's name; jobs claimed before leases name none); the others keep
+    /// running under their leases. A node calls it as it starts, to take back what it ran
+    /// before a crash without waiting for the leases to pass.
     @discardableResult
-    public func requeueInterrupted() async throws -> Int {
+    public func requeueInterrupted(workerIsGone: @Sendable (String?) -> Bool = { _ in true }) async throws -> Int {
         try await database.write { db in
-            try TranscodeJob.filter(Column("state") == JobState.running.rawValue)
-                .updateAll(db, Column("state").set(to: JobState.queued.rawValue), Column("leaseExpiresAt").set(to: nil))
+            var requeued = 0
+            for row in try Row.fetchAll(db, sql: "SELECT id, worker FROM transcodeJobs WHERE state = ?", arguments: [JobState.running.rawValue])
+            where workerIsGone(row["worker"]) {
+                let id: Int64 = row["id"]
+                requeued += try TranscodeJob.filter(Column("id") == id && Column("state") == JobState.running.rawValue)
+                    .updateAll(db, Column("state").set(to: JobState.queued.rawValue), Column("leaseExpiresAt").set(to: nil))
+            }
+            return requeued
         }
     }
 

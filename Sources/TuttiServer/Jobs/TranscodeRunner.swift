@@ -20,8 +20,25 @@ import Glibc
 struct TranscodeRunner: Service {
     let services: AppServices
     let logger: Logger
-    /// This process's name in the queue's leases.
-    let worker = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(Identifier.make().prefix(8))"
+    /// This process's name in the queue's leases: host, process id, and a random part.
+    let worker = "\(Self.hostName):\(getpid()):\(Identifier.make().prefix(8))"
+
+    static let hostName = ProcessInfo.processInfo.hostName
+
+    /// Whether the worker named `worker` (see ``worker``) has surely stopped: a process of
+    /// this host that no longer exists, or this very process id (an earlier run of this
+    /// node, as in a container, where the id comes round again), or a job claimed before
+    /// leases. A worker of another host, or one whose process lives, keeps its job until its
+    /// lease passes.
+    static func workerIsGone(_ worker: String?) -> Bool {
+        guard let worker else { return true }
+        let parts = worker.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 3, parts.dropLast(2).joined(separator: ":") == hostName, let pid = pid_t(parts[parts.count - 2]) else {
+            return false
+        }
+        if pid == getpid() { return true }
+        return kill(pid, 0) != 0 && errno == ESRCH
+    }
 
     /// The lease a job is held by (see ``JobQueue``).
     var lease: Duration { .milliseconds(Int64(services.configuration.jobLeaseSeconds * 1000)) }
@@ -40,12 +57,11 @@ struct TranscodeRunner: Service {
 
     func run() async throws {
         let configuration = services.configuration
-        // A node alone takes back at once what it was running before a crash; a worker among
-        // others leaves running jobs to their leases (they may be another worker's).
-        if configuration.role == .all {
-            let requeued = try await services.jobs.requeueInterrupted()
-            if requeued > 0 { logger.info("resuming interrupted transcodes", metadata: ["jobs": "\(requeued)"]) }
-        }
+        // What this node (or another one of this host that died) was running before a crash
+        // goes back to the queue at once; running jobs of live or distant workers keep their
+        // leases.
+        let requeued = try await services.jobs.requeueInterrupted(workerIsGone: Self.workerIsGone)
+        if requeued > 0 { logger.info("resuming interrupted transcodes", metadata: ["jobs": "\(requeued)"]) }
         // Each job holds two pool threads while its child runs (one reads its stderr, one waits).
         let pool = NIOThreadPool(numberOfThreads: 2 * configuration.jobConcurrency + 1)
         pool.start()
