@@ -593,11 +593,14 @@ struct SplitSheetTests {
         let retried = try #require(try await fixture.ledger.chargePlay(play(fixture, "p1")).charge?.split)
         #expect(retried.parts.map(\.amount) == [1_400, 840, 560])
         #expect(try fixture.ledger.balance(of: .artistEarnings("bo")).balance == bo)
-        // The plays' guard was made again: a play's sheet cannot be changed afterwards.
-        #expect {
-            try fixture.sql("UPDATE ledger_plays SET split_sheet_id = NULL")
-        } throws: { error in
-            (error as? DatabaseError)?.message?.contains("append-only") == true
+        // The plays' guards were made again: a play's sheet cannot be changed afterwards, nor a
+        // play deleted.
+        for statement in ["UPDATE ledger_plays SET split_sheet_id = NULL", "DELETE FROM ledger_plays"] {
+            #expect {
+                try fixture.sql(statement)
+            } throws: { error in
+                (error as? DatabaseError)?.message?.contains("append-only") == true
+            }
         }
     }
 

@@ -286,11 +286,17 @@ struct ServeRoleTests {
         try await api.stop()
     }
 
-    @Test("a worker refuses --demo with a message")
-    func workerRefusesDemo() async throws {
-        let run = try await ThirdPartyTools.run(Fixtures.tuttiExecutable, ["serve", "--role", "worker", "--demo", "media/demo"])
-        #expect(run.status != 0)
-        #expect(run.stderr.contains("--demo needs an HTTP node"), "\(run.stderr)")
+    @Test("a worker refuses --demo, and any node a lease under a second or an unknown role, with a message")
+    func refusedOptions() async throws {
+        for (arguments, message) in [
+            (["--role", "worker", "--demo", "media/demo"], "--demo needs an HTTP node"),
+            (["--role", "worker", "--job-lease-seconds", "0.5"], "--job-lease-seconds must be at least 1"),
+            (["--role", "gateway"], "--role"),
+        ] {
+            let run = try await ThirdPartyTools.run(Fixtures.tuttiExecutable, ["serve"] + arguments)
+            #expect(run.status != 0, "\(arguments)")
+            #expect(run.stderr.contains(message), "\(arguments): \(run.stderr)")
+        }
     }
 }
 

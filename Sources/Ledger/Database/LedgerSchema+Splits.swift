@@ -31,17 +31,17 @@ extension LedgerSchema {
     /// an index entry per sheet, at as many places in the index as sheets are in use, were
     /// about a tenth of a divided play's work and of the pages a commit writes).
     ///
-    /// Plays already divided get their sheet copied over, with the append-only trigger of
-    /// `ledger_plays` lifted for that one statement and made again; `ledger_play_splits` is
-    /// dropped.
+    /// Plays already divided get their sheet copied over, with the append-only triggers of
+    /// `ledger_plays` lifted for that one statement and made again (the same as migration 1
+    /// made them); `ledger_play_splits` is dropped.
     private static func moveSheetsToPlays(_ db: Database) throws {
         try db.execute(sql: """
             ALTER TABLE ledger_plays ADD COLUMN split_sheet_id INTEGER REFERENCES ledger_split_sheets(id);
             DROP TRIGGER ledger_plays_no_update;
+            DROP TRIGGER ledger_plays_no_delete;
             UPDATE ledger_plays SET split_sheet_id = (SELECT s.sheet_id FROM ledger_play_splits s WHERE s.play_sequence = ledger_plays.sequence)
                 WHERE sequence IN (SELECT play_sequence FROM ledger_play_splits);
-            CREATE TRIGGER ledger_plays_no_update BEFORE UPDATE ON ledger_plays
-                BEGIN SELECT RAISE(ABORT, 'ledger_plays is append-only'); END;
+            \(appendOnly("ledger_plays"))
             DROP TRIGGER ledger_play_splits_no_update;
             DROP TRIGGER ledger_play_splits_no_delete;
             DROP TABLE ledger_play_splits;
